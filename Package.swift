@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "sandbox",
+    products: [
+        .executable(name: "sandbox", targets: ["sandbox"]),
+        .library(name: "SandboxCore", targets: ["SandboxCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // System libraries, through pkg-config (Debian: libseccomp-dev, libcap-dev).
+        .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
+        .systemLibrary(name: "CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
+        // Only the code that runs between fork and exec.
+        .target(name: "CSandboxSpawn"),
+        // Thin C shims for kernel interfaces Swift cannot call directly (variadic ioctl, raw syscalls).
+        .target(name: "CSandboxSys"),
+        .target(
+            name: "SandboxCore",
+            dependencies: [
+                "CSeccomp", "CCap", "CSandboxSpawn", "CSandboxSys",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .executableTarget(
+            name: "sandbox",
+            dependencies: [
+                "SandboxCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // A probe the tests run inside the sandbox: makes one syscall by name and prints the errno.
+        .executableTarget(name: "sandbox-probe"),
+        .testTarget(name: "SandboxCoreTests", dependencies: ["SandboxCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["SandboxCore"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

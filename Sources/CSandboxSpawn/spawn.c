@@ -1,0 +1,271 @@
+// Between fork and exec: only async-signal-safe system calls from here on.
+//
+// No allocation, no stdio, no libseccomp, no libcap, no Swift, no exit() (only _exit). Every value the child
+// needs was computed by the parent and sits in `struct sbx_plan`. Each step is a small function that returns
+// -1 with errno set (and may set *detail); `child_main` runs them in a flat, fixed order and reports the
+// first failure as a `struct sbx_failure` on the close-on-exec error pipe.
+
+#define _GNU_SOURCE
+#include "sandbox_spawn.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/close_range.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+// The kernel's struct sigaction (glibc's differs and its wrapper refuses glibc's internal signals 32 and 33).
+struct kernel_sigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)(void);
+    uint64_t mask;
+};
+
+static int step_signals(void) {
+    // Dispositions first, mask second: a signal that arrives the moment the mask opens must meet SIG_DFL,
+    // never a handler of the parent's that would run on the parent's Swift state in this copy.
+    struct kernel_sigaction dfl = {.handler = SIG_DFL};
+    for (int sig = 1; sig < 65; sig++) {
+        if (sig == SIGKILL || sig == SIGSTOP) continue;
+        // Errors are ignored: some numbers are not valid signals on every architecture.
+        syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t));
+    }
+    uint64_t empty = 0;
+    return (int)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, sizeof(uint64_t));
+}
+
+static int mark_cloexec_by_listing(void) {
+    // Fallback for kernels before 5.11 (no CLOSE_RANGE_CLOEXEC): walk /proc/self/fd with getdents64,
+    // which needs no allocation.
+    int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return -1;
+    char buf[1024];
+    for (;;) {
+        long n = syscall(SYS_getdents64, dir, buf, sizeof buf);
+        if (n < 0) { int e = errno; close(dir); errno = e; return -1; }
+        if (n == 0) break;
+        for (long off = 0; off < n;) {
+            struct {
+                uint64_t ino;
+                int64_t off;
+                unsigned short reclen;
+                unsigned char type;
+                char name[];
+            } *entry = (void *)(buf + off);
+            int fd = 0;
+            const char *p = entry->name;
+            if (*p >= '0' && *p <= '9') {
+                while (*p >= '0' && *p <= '9') fd = fd * 10 + (*p++ - '0');
+                if (fd > 2 && fd != dir) fcntl(fd, F_SETFD, FD_CLOEXEC);
+            }
+            off += entry->reclen;
+        }
+    }
+    close(dir);
+    return 0;
+}
+
+static int step_fds(void) {
+    // Close-on-exec rather than close: the error pipe and the notify socket must stay usable until exec.
+    if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return 0;
+    if (errno != ENOSYS && errno != EINVAL) return -1;
+    return mark_cloexec_by_listing();
+}
+
+static int step_ctty(const struct sbx_plan *plan) {
+    // Needs the new session: TIOCSCTTY only works for a session leader without a controlling terminal.
+    if (ioctl(plan->pty_slave, TIOCSCTTY, 0) < 0) return -1;
+    for (int fd = 0; fd < 3; fd++) {
+        if ((plan->pty_stdio_mask & (1 << fd)) && dup2(plan->pty_slave, fd) < 0) return -1;
+    }
+    return 0;
+}
+
+static int step_pdeathsig(const struct sbx_plan *plan) {
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) return -1;
+    // The parent may have died before the prctl took effect; then nobody would ever send the signal.
+    if (getppid() != plan->parent_pid) {
+        errno = ESRCH;
+        return -1;
+    }
+    return 0;
+}
+
+static int step_rlimits(const struct sbx_plan *plan, int64_t *detail) {
+    for (int i = 0; i < plan->rlimit_count; i++) {
+        const struct sbx_rlimit *r = &plan->rlimits[i];
+        if (setrlimit(r->resource, &r->limit) < 0) {
+            *detail = r->resource;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int step_capbset(const struct sbx_plan *plan, int64_t *detail) {
+    // Before capset: dropping from the bounding set needs CAP_SETPCAP in the effective set, which capset
+    // is about to remove. The bounding set is what stops root from regaining everything at execve.
+    for (int cap = 0; cap <= plan->last_cap; cap++) {
+        if (plan->keep_caps & (1ULL << cap)) continue;
+        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+            *detail = cap;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int step_caps(const struct sbx_plan *plan) {
+    // Ambient first: the kernel drops ambient capabilities that leave P or I, but clearing explicitly
+    // also removes ones inherited from our caller that we were not asked to keep.
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) return -1;
+    struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    for (int i = 0; i < 2; i++) {
+        uint32_t word = (uint32_t)(plan->keep_caps >> (32 * i));
+        data[i].permitted = word;
+        data[i].effective = word;
+        data[i].inheritable = word;
+    }
+    return (int)syscall(SYS_capset, &header, data);
+}
+
+static int step_ambient(const struct sbx_plan *plan, int64_t *detail) {
+    // Ambient capabilities are how a non-root caller's kept capabilities survive execve of an
+    // ordinary (no file capabilities) program.
+    for (int cap = 0; cap <= plan->last_cap; cap++) {
+        if (!(plan->keep_caps & (1ULL << cap))) continue;
+        if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0) {
+            *detail = cap;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int step_seccomp(const struct sbx_plan *plan, int *listener) {
+    struct sock_fprog prog = {.len = plan->filter_len, .filter = (struct sock_filter *)plan->filter};
+    unsigned int flags = plan->want_listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
+    long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+    if (fd < 0) return -1;
+    *listener = plan->want_listener ? (int)fd : -1;
+    return 0;
+}
+
+static int step_send_listener(const struct sbx_plan *plan, int listener) {
+    // The listener is close-on-exec (the kernel creates it so); it must reach the supervisor before exec.
+    // The filter allows sendmsg on exactly this socket's fd number (see SeccompCompiler).
+    char byte = 0;
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                         .msg_controllen = sizeof control.buf};
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cmsg), &listener, sizeof(int));
+    ssize_t n;
+    do { n = sendmsg(plan->notify_socket, &msg, MSG_NOSIGNAL); } while (n < 0 && errno == EINTR);
+    if (n < 0) return -1;
+    return close(listener);
+}
+
+static void fail(const struct sbx_plan *plan, int step, int64_t detail) {
+    struct sbx_failure record = {.step = step, .err = errno, .detail = detail};
+    ssize_t n;
+    do { n = write(plan->error_fd, &record, sizeof record); } while (n < 0 && errno == EINTR);
+    _exit(127);
+}
+
+static void child_main(const struct sbx_plan *plan) {
+    int64_t detail = 0;
+    int listener = -1;
+
+    if (step_signals() < 0) fail(plan, SBX_STEP_SIGNALS, 0);
+    if (step_fds() < 0) fail(plan, SBX_STEP_FDS, 0);
+    // The new session comes before the terminal (TIOCSCTTY needs a session leader) and also takes the
+    // command off the caller's terminal, which defeats TIOCSTI injection into it (CVE-2017-5226).
+    if (plan->new_session && setsid() < 0) fail(plan, SBX_STEP_SETSID, 0);
+    if (plan->pty_slave >= 0 && step_ctty(plan) < 0) fail(plan, SBX_STEP_CTTY, 0);
+    if (plan->die_with_parent && step_pdeathsig(plan) < 0) fail(plan, SBX_STEP_PDEATHSIG, 0);
+    if (plan->workdir && chdir(plan->workdir) < 0) fail(plan, SBX_STEP_CHDIR, 0);
+    if (plan->umask >= 0) umask((mode_t)plan->umask);
+    // Limits and priority while we may still hold CAP_SYS_RESOURCE / CAP_SYS_NICE to set them.
+    if (step_rlimits(plan, &detail) < 0) fail(plan, SBX_STEP_RLIMIT, detail);
+    if (plan->set_nice && setpriority(PRIO_PROCESS, 0, plan->nice) < 0) fail(plan, SBX_STEP_NICE, plan->nice);
+    if (plan->set_ioprio && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, plan->ioprio) < 0)
+        fail(plan, SBX_STEP_IOPRIO, plan->ioprio);
+    // Capabilities: bounding set, then P/E/I, then ambient (which needs the kept ones in P and I).
+    if (plan->drop_bounding && step_capbset(plan, &detail) < 0) fail(plan, SBX_STEP_CAPBSET, detail);
+    if (plan->set_caps && step_caps(plan) < 0) fail(plan, SBX_STEP_CAPS, 0);
+    if (plan->set_caps && step_ambient(plan, &detail) < 0) fail(plan, SBX_STEP_AMBIENT, detail);
+    // no_new_privs before seccomp: without CAP_SYS_ADMIN the kernel refuses a filter otherwise, and it
+    // stops setuid and file-capability programs from regaining what we dropped.
+    if (plan->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(plan, SBX_STEP_NO_NEW_PRIVS, 0);
+    // Seccomp last, as close to exec as possible: every call after it must pass the filter.
+    if (plan->filter && step_seccomp(plan, &listener) < 0) fail(plan, SBX_STEP_SECCOMP, 0);
+    if (listener >= 0 && step_send_listener(plan, listener) < 0) fail(plan, SBX_STEP_SECCOMP_LISTENER, 0);
+    execve(plan->path, plan->argv, plan->envp);
+    fail(plan, SBX_STEP_EXEC, 0);
+}
+
+static pid_t clone_with_pidfd(int *pidfd) {
+    struct clone_args args;
+    memset(&args, 0, sizeof args);
+    args.flags = CLONE_PIDFD;
+    args.pidfd = (uint64_t)(uintptr_t)pidfd;
+    args.exit_signal = SIGCHLD;
+    pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+    if (pid >= 0 || (errno != ENOSYS && errno != EPERM)) return pid;
+    // clone3 is missing (before 5.3) or refused by a container's seccomp policy: fork, then pidfd_open.
+    // The pid cannot be reused before we reap the child, so pidfd_open cannot name another process.
+    pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    if (pid > 0) {
+        *pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (*pidfd < 0) {
+            int e = errno;
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            errno = e;
+            return -1;
+        }
+    }
+    return pid;
+}
+
+pid_t sbx_spawn(const struct sbx_plan *plan, int *pidfd_out) {
+    // Block every signal across the clone so that no handler of ours runs in the child before its
+    // dispositions are reset (the swift-subprocess and posix_spawn discipline).
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int pidfd = -1;
+    pid_t pid = clone_with_pidfd(&pidfd);
+    if (pid == 0) child_main(plan);
+    int saved = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = saved;
+    if (pid > 0) *pidfd_out = pidfd;
+    return pid;
+}

@@ -1,0 +1,49 @@
+// Thin C shims for kernel interfaces that Swift cannot call directly: variadic ioctl/prctl, raw system
+// calls without a glibc wrapper, and SCM_RIGHTS control messages. Each returns -1 with errno set on failure.
+// Nothing here runs between fork and exec (that is CSandboxSpawn).
+
+#ifndef SANDBOX_SYS_H
+#define SANDBOX_SYS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <linux/seccomp.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// pidfd_send_signal(2).
+int sbx_pidfd_send_signal(int pidfd, int sig);
+
+/// ioctl(TIOCGWINSZ) on `from`, then ioctl(TIOCSWINSZ) on `to`.
+int sbx_copy_winsize(int from, int to);
+
+/// posix_openpt + grantpt + unlockpt + open of the slave; both fds close-on-exec, master non-blocking.
+int sbx_open_pty(int *master, int *slave);
+
+/// Receives one fd passed with SCM_RIGHTS on a socket.
+int sbx_recv_fd(int socket);
+
+/// prctl(PR_SET_CHILD_SUBREAPER, 1): orphans of the command's tree are reparented to us, so we can reap
+/// and, at the end, find and kill them.
+int sbx_set_child_subreaper(void);
+
+/// prctl(PR_CAPBSET_READ, cap).
+int sbx_capbset_read(int cap);
+
+/// ioctl(SECCOMP_IOCTL_NOTIF_RECV). `notif` must be zeroed by the caller (the kernel requires it).
+int sbx_notif_recv(int listener, struct seccomp_notif *notif);
+
+/// ioctl(SECCOMP_IOCTL_NOTIF_SEND): errno `error` (0 with `flags` SECCOMP_USER_NOTIF_FLAG_CONTINUE to let the
+/// call proceed).
+int sbx_notif_send(int listener, uint64_t id, int32_t error, int64_t val, uint32_t flags);
+
+/// ioctl(SECCOMP_IOCTL_NOTIF_ID_VALID): 0 while the notification is still pending.
+int sbx_notif_id_valid(int listener, uint64_t id);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,2 @@
+import SandboxCore
+print("sandbox \(SandboxCore.version)")

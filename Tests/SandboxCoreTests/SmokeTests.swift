@@ -1,0 +1,4 @@
+import Testing
+@testable import SandboxCore
+
+@Test func versionIsSet() { #expect(!SandboxCore.version.isEmpty) }
