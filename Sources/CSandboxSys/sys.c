@@ -6,11 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
+
+int sbx_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
+
+int sbx_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
 
 int sbx_pidfd_send_signal(int pidfd, int sig) {
     return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);

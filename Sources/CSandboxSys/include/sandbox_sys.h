@@ -8,10 +8,18 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <linux/seccomp.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/// pipe2(fds, O_CLOEXEC).
+int sbx_pipe_cloexec(int fds[2]);
+
+/// memfd_create(name, MFD_CLOEXEC).
+int sbx_memfd(const char *name);
 
 /// pidfd_send_signal(2).
 int sbx_pidfd_send_signal(int pidfd, int sig);

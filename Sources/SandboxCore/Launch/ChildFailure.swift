@@ -1,0 +1,64 @@
+import CSandboxSpawn
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The record a child writes when a setup step fails, turned into one sentence for the user.
+public struct ChildFailure: Sendable {
+    public let step: Int32
+    public let errno: Int32
+    public let detail: Int64
+
+    public init(step: Int32, errno: Int32, detail: Int64) {
+        self.step = step
+        self.errno = errno
+        self.detail = detail
+    }
+
+    /// Reads one record from the error pipe; nil on EOF (execve succeeded).
+    static func read(from fd: Int32) -> ChildFailure? {
+        var record = sbx_failure()
+        var n: Int
+        repeat { n = Glibc.read(fd, &record, MemoryLayout<sbx_failure>.size) } while n < 0 && Glibc.errno == EINTR
+        guard n == MemoryLayout<sbx_failure>.size else { return nil }
+        return ChildFailure(step: record.step, errno: record.err, detail: record.detail)
+    }
+
+    /// Exec failures keep the shell's meaning (126 cannot execute, 127 not found); every other step is
+    /// sandbox's own failure (125).
+    public var error: SandboxError {
+        let reason = String(cString: strerror(errno))
+        switch UInt32(step) {
+        case SBX_STEP_EXEC.rawValue:
+            let kind: SandboxError.Kind = (errno == ENOENT || errno == ENOTDIR) ? .notFound : .cannotExecute
+            return SandboxError(kind, "execve", reason, hint: errno == EPERM ? "denied by the profile's seccomp filter?" : nil)
+        case SBX_STEP_RLIMIT.rawValue:
+            let limit = ResourceLimit.byResource(detail)
+            var current = rlimit()
+            getrlimit(__rlimit_resource_t(UInt32(detail)), &current)
+            let hard = current.rlim_max == rlim_t.max ? "unlimited" : String(current.rlim_max)
+            return SandboxError(.setup, "setrlimit(\(limit?.kernelName ?? "resource \(detail)"))", reason, hint: "the hard limit is \(hard)")
+        case SBX_STEP_CAPBSET.rawValue:
+            return SandboxError(.setup, "prctl(PR_CAPBSET_DROP, \(Capabilities.name(of: Int32(detail))))", reason)
+        case SBX_STEP_AMBIENT.rawValue:
+            return SandboxError(.setup, "prctl(PR_CAP_AMBIENT_RAISE, \(Capabilities.name(of: Int32(detail))))", reason)
+        case SBX_STEP_NICE.rawValue:
+            return SandboxError(.setup, "setpriority(\(detail))", reason, hint: "lowering the nice value needs CAP_SYS_NICE")
+        case SBX_STEP_IOPRIO.rawValue:
+            return SandboxError(.setup, "ioprio_set(\(detail))", reason, hint: "the realtime class needs CAP_SYS_ADMIN")
+        case SBX_STEP_SECCOMP.rawValue:
+            return SandboxError(.setup, "seccomp(SECCOMP_SET_MODE_FILTER)", reason, hint: "requires a kernel with CONFIG_SECCOMP_FILTER")
+        default:
+            return SandboxError(.setup, Self.stepNames[UInt32(step)] ?? "setup step \(step)", reason)
+        }
+    }
+
+    static let stepNames: [UInt32: String] = [
+        SBX_STEP_SIGNALS.rawValue: "rt_sigaction", SBX_STEP_FDS.rawValue: "close_range(CLOSE_RANGE_CLOEXEC)",
+        SBX_STEP_SETSID.rawValue: "setsid", SBX_STEP_CTTY.rawValue: "ioctl(TIOCSCTTY)",
+        SBX_STEP_PDEATHSIG.rawValue: "prctl(PR_SET_PDEATHSIG)", SBX_STEP_CHDIR.rawValue: "chdir",
+        SBX_STEP_UMASK.rawValue: "umask", SBX_STEP_CAPS.rawValue: "capset",
+        SBX_STEP_NO_NEW_PRIVS.rawValue: "prctl(PR_SET_NO_NEW_PRIVS)",
+        SBX_STEP_SECCOMP_LISTENER.rawValue: "sendmsg(seccomp listener)",
+    ]
+}

@@ -1,0 +1,183 @@
+import CSandboxSpawn
+import CSandboxSys
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything the child needs, computed in the parent before the fork: the resolved program path, argv,
+/// envp, the rlimit table, capability masks and the seccomp program. The child (CSandboxSpawn) only makes
+/// system calls with these values.
+public final class LaunchPlan {
+    public let profile: Profile
+    public let command: [String]
+    public let executable: String
+    public let environment: [String]
+    public let rlimits: [sbx_rlimit]
+    public let keepCaps: UInt64
+    public let dropBounding: Bool
+    public let seccomp: SeccompProgram?
+    public let usePty: Bool
+    public let ptyStdioMask: Int32
+    /// Kernel features the profile allowed to go unenforced, and why: "not enforced: X (why)".
+    public private(set) var notEnforced: [String] = []
+    /// Facts about the run worth a line in the report (not failures).
+    public private(set) var notes: [String] = []
+    /// The child's end of the socket the seccomp listener travels on.
+    let notifySocket: (parent: Int32, child: Int32)?
+
+    public init(profile: Profile, command: [String], environment callerEnvironment: [(String, String)] = ProcessEnvironment.pairs) throws {
+        self.profile = profile
+        self.command = command
+        guard let program = command.first, !program.isEmpty else {
+            throw SandboxError(.usage, "run", "no command given", hint: "sandbox run -p PROFILE -- COMMAND [ARGS...]")
+        }
+        var notEnforced: [String] = []
+        var notes: [String] = []
+        let environment = Self.environment(profile.process, caller: callerEnvironment)
+        self.environment = environment.map { "\($0.0)=\($0.1)" }
+        let path = environment.first { $0.0 == "PATH" }?.1 ?? callerEnvironment.first { $0.0 == "PATH" }?.1 ?? "/usr/local/bin:/usr/bin:/bin"
+        self.executable = try Self.resolveExecutable(program, path: path, workdir: profile.process.workdir)
+
+        let privileged = Capabilities.current()
+        func has(_ cap: Int32) -> Bool { privileged.effective & (1 << UInt64(cap)) != 0 }
+
+        // Limits: refuse (or, best-effort, clamp) what the child's setrlimit would be refused, so the error
+        // comes before anything starts and names the hard limit.
+        var rlimits: [sbx_rlimit] = []
+        for limit in ResourceLimit.allCases {
+            guard let value = profile.limits[limit] else { continue }
+            var current = rlimit()
+            getrlimit(__rlimit_resource_t(UInt32(limit.resource)), &current)
+            var soft = value.soft.map { rlim_t($0) } ?? rlim_t.max
+            var hard = value.hard.map { rlim_t($0) } ?? rlim_t.max
+            if hard > current.rlim_max && !has(Capabilities.sysResource) {
+                let requested = value.hard.map { String($0) } ?? "unlimited"
+                let currentText = current.rlim_max == rlim_t.max ? "unlimited" : String(current.rlim_max)
+                if !profile.allowsBestEffort("limits") {
+                    throw SandboxError(.setup, "setrlimit(\(limit.kernelName), \(requested))", String(cString: strerror(EPERM)),
+                                       hint: "the hard limit is \(currentText); raising it needs CAP_SYS_RESOURCE")
+                }
+                notEnforced.append("limits.\(limit.rawValue) = \(requested) (the hard limit is \(currentText); kept at that)")
+                hard = current.rlim_max
+                soft = min(soft, hard)
+            }
+            rlimits.append(sbx_rlimit(resource: limit.resource, limit: rlimit(rlim_cur: soft, rlim_max: hard)))
+        }
+        self.rlimits = rlimits
+
+        if let nice = profile.process.nice {
+            errno = 0
+            let currentNice = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
+            if nice < currentNice && !has(Capabilities.sysNice) {
+                if !profile.allowsBestEffort("nice") {
+                    throw SandboxError(.setup, "setpriority(\(nice))", String(cString: strerror(EACCES)),
+                                       hint: "the current nice value is \(currentNice); lowering it needs CAP_SYS_NICE")
+                }
+                notEnforced.append("process.nice = \(nice) (lowering below \(currentNice) needs CAP_SYS_NICE)")
+            }
+        }
+
+        // Capabilities: keep only what we hold; drop the bounding set when we may (CAP_SETPCAP).
+        var keep: UInt64 = 0
+        for cap in profile.capabilities { keep |= 1 << UInt64(cap) }
+        let missing = keep & ~privileged.permitted
+        if missing != 0 {
+            let names = (0...Capabilities.lastCap).filter { missing & (1 << UInt64($0)) != 0 }.map(Capabilities.name(of:))
+            if !profile.allowsBestEffort("capabilities") {
+                throw SandboxError(.setup, "capabilities.keep", "sandbox does not hold " + names.joined(separator: ", "),
+                                   hint: "run as root, or grant them to the caller (ambient capabilities)")
+            }
+            notEnforced.append("capabilities.keep: " + names.joined(separator: ", ") + " (not held by the caller)")
+            keep &= privileged.permitted
+        }
+        self.keepCaps = keep
+        self.dropBounding = has(Capabilities.setpcap)
+        if !dropBounding {
+            if profile.process.noNewPrivileges {
+                notes.append("bounding set unchanged (needs CAP_SETPCAP); no_new_privs stops execve from regaining capabilities")
+            } else if !profile.allowsBestEffort("capabilities") {
+                throw SandboxError(.setup, "prctl(PR_CAPBSET_DROP)", String(cString: strerror(EPERM)),
+                                   hint: "without CAP_SETPCAP the bounding set can only be left as is; set process.no_new_privileges = true")
+            } else {
+                notEnforced.append("capability bounding set (needs CAP_SETPCAP)")
+            }
+        }
+
+        // Seccomp: a filter needs no_new_privs or CAP_SYS_ADMIN.
+        if profile.seccomp.enabled {
+            if !profile.process.noNewPrivileges && !has(21) {
+                throw SandboxError(.usage, "seccomp", "a filter without no_new_privileges needs CAP_SYS_ADMIN",
+                                   hint: "set process.no_new_privileges = true")
+            }
+            var pair: [Int32] = [-1, -1]
+            let wantsNotify = profile.seccomp.notify
+            if wantsNotify, socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) < 0 {
+                throw SandboxError.system("socketpair", errno: errno)
+            }
+            let program = try SeccompCompiler.compile(profile.seccomp, notifySocketFD: wantsNotify ? pair[1] : nil)
+            if program.usesNotification {
+                notifySocket = (pair[0], pair[1])
+            } else {
+                if pair[0] >= 0 { close(pair[0]); close(pair[1]) }
+                notifySocket = nil
+            }
+            self.seccomp = program
+        } else {
+            self.seccomp = nil
+            notifySocket = nil
+        }
+
+        // A pseudo-terminal for interactive use: for each of 0, 1, 2 that is a terminal.
+        var mask: Int32 = 0
+        for fd: Int32 in 0...2 where isatty(fd) == 1 { mask |= 1 << fd }
+        switch profile.process.pty {
+        case "always": usePty = true; ptyStdioMask = 0b111
+        case "never": usePty = false; ptyStdioMask = 0
+        default: usePty = mask & 0b11 == 0b11; ptyStdioMask = mask
+        }
+        self.notEnforced = notEnforced
+        self.notes = notes
+    }
+
+    deinit {
+        if let notifySocket {
+            close(notifySocket.parent)
+            close(notifySocket.child)
+        }
+    }
+
+    /// The command's environment, from the profile's policy.
+    static func environment(_ p: ProcessSettings, caller: [(String, String)]) -> [(String, String)] {
+        var env = p.clearEnvironment ? caller.filter { p.envKeep.contains($0.0) } : caller
+        env.removeAll { p.envUnset.contains($0.0) }
+        for (key, value) in p.envSet {
+            env.removeAll { $0.0 == key }
+            env.append((key, value))
+        }
+        return env
+    }
+
+    /// `$PATH` lookup in the parent, as execvp would do it (the child calls only execve). Not found is
+    /// exit 127; found but not executable is 126.
+    static func resolveExecutable(_ program: String, path: String, workdir: String?) throws -> String {
+        if program.contains("/") {
+            let full = program.hasPrefix("/") || workdir == nil ? program : workdir! + "/" + program
+            guard access(full, F_OK) == 0 else {
+                throw SandboxError(.notFound, program, String(cString: strerror(errno)))
+            }
+            return full
+        }
+        var deniedCandidate: String?
+        for dir in path.split(separator: ":", omittingEmptySubsequences: false) {
+            let candidate = (dir.isEmpty ? "." : String(dir)) + "/" + program
+            var st = stat()
+            guard stat(candidate, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { continue }
+            if access(candidate, X_OK) == 0 { return candidate }
+            deniedCandidate = deniedCandidate ?? candidate
+        }
+        if let deniedCandidate {
+            throw SandboxError(.cannotExecute, deniedCandidate, String(cString: strerror(EACCES)))
+        }
+        throw SandboxError(.notFound, program, "command not found")
+    }
+}

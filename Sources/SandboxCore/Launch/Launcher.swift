@@ -1,0 +1,107 @@
+import CSandboxSpawn
+import CSandboxSys
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A started child and the parent's ends of its channels.
+public struct StartedChild {
+    public let pid: pid_t
+    public let pidfd: Int32
+    /// Read end of the close-on-exec error pipe: a `sbx_failure` record, or EOF once execve succeeded.
+    public let errorPipe: Int32
+    /// The pty master, when the command got a terminal of its own.
+    public let ptyMaster: Int32?
+    /// Where the seccomp listener fd arrives (SCM_RIGHTS).
+    public let notifySocket: Int32?
+}
+
+/// Marshals a `LaunchPlan` into C memory and calls `sbx_spawn`.
+public enum Launcher {
+    public static func spawn(_ plan: LaunchPlan) throws -> StartedChild {
+        var errorPipe: [Int32] = [-1, -1]
+        guard sbx_pipe_cloexec(&errorPipe) == 0 else { throw SandboxError.system("pipe2", errno: errno) }
+
+        var ptyMaster: Int32 = -1, ptySlave: Int32 = -1
+        if plan.usePty {
+            guard sbx_open_pty(&ptyMaster, &ptySlave) == 0 else {
+                let e = errno
+                close(errorPipe[0]); close(errorPipe[1])
+                throw SandboxError.system("posix_openpt", errno: e)
+            }
+            // The command starts with the caller's window size; SIGWINCH keeps it current.
+            _ = sbx_copy_winsize(0, ptyMaster) == 0 || sbx_copy_winsize(1, ptyMaster) == 0
+        }
+
+        // C strings and arrays that must outlive the clone (the child reads them from its copy).
+        let argv = CStringArray(plan.command)
+        let envp = CStringArray(plan.environment)
+        let path = strdup(plan.executable)!
+        let workdir = plan.profile.process.workdir.map { strdup($0)! }
+        defer { free(path); workdir.map { free($0) } }
+
+        let filter = plan.seccomp?.instructions ?? []
+        var pidfd: Int32 = -1
+        let pid: pid_t = plan.rlimits.withUnsafeBufferPointer { rlimits in
+            filter.withUnsafeBufferPointer { bpf in
+                var c = sbx_plan()
+                c.path = UnsafePointer(path)
+                c.argv = UnsafePointer(argv.pointer)
+                c.envp = UnsafePointer(envp.pointer)
+                c.workdir = workdir.map { UnsafePointer($0) }
+                c.new_session = plan.profile.process.newSession ? 1 : 0
+                c.pty_slave = ptySlave
+                c.pty_stdio_mask = plan.ptyStdioMask
+                c.die_with_parent = plan.profile.process.dieWithParent ? 1 : 0
+                c.parent_pid = getpid()
+                c.umask = plan.profile.process.umask ?? -1
+                c.rlimit_count = Int32(rlimits.count)
+                c.rlimits = rlimits.baseAddress
+                c.set_nice = plan.profile.process.nice == nil ? 0 : 1
+                c.nice = Int32(plan.profile.process.nice ?? 0)
+                c.set_ioprio = plan.profile.process.ioprio == nil ? 0 : 1
+                c.ioprio = plan.profile.process.ioprio ?? 0
+                c.drop_bounding = plan.dropBounding ? 1 : 0
+                c.set_caps = 1
+                c.keep_caps = plan.keepCaps
+                c.last_cap = Capabilities.lastCap
+                c.no_new_privs = plan.profile.process.noNewPrivileges ? 1 : 0
+                c.filter = bpf.isEmpty ? nil : bpf.baseAddress
+                c.filter_len = UInt16(bpf.count)
+                c.want_listener = plan.notifySocket == nil ? 0 : 1
+                c.notify_socket = plan.notifySocket?.child ?? -1
+                c.error_fd = errorPipe[1]
+                return sbx_spawn(&c, &pidfd)
+            }
+        }
+        let spawnErrno = errno
+        // The parent's copies of the child's ends: closing them is what makes EOF mean "exec happened".
+        close(errorPipe[1])
+        if ptySlave >= 0 { close(ptySlave) }
+        if pid < 0 {
+            close(errorPipe[0])
+            if ptyMaster >= 0 { close(ptyMaster) }
+            throw SandboxError.system("clone3", errno: spawnErrno)
+        }
+        return StartedChild(pid: pid, pidfd: pidfd, errorPipe: errorPipe[0],
+                            ptyMaster: ptyMaster >= 0 ? ptyMaster : nil, notifySocket: plan.notifySocket?.parent)
+    }
+}
+
+/// A NULL-terminated `char *const[]` that frees itself.
+final class CStringArray {
+    let pointer: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    private let count: Int
+
+    init(_ strings: [String]) {
+        count = strings.count
+        pointer = .allocate(capacity: count + 1)
+        for (i, s) in strings.enumerated() { pointer[i] = strdup(s) }
+        pointer[count] = nil
+    }
+
+    deinit {
+        for i in 0..<count { free(pointer[i]) }
+        pointer.deallocate()
+    }
+}

@@ -1,0 +1,112 @@
+/// The profile schema: every key a profile may set, its type, its default and its meaning. The defaults
+/// live here and nowhere else; `docs/profiles.md` documents each key (a test checks that it mentions every
+/// one). A profile that sets nothing gets exactly these values.
+public enum ProfileSchema {
+    /// What a key's value must look like.
+    public enum Kind: Sendable {
+        case string
+        case choice([String])
+        case bool
+        case integer(ClosedRange<Int>)
+        /// Seconds: a number, or a string with a unit (`"500ms"`, `"30s"`, `"5m"`, `"2h"`).
+        case duration
+        /// An rlimit: a scalar (soft = hard) or `{ soft = …, hard = … }`, each a number, a string with a
+        /// unit, or `"unlimited"`.
+        case limit(ResourceLimit)
+        /// A list of strings; the element kind says how each is checked.
+        case list(Element)
+        /// A table of string values (`{ NAME = "value" }`).
+        case stringMap
+        /// `[[seccomp.rules]]`: argument rules.
+        case seccompRules
+        /// A file mode, `"022"` (octal string) or an integer.
+        case mode
+        /// A profile name or a list of them.
+        case profileNames
+    }
+
+    /// What a list holds.
+    public enum Element: Sendable {
+        case syscall, capability, fileOperation, architecture, feature, path, envName
+    }
+
+    public struct Key: Sendable {
+        public let path: String
+        public let kind: Kind
+        public let defaultValue: ProfileValue?
+        public let summary: String
+
+        /// True when the key holds a list, and so also accepts `KEY_add` to append to the inherited list.
+        public var isList: Bool { if case .list = kind { return true } else { return false } }
+    }
+
+    /// Sections that later versions will define. Rejected today, so that a profile written for a newer
+    /// sandbox fails closed here instead of running without the isolation it asks for.
+    public static let reservedSections = ["namespaces", "filesystem", "cgroup", "network"]
+
+    /// Features a profile may mark best-effort: when the kernel or our privileges cannot apply them, the run
+    /// goes on and the report says "not enforced: X (why)". Everything else is an error.
+    public static let bestEffortFeatures = ["capabilities", "limits", "nice", "ioprio", "seccomp-notify", "watch"]
+
+    public static let keys: [Key] = {
+        var keys: [Key] = [
+            Key(path: "description", kind: .string, defaultValue: .string(""), summary: "One line saying what the profile is for."),
+            Key(path: "extends", kind: .profileNames, defaultValue: nil, summary: "Profiles this one builds on, applied in order before this one."),
+            Key(path: "best_effort", kind: .list(.feature), defaultValue: .array([]),
+                summary: "Features that may go unenforced when the kernel or privileges cannot apply them: " + bestEffortFeatures.joined(separator: ", ") + "."),
+
+            Key(path: "limits.wall", kind: .duration, defaultValue: nil, summary: "Wall-clock limit: SIGTERM to the command's process group, SIGKILL after kill_after."),
+            Key(path: "limits.kill_after", kind: .duration, defaultValue: .string("5s"), summary: "Grace period between SIGTERM and SIGKILL when a time limit ends the command."),
+
+            Key(path: "process.nice", kind: .integer(-20...19), defaultValue: nil, summary: "Scheduling niceness (setpriority); raising priority (negative) needs CAP_SYS_NICE."),
+            Key(path: "process.ioprio", kind: .string, defaultValue: nil, summary: "I/O priority (ioprio_set): \"idle\", \"best-effort\", \"best-effort:0-7\", \"realtime:0-7\"."),
+            Key(path: "process.new_session", kind: .bool, defaultValue: .bool(true), summary: "Run in a new session (setsid): off the caller's terminal, which defeats TIOCSTI injection."),
+            Key(path: "process.no_new_privileges", kind: .bool, defaultValue: .bool(true), summary: "Set no_new_privs: setuid and file-capability programs gain nothing."),
+            Key(path: "process.die_with_parent", kind: .bool, defaultValue: .bool(true), summary: "SIGKILL the command when sandbox dies (PR_SET_PDEATHSIG)."),
+            Key(path: "process.kill_orphans", kind: .bool, defaultValue: .bool(true), summary: "When the command exits, kill what it left running (found as a child subreaper)."),
+            Key(path: "process.workdir", kind: .string, defaultValue: nil, summary: "Working directory of the command (default: the caller's)."),
+            Key(path: "process.umask", kind: .mode, defaultValue: nil, summary: "File mode creation mask, e.g. \"077\" (default: the caller's)."),
+            Key(path: "process.env", kind: .choice(["inherit", "clear"]), defaultValue: .string("inherit"), summary: "Start from the caller's environment or from an empty one."),
+            Key(path: "process.env_keep", kind: .list(.envName), defaultValue: .array([]), summary: "With env = \"clear\": variables to keep from the caller's environment."),
+            Key(path: "process.env_unset", kind: .list(.envName), defaultValue: .array([]), summary: "Variables to remove from the environment."),
+            Key(path: "process.env_set", kind: .stringMap, defaultValue: .table([]), summary: "Variables to set, as a table of strings."),
+            Key(path: "process.pty", kind: .choice(["auto", "always", "never"]), defaultValue: .string("auto"), summary: "Give the command its own pseudo-terminal: auto when standard input and output are terminals."),
+
+            Key(path: "capabilities.keep", kind: .list(.capability), defaultValue: .array([]), summary: "Capabilities to keep (capabilities(7) names, with or without CAP_); all others are dropped from all five sets."),
+
+            Key(path: "seccomp.enabled", kind: .bool, defaultValue: .bool(true), summary: "Install a seccomp filter."),
+            Key(path: "seccomp.default_action", kind: .string, defaultValue: .string("allow"), summary: "Action for known syscalls that no list names: allow, errno[:NAME], kill-process, kill-thread, trap, log."),
+            Key(path: "seccomp.deny_action", kind: .string, defaultValue: .string("errno:EPERM"), summary: "Action for syscalls in the deny list."),
+            Key(path: "seccomp.allow", kind: .list(.syscall), defaultValue: .array([]), summary: "Syscalls and @groups to allow."),
+            Key(path: "seccomp.deny", kind: .list(.syscall), defaultValue: .array([]), summary: "Syscalls and @groups to deny with deny_action."),
+            Key(path: "seccomp.absent", kind: .list(.syscall), defaultValue: .array([]), summary: "Syscalls that fail with ENOSYS, as if the kernel lacked them, so libc falls back (clone3); not reported as blocked."),
+            Key(path: "seccomp.rules", kind: .seccompRules, defaultValue: .array([]), summary: "Argument rules: [[seccomp.rules]] with syscall, action and args."),
+            Key(path: "seccomp.architectures", kind: .list(.architecture), defaultValue: .array([.string("native")]), summary: "ABIs the filter lets through (with the same rules); every other ABI is killed."),
+            Key(path: "seccomp.notify", kind: .bool, defaultValue: .bool(true), summary: "Name blocked syscalls in the report, through seccomp user notification."),
+
+            Key(path: "watch.enabled", kind: .bool, defaultValue: .bool(false), summary: "Record the command's file activity."),
+            Key(path: "watch.include", kind: .list(.path), defaultValue: .array([]), summary: "Only record paths under these directories (empty: everywhere)."),
+            Key(path: "watch.ignore", kind: .list(.path), defaultValue: .array([.string("/proc"), .string("/sys"), .string("/dev")]), summary: "Paths not recorded."),
+            Key(path: "watch.operations", kind: .list(.fileOperation), defaultValue: .array(["read", "write", "create", "delete", "rename", "mkdir", "rmdir", "attrib", "exec"].map(ProfileValue.string)), summary: "Operations recorded."),
+        ]
+        for limit in ResourceLimit.allCases {
+            keys.append(Key(path: "limits." + limit.rawValue, kind: .limit(limit), defaultValue: nil,
+                            summary: "\(limit.kernelName) (setrlimit); \(unitWords(limit.unit)), or \"unlimited\"."))
+        }
+        return keys
+    }()
+
+    static let byPath: [String: Key] = Dictionary(uniqueKeysWithValues: keys.map { ($0.path, $0) })
+
+    /// The section names (`limits`, `process`, …): the first component of every dotted key.
+    static let sections: Set<String> = Set(keys.compactMap { $0.path.split(separator: ".").count > 1 ? String($0.path.split(separator: ".")[0]) : nil })
+
+    private static func unitWords(_ unit: ResourceLimit.Unit) -> String {
+        switch unit {
+        case .bytes: return "bytes or a size such as \"512MiB\""
+        case .seconds: return "seconds or a duration such as \"30s\""
+        case .microseconds: return "a duration such as \"500ms\""
+        case .count: return "a count"
+        }
+    }
+}

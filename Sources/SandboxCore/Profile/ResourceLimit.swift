@@ -1,0 +1,63 @@
+/// The rlimits a profile can set, by their profile key. Numbers are the Linux `RLIMIT_*` values, which are
+/// the same on every architecture Linux supports except alpha, mips and sparc (not targets of ours).
+public enum ResourceLimit: String, CaseIterable, Sendable {
+    case cpu, address_space, data, stack, open_files, processes, file_size, core, locked_memory
+    case pending_signals, message_queues, file_locks, realtime_priority, realtime_cpu, nice_ceiling
+
+    /// How the value is written in a profile.
+    public enum Unit: Sendable { case bytes, seconds, microseconds, count }
+
+    public var resource: Int32 {
+        switch self {
+        case .cpu: return 0
+        case .file_size: return 1
+        case .data: return 2
+        case .stack: return 3
+        case .core: return 4
+        case .processes: return 6
+        case .open_files: return 7
+        case .locked_memory: return 8
+        case .address_space: return 9
+        case .file_locks: return 10
+        case .pending_signals: return 11
+        case .message_queues: return 12
+        case .nice_ceiling: return 13
+        case .realtime_priority: return 14
+        case .realtime_cpu: return 15
+        }
+    }
+
+    public var unit: Unit {
+        switch self {
+        case .cpu: return .seconds
+        case .realtime_cpu: return .microseconds
+        case .address_space, .data, .stack, .file_size, .core, .locked_memory, .message_queues: return .bytes
+        case .open_files, .processes, .pending_signals, .file_locks, .realtime_priority, .nice_ceiling: return .count
+        }
+    }
+
+    /// The kernel's name, for messages: `RLIMIT_NOFILE`.
+    public var kernelName: String {
+        let names = [0: "CPU", 1: "FSIZE", 2: "DATA", 3: "STACK", 4: "CORE", 6: "NPROC", 7: "NOFILE", 8: "MEMLOCK",
+                     9: "AS", 10: "LOCKS", 11: "SIGPENDING", 12: "MSGQUEUE", 13: "NICE", 14: "RTPRIO", 15: "RTTIME"]
+        return "RLIMIT_" + names[Int(resource)]!
+    }
+
+    static func byResource(_ resource: Int64) -> ResourceLimit? {
+        allCases.first { Int64($0.resource) == resource }
+    }
+
+    /// Names people write from habit (ulimit, prlimit, systemd) and what we call them.
+    static let habitualNames: [String: String] = [
+        "nofile": "open_files", "nproc": "processes", "as": "address_space", "fsize": "file_size",
+        "memlock": "locked_memory", "sigpending": "pending_signals", "msgqueue": "message_queues",
+        "locks": "file_locks", "rtprio": "realtime_priority", "rttime": "realtime_cpu", "nice": "nice_ceiling",
+        "vmem": "address_space", "memory": "address_space",
+    ]
+}
+
+/// A soft and hard limit; `nil` is RLIM_INFINITY ("unlimited").
+public struct LimitValue: Equatable, Sendable {
+    public var soft: UInt64?
+    public var hard: UInt64?
+}

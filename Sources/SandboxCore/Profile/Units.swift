@@ -1,0 +1,66 @@
+/// Sizes and durations as people write them in profiles and flags.
+public enum Units {
+    /// `"512MiB"`, `"1G"`, `"64k"`, `"100"` → bytes. Binary multiples for both `K`/`KiB` spellings (as
+    /// ulimit and systemd do), decimal only when written `KB`/`MB`/`GB`.
+    public static func bytes(_ text: String) -> UInt64? {
+        let s = text.trimmingCharacters(in: " ")
+        let digits = s.prefix { $0.isNumber }
+        guard !digits.isEmpty, let number = UInt64(digits) else { return nil }
+        let unit = s.dropFirst(digits.count).trimmingCharacters(in: " ")
+        let multipliers: [String: UInt64] = [
+            "": 1, "B": 1,
+            "K": 1 << 10, "KiB": 1 << 10, "M": 1 << 20, "MiB": 1 << 20, "G": 1 << 30, "GiB": 1 << 30, "T": 1 << 40, "TiB": 1 << 40,
+            "k": 1 << 10, "m": 1 << 20, "g": 1 << 30,
+            "KB": 1_000, "MB": 1_000_000, "GB": 1_000_000_000, "TB": 1_000_000_000_000,
+        ]
+        guard let m = multipliers[unit] else { return nil }
+        let (product, overflow) = number.multipliedReportingOverflow(by: m)
+        return overflow ? nil : product
+    }
+
+    /// `"500ms"`, `"30s"`, `"1.5s"`, `"5m"`, `"2h"`, `"10"` (seconds) → seconds.
+    public static func seconds(_ text: String) -> Double? {
+        let s = text.trimmingCharacters(in: " ")
+        let number = s.prefix { $0.isNumber || $0 == "." }
+        guard !number.isEmpty, let value = Double(number), value.isFinite else { return nil }
+        let unit = s.dropFirst(number.count).trimmingCharacters(in: " ")
+        let scale: [String: Double] = ["": 1, "ms": 0.001, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600]
+        guard let k = scale[unit] else { return nil }
+        return value * k
+    }
+
+    /// A human figure: `12.3 MiB`.
+    public static func formatBytes(_ bytes: UInt64) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes)
+        var i = 0
+        while value >= 1024 && i < units.count - 1 { value /= 1024; i += 1 }
+        return i == 0 ? "\(bytes) B" : String(format1: value) + " " + units[i]
+    }
+
+    /// `0.004 s`, `1.23 s`, `2m 03s`.
+    public static func formatSeconds(_ s: Double) -> String {
+        if s >= 120 { return "\(Int(s) / 60)m \(String(twoDigits: Int(s) % 60))s" }
+        if s < 0.01 { return String(format3: s) + " s" }
+        return String(format2: s) + " s"
+    }
+}
+
+extension String {
+    /// Fixed-point formatting without Foundation's String(format:).
+    init(fixed value: Double, decimals: Int) {
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = (value * scale).rounded()
+        let negative = scaled < 0
+        let magnitude = UInt64(abs(scaled))
+        let whole = magnitude / UInt64(scale)
+        var fraction = String(magnitude % UInt64(scale))
+        while fraction.count < decimals { fraction = "0" + fraction }
+        self = (negative ? "-" : "") + String(whole) + (decimals > 0 ? "." + fraction : "")
+    }
+    init(format1 v: Double) { self.init(fixed: v, decimals: 1) }
+    init(format2 v: Double) { self.init(fixed: v, decimals: 2) }
+    init(format3 v: Double) { self.init(fixed: v, decimals: 3) }
+    init(twoDigits v: Int) { self = v < 10 ? "0\(v)" : "\(v)" }
+}

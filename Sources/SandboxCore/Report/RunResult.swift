@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What happened in one run: how the command ended, what it used, what was blocked and which files it
+/// touched. Rendered for people (`summaryLines`) and machines (`json`).
+public struct RunResult {
+    public let command: [String]
+    public let profile: String
+    /// The command's exit code, or 128+N for signal N.
+    public let exitCode: Int32
+    public let signal: Int32?
+    public let timedOut: Bool
+    public let setupFailure: ChildFailure?
+    public let wallSeconds: Double
+    /// getrusage(RUSAGE_CHILDREN) after every process of the tree was reaped.
+    public let usage: rusage
+    public let violations: ViolationLog
+    public let notEnforced: [String]
+    public let notes: [String]
+    public let files: FileActivityReport?
+    public let workdir: String
+
+    /// sandbox's own exit status: the command's, 124 for the wall-clock limit, 125/126/127 for setup and exec failures.
+    public var exitStatus: Int32 {
+        if let setupFailure { return setupFailure.error.exitStatus }
+        if timedOut { return 124 }
+        return exitCode
+    }
+
+    public var reason: String {
+        if setupFailure != nil { return "setup-failed" }
+        if timedOut { return "timeout" }
+        return signal == nil ? "exited" : "signaled"
+    }
+
+    /// The limit that ended the command, if one did: SIGXCPU is RLIMIT_CPU, SIGXFSZ is RLIMIT_FSIZE.
+    public var limitHit: String? {
+        if timedOut { return "wall-time" }
+        switch signal {
+        case SIGXCPU: return "cpu"
+        case SIGXFSZ: return "file-size"
+        default: return violations.killedBy != nil ? "seccomp" : nil
+        }
+    }
+
+    var userSeconds: Double { Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 }
+    var systemSeconds: Double { Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6 }
+    /// ru_maxrss is in KiB on Linux: the largest resident set of any single process of the tree.
+    var maxRSSBytes: Int64 { Int64(usage.ru_maxrss) * 1024 }
+}

@@ -1,0 +1,252 @@
+import CSandboxSys
+import CSeccomp
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a prepared plan: spawns the child, then waits on its pidfd, a signalfd, timers, the error pipe,
+/// the seccomp listener, the terminal relay and the file watcher in one poll(2) loop (no busy polling,
+/// no sleeps), until the command has exited and everything it left behind is reaped.
+public final class Supervisor {
+    public struct Options {
+        public var timeout: Double?
+        public var killAfter: Double
+        /// Called with each file event as it happens (`--trace-files`).
+        public var traceFiles: ((FileEvent) -> Void)?
+        public init(timeout: Double?, killAfter: Double, traceFiles: ((FileEvent) -> Void)? = nil) {
+            self.timeout = timeout
+            self.killAfter = killAfter
+            self.traceFiles = traceFiles
+        }
+    }
+
+    /// Signals forwarded to the command. SIGCHLD is handled here; SIGWINCH resizes the pty when there is one.
+    static let forwarded: [Int32] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT]
+
+    let plan: LaunchPlan
+    let options: Options
+    private var child: StartedChild!
+    private var listener: Int32 = -1
+    private var violations = ViolationLog()
+    private var timedOut = false
+    private var killTimer: Int32 = -1
+    private var setupFailure: ChildFailure?
+    private var terminal: TerminalRelay?
+    private var watcher: FileWatchSession?
+
+    public init(plan: LaunchPlan, options: Options) {
+        self.plan = plan
+        self.options = options
+    }
+
+    /// Runs the command to completion. Throws only when the command could not be started at all.
+    public func run() throws -> RunResult {
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        for sig in Self.forwarded + [SIGCHLD] { sigaddset(&mask, sig) }
+        var oldMask = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &mask, &oldMask)
+        // SIGPIPE: a closed stdout must not kill the supervisor before it has reaped the command.
+        signal(SIGPIPE, SIG_IGN)
+        defer { pthread_sigmask(SIG_SETMASK, &oldMask, nil) }
+        let signals = signalfd(-1, &mask, Int32(SFD_CLOEXEC | SFD_NONBLOCK))
+        guard signals >= 0 else { throw SandboxError.system("signalfd", errno: errno) }
+        defer { close(signals) }
+
+        // Orphans of the command's tree are reparented to us, so none outlives the run unnoticed.
+        if plan.profile.process.killOrphans { _ = sbx_set_child_subreaper() }
+
+        watcher = try FileWatchSession.start(plan: plan, onEvent: options.traceFiles)
+
+        let start = Self.now()
+        child = try Launcher.spawn(plan)
+        watcher?.commandStarted(pid: child.pid)
+        if let master = child.ptyMaster { terminal = TerminalRelay(master: master) }
+        defer { terminal?.restore() }
+
+        var timer: Int32 = -1
+        if let timeout = options.timeout ?? plan.profile.wall {
+            timer = Self.armTimer(after: timeout)
+        }
+        defer {
+            if timer >= 0 { close(timer) }
+            if killTimer >= 0 { close(killTimer) }
+        }
+
+        var errorPipe: Int32? = child.errorPipe
+        var notifySocket: Int32? = child.notifySocket
+        var status: (code: Int32, signal: Int32?)?
+        while status == nil || errorPipe != nil {
+            var fds: [pollfd] = []
+            func watch(_ fd: Int32?) { if let fd, fd >= 0 { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) } }
+            watch(status == nil ? child.pidfd : nil)
+            watch(signals)
+            watch(timer)
+            watch(killTimer)
+            watch(errorPipe)
+            watch(notifySocket)
+            watch(listener)
+            for fd in terminal?.pollFDs ?? [] { watch(fd) }
+            for fd in watcher?.pollFDs ?? [] { watch(fd) }
+            let n = poll(&fds, nfds_t(fds.count), -1)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SandboxError.system("poll", errno: errno)
+            }
+            for p in fds where p.revents != 0 {
+                switch p.fd {
+                case child.pidfd: status = reapMain()
+                case signals: handleSignals(signals)
+                case timer:
+                    disarm(timer)
+                    timeoutExpired()
+                case killTimer:
+                    disarm(killTimer)
+                    signalTree(SIGKILL)
+                case errorPipe:
+                    setupFailure = ChildFailure.read(from: p.fd)
+                    close(p.fd)
+                    errorPipe = nil
+                case notifySocket:
+                    let fd = sbx_recv_fd(p.fd)
+                    if fd >= 0 { listener = fd }
+                    close(p.fd)
+                    notifySocket = nil
+                case listener: handleNotification(revents: p.revents)
+                default:
+                    terminal?.handle(fd: p.fd, revents: p.revents)
+                    watcher?.handle(fd: p.fd)
+                }
+            }
+        }
+        let wall = Self.now() - start
+        if plan.profile.process.killOrphans { OrphanReaper.killAll() }
+        OrphanReaper.reapAll()
+        terminal?.drain()
+        if listener >= 0 { close(listener) }
+        if let notifySocket { close(notifySocket) }
+        close(child.pidfd)
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        return RunResult(
+            command: plan.command, profile: plan.profile.name, exitCode: status!.code, signal: status!.signal,
+            timedOut: timedOut, setupFailure: setupFailure, wallSeconds: wall, usage: usage,
+            violations: violations, notEnforced: plan.notEnforced, notes: plan.notes,
+            files: watcher?.finish(), workdir: plan.profile.process.workdir ?? Self.currentDirectory())
+    }
+
+    private func reapMain() -> (Int32, Int32?) {
+        var raw: Int32 = 0
+        var r: pid_t
+        repeat { r = waitpid(child.pid, &raw, 0) } while r < 0 && errno == EINTR
+        // WIFSIGNALED / WEXITSTATUS, spelled out: the C macros are not imported.
+        let termsig = raw & 0x7F
+        if termsig != 0 && termsig != 0x7F { return (128 + termsig, termsig) }
+        return ((raw >> 8) & 0xFF, nil)
+    }
+
+    private func handleSignals(_ fd: Int32) {
+        var info = signalfd_siginfo()
+        while read(fd, &info, MemoryLayout<signalfd_siginfo>.size) == MemoryLayout<signalfd_siginfo>.size {
+            let sig = Int32(info.ssi_signo)
+            if sig == SIGCHLD {
+                OrphanReaper.reapOthers(than: child.pid)
+                continue
+            }
+            if sig == SIGWINCH, let terminal {
+                terminal.resize()
+                continue
+            }
+            // A signal the terminal sent to our process group already reached the command when it shares
+            // that group (new_session = false, no pty); forwarding it would deliver it twice.
+            if info.ssi_code == SI_KERNEL, !plan.profile.process.newSession, terminal == nil { continue }
+            _ = sbx_pidfd_send_signal(child.pidfd, sig)
+        }
+    }
+
+    private func timeoutExpired() {
+        timedOut = true
+        signalTree(SIGTERM)
+        killTimer = Self.armTimer(after: options.killAfter)
+    }
+
+    /// The command's process group when it has one of its own, else the command alone.
+    private func signalTree(_ sig: Int32) {
+        if plan.profile.process.newSession, kill(-child.pid, sig) == 0 { return }
+        _ = sbx_pidfd_send_signal(child.pidfd, sig)
+    }
+
+    /// Answers one seccomp user notification with the profile's verdict, recording it.
+    private func handleNotification(revents: Int16) {
+        if revents & Int16(POLLIN) == 0 {
+            // POLLHUP: every process holding the filter is gone.
+            close(listener)
+            listener = -1
+            return
+        }
+        var notif = seccomp_notif()
+        guard sbx_notif_recv(listener, &notif) == 0 else { return }
+        let args = withUnsafeBytes(of: notif.data.args) { Array($0.bindMemory(to: UInt64.self)) }
+        var nr = notif.data.nr
+        if notif.data.arch != Self.nativeArch,
+           let name = seccomp_syscall_resolve_num_arch(notif.data.arch, nr) {
+            nr = seccomp_syscall_resolve_name(name)
+            free(name)
+        }
+        if let observer = watcher?.notifyObserver, let name = SyscallTable.name(of: nr), NotifyFileObserver.syscalls.contains(name),
+           plan.seccomp?.verdict(nr: nr, args: args) == nil {
+            observer.observe(pid: Int32(notif.pid), syscall: name, args: args)
+            _ = sbx_notif_send(listener, notif.id, 0, 0, UInt32(SECCOMP_USER_NOTIF_FLAG_CONTINUE))
+            return
+        }
+        guard let verdict = plan.seccomp?.verdict(nr: nr, args: args) else {
+            _ = sbx_notif_send(listener, notif.id, -EPERM, 0, 0)
+            return
+        }
+        violations.record(verdict, pid: Int32(notif.pid))
+        switch verdict.action {
+        case .errno(let e):
+            _ = sbx_notif_send(listener, notif.id, -e, 0, 0)
+        case .killProcess:
+            // The notification is still pending, so the pid still names the caller (checked with ID_VALID).
+            if sbx_notif_id_valid(listener, notif.id) == 0 {
+                kill(Int32(notif.pid), SIGKILL)
+                violations.killedBy = violations.killedBy ?? (verdict, Int32(notif.pid))
+            }
+            _ = sbx_notif_send(listener, notif.id, -ENOSYS, 0, 0)
+        default:
+            _ = sbx_notif_send(listener, notif.id, -EPERM, 0, 0)
+        }
+    }
+
+    static let nativeArch: UInt32 = seccomp_arch_native()
+
+    static func armTimer(after seconds: Double) -> Int32 {
+        let fd = timerfd_create(CLOCK_MONOTONIC, Int32(TFD_CLOEXEC | TFD_NONBLOCK))
+        guard fd >= 0 else { return -1 }
+        let whole = max(0, seconds.rounded(.down))
+        var spec = itimerspec()
+        spec.it_value.tv_sec = Int(whole)
+        spec.it_value.tv_nsec = max(1, Int((seconds - whole) * 1_000_000_000))
+        timerfd_settime(fd, 0, &spec, nil)
+        return fd
+    }
+
+    private func disarm(_ fd: Int32) {
+        var expirations: UInt64 = 0
+        _ = read(fd, &expirations, 8)
+        var spec = itimerspec()
+        timerfd_settime(fd, 0, &spec, nil)
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    static func currentDirectory() -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
+        return getcwd(&buffer, buffer.count) != nil ? String(cString: buffer) : "/"
+    }
+}

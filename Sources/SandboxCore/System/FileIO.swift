@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Whole-file reads and writes with plain system calls (open, read, write), retried on EINTR.
+public enum FileIO {
+    /// Reads a whole file. Throws a usage error naming the path (files we read are the user's input).
+    public static func readText(_ path: String) throws -> String {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw SandboxError(.usage, path, String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var st = stat()
+        if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+            throw SandboxError(.usage, path, "is a directory")
+        }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SandboxError(.usage, path, String(cString: strerror(errno)))
+            }
+            if n == 0 { break }
+            bytes.append(contentsOf: buffer[0..<n])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Writes (creating or truncating) a file.
+    public static func writeText(_ text: String, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw SandboxError(.usage, path, String(cString: strerror(errno))) }
+        defer { close(fd) }
+        try writeAll(fd, text, name: path)
+    }
+
+    /// Writes all of `text` to `fd`, retrying short writes and EINTR.
+    public static func writeAll(_ fd: Int32, _ text: String, name: String) throws {
+        var utf8 = Array(text.utf8)
+        var offset = 0
+        while offset < utf8.count {
+            let n = utf8.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SandboxError.system("write(\(name))", errno: errno)
+            }
+            offset += n
+        }
+        utf8.removeAll()
+    }
+
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+}

@@ -1,0 +1,72 @@
+import ArgumentParser
+import SandboxCore
+
+struct ProfileCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "profile",
+        abstract: "List, show, check and export profiles.",
+        subcommands: [List.self, Show.self, Check.self, Export.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the profiles -p can name: name, source, description.")
+
+        func run() throws {
+            let found = ProfileResolver().available()
+            let width = found.map(\.name.count).max() ?? 0
+            let sourceWidth = found.map(\.source.count).max() ?? 0
+            for profile in found {
+                let description = (try? ProfileDocument(name: profile.name, source: profile.source, text: profile.text))
+                    .flatMap { doc in doc.settings.first { $0.path == "description" }?.setting.value.stringValue } ?? "(invalid: run 'sandbox profile check \(profile.source)')"
+                print(pad(profile.name, width) + "  " + pad(profile.source, sourceWidth) + "  " + description)
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the fully resolved profile as TOML, with where each value came from.")
+        @Argument(help: "Profile names or paths, stacked as with run -p.") var names: [String]
+        @Option(name: .customLong("set"), help: "Overrides, as with run --set.") var overrides: [String] = []
+
+        func run() throws {
+            do {
+                let profile = try ProfileResolver().resolve(names, overrides: overrides)
+                print(ProfileText.render(profile))
+            } catch let error as SandboxError { Sandbox.fail(error) }
+        }
+    }
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Validate profile files; exits 125 on the first error of any file (a CI lint step).")
+        @Argument(help: "Profile files or names.") var files: [String]
+
+        func run() throws {
+            var failed = false
+            for file in files {
+                do {
+                    _ = try ProfileResolver().resolve([file])
+                    print("\(file): ok")
+                } catch let error as SandboxError {
+                    printError("sandbox: \(error)")
+                    failed = true
+                }
+            }
+            if failed { throw ExitCode(125) }
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write a profile's seccomp policy as OCI seccomp JSON (Docker, Podman, Kubernetes).")
+        @Flag(name: .customLong("oci"), help: "OCI runtime-spec seccomp JSON (the only format).") var oci = false
+        @Argument(help: "Profile name or path.") var name: String
+
+        func run() throws {
+            do {
+                guard oci else { throw SandboxError(.usage, "profile export", "choose a format", hint: "--oci") }
+                let profile = try ProfileResolver().resolve([name])
+                print(try OCIProfileExporter.export(profile).serialized())
+            } catch let error as SandboxError { Sandbox.fail(error) }
+        }
+    }
+}
+
+func pad(_ s: String, _ width: Int) -> String { s + String(repeating: " ", count: max(0, width - s.count)) }

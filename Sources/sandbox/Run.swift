@@ -1,0 +1,93 @@
+import ArgumentParser
+import SandboxCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run COMMAND in the sandbox a profile describes.",
+        discussion: """
+        Examples:
+          sandbox run -- ls -l                       the default profile
+          sandbox run -p strict -- python3 script.py  an allow-list filter
+          sandbox run -p default --timeout 30s --report run.json -- make test
+          sandbox run -p ./my.toml --set limits.open_files=64 -- ./server
+          sandbox run -p audit --trace-files - -- ./installer.sh
+        """)
+
+    @Option(name: .shortAndLong, help: "Profile name or path; repeat to stack profiles in order.")
+    var profile: [String] = []
+
+    @Option(name: .long, help: "Wall-clock limit (e.g. 30s, 5m); overrides the profile's limits.wall.")
+    var timeout: String?
+
+    @Option(name: .customLong("kill-after"), help: "Grace period between SIGTERM and SIGKILL at the limit (default: the profile's, 5s).")
+    var killAfter: String?
+
+    @Option(name: .customLong("set"), help: "Override a profile key, e.g. --set limits.open_files=64 (repeatable).")
+    var overrides: [String] = []
+
+    @Option(name: .long, help: "Write the JSON report to FILE ('-' for stdout).")
+    var report: String?
+
+    @Option(name: .customLong("trace-files"), help: "Stream file events as JSON lines to FILE ('-' for stderr) while the command runs.")
+    var traceFiles: String?
+
+    @Flag(name: .shortAndLong, help: "Do not print the summary.")
+    var quiet = false
+
+    @Argument(parsing: .captureForPassthrough, help: "The command and its arguments, after --.")
+    var command: [String] = []
+
+    func run() throws {
+        var command = self.command
+        if command.first == "--" { command.removeFirst() }
+        do {
+            let timeout = try self.timeout.map { try Self.duration($0, flag: "--timeout") }
+            let resolver = ProfileResolver()
+            var overrides = self.overrides
+            if traceFiles != nil { overrides.append("watch.enabled=true") }
+            let profile = try resolver.resolve(self.profile.isEmpty ? ["default"] : self.profile, overrides: overrides)
+            let killAfter = try self.killAfter.map { try Self.duration($0, flag: "--kill-after") } ?? profile.killAfter
+            let trace = try traceFiles.map(TraceWriter.init)
+            let plan = try LaunchPlan(profile: profile, command: command)
+            let supervisor = Supervisor(plan: plan, options: .init(timeout: timeout, killAfter: killAfter, traceFiles: trace?.write))
+            let result = try supervisor.run()
+            if let failure = result.setupFailure { printError("sandbox: \(failure.error)") }
+            if !quiet { printError(ReportRenderer.summaryLines(result).joined(separator: "\n")) }
+            if let report {
+                let text = ReportRenderer.json(result).serialized() + "\n"
+                if report == "-" { try FileIO.writeAll(1, text, name: "stdout") } else { try FileIO.writeText(text, to: report) }
+            }
+            Glibc.exit(result.exitStatus)
+        } catch let error as SandboxError {
+            Sandbox.fail(error)
+        }
+    }
+
+    static func duration(_ text: String, flag: String) throws -> Double {
+        guard let seconds = Units.seconds(text), seconds > 0 else {
+            throw SandboxError(.usage, "\(flag) \(text)", "not a duration", hint: "e.g. 500ms, 30s, 5m, 2h")
+        }
+        return seconds
+    }
+}
+
+/// `--trace-files`: one JSON line per file event, written as it happens.
+final class TraceWriter {
+    let fd: Int32
+
+    init(_ path: String) throws {
+        if path == "-" {
+            fd = 2
+        } else {
+            fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw SandboxError(.usage, "--trace-files \(path)", String(cString: strerror(errno))) }
+        }
+    }
+
+    func write(_ event: FileEvent) {
+        try? FileIO.writeAll(fd, event.jsonLine + "\n", name: "trace")
+    }
+}
