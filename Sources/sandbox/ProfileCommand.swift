@@ -5,7 +5,7 @@ struct ProfileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "profile",
         abstract: "List, show, check and export profiles.",
-        subcommands: [List.self, Show.self, Check.self, Export.self])
+        subcommands: [List.self, Show.self, Check.self, Export.self, BPF.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the profiles -p can name: name, source, description.")
@@ -64,6 +64,28 @@ struct ProfileCommand: ParsableCommand {
                 guard oci else { throw SandboxError(.usage, "profile export", "choose a format", hint: "--oci") }
                 let profile = try ProfileResolver().resolve([name])
                 print(try OCIProfileExporter.export(profile).serialized())
+            } catch let error as SandboxError { Sandbox.fail(error) }
+        }
+    }
+}
+
+extension ProfileCommand {
+    struct BPF: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bpf",
+            abstract: "Compile a profile's seccomp filter and print its size and notified syscalls (for audits and benchmarks).")
+        @Argument(help: "Profile names or paths.") var names: [String]
+
+        func run() throws {
+            do {
+                let profile = try ProfileResolver().resolve(names)
+                guard profile.seccomp.enabled else {
+                    print("\(profile.name): seccomp disabled")
+                    return
+                }
+                let program = try SeccompCompiler.compile(profile.seccomp, notifySocketFD: 3)
+                let notified = program.notified.values.map(\.syscall).sorted()
+                print("\(profile.name): \(program.instructions.count) instructions, \(notified.count) syscalls reported through user notification")
             } catch let error as SandboxError { Sandbox.fail(error) }
         }
     }

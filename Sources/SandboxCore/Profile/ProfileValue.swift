@@ -28,6 +28,7 @@ public indirect enum ProfileValue: Equatable, Sendable, CustomStringConvertible 
         case .bool(let b): return b ? "true" : "false"
         case .array(let items): return "[" + items.map(\.description).joined(separator: ", ") + "]"
         case .table(let pairs):
+            if pairs.isEmpty { return "{}" }
             return "{ " + pairs.map { "\(TOMLText.key($0.0)) = \($0.1)" }.joined(separator: ", ") + " }"
         }
     }
