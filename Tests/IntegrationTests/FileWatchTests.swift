@@ -175,8 +175,87 @@ import Testing
         #expect(report.unresolved == 0)
     }
 
+    /// The unprivileged path as an unprivileged user: this test binary again, as nobody (setpriv(1)),
+    /// running only `notifyObserverMatchesStrace`.
+    @Test func notifyObserverWorksAsNobody() throws {
+        guard FileWatchTests.isRoot else {
+            print("skipped notifyObserverWorksAsNobody: already unprivileged, notifyObserverMatchesStrace covers it")
+            return
+        }
+        for test in ["notifyObserverMatchesStrace", "fanotifyRefusesUnprivilegedWithAClearError"] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
+                                 try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
+                                 "--testing-library", "swift-testing", "--filter", test]
+            process.currentDirectoryURL = URL(fileURLWithPath: "/tmp")
+            var environment = ProcessInfo.processInfo.environment
+            environment["HOME"] = "/tmp"
+            process.environment = environment
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "\(test) as nobody: \(text.suffix(2000))")
+            #expect(text.contains("\(test)() passed"), "\(test) as nobody: \(text.suffix(2000))")
+        }
+    }
+
+    @Test func fanotifyRefusesUnprivilegedWithAClearError() throws {
+        guard !FileWatchTests.isRoot else {
+            #expect(throws: Never.self) { _ = try FanotifyWatcher(options: WatchOptions(workingDirectory: "/tmp"), onEvent: nil) }
+            return
+        }
+        #expect {
+            _ = try FanotifyWatcher(options: WatchOptions(workingDirectory: "/tmp"), onEvent: nil)
+        } throws: { error in
+            "\(error)".hasPrefix("fanotify_")
+        }
+    }
+
     @Test func jsonLineEscapes() {
         let event = FileEvent(path: "/tmp/a \"b\"\n\u{1}", operation: .create, pid: 7, time: 0.0125)
         #expect(event.jsonLine == #"{"time":0.0125,"pid":7,"op":"create","path":"/tmp/a \"b\"\n\u0001"}"#)
+    }
+}
+
+/// The issue's benchmark: create, write and delete 20,000 files, bare and under fanotify. Prints the ratio
+/// (target ≤ 1.3x); asserts only a loose bound, since CI machines are noisy.
+@Suite(.serialized) struct FileWatchBenchmark {
+    static let script = "i=0; while [ $i -lt 20000 ]; do echo x > f$i; i=$((i+1)); done; rm -f f*"
+
+    static func bare(in directory: String) throws -> Double {
+        let start = FileActivityRecorder.monotonicNow()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        try process.run()
+        process.waitUntilExit()
+        return FileActivityRecorder.monotonicNow() - start
+    }
+
+    @Test func createWriteDelete20000() throws {
+        guard FileWatchTests.isRoot else {
+            print("skipped createWriteDelete20000: fanotify filesystem marks need root")
+            return
+        }
+        let directory = try FileWatchTests.freshDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var bare: [Double] = [], watched: [Double] = []
+        var report: FileActivityReport?
+        for _ in 0..<2 {
+            bare.append(try FileWatchBenchmark.bare(in: directory))
+            let start = FileActivityRecorder.monotonicNow()
+            report = try FileWatchTests.runUnderFanotify(FileWatchBenchmark.script, in: directory)
+            watched.append(FileActivityRecorder.monotonicNow() - start)
+        }
+        let ratio = watched.min()! / bare.min()!
+        print("benchmark: bare \(bare.min()!)s, fanotify \(watched.min()!)s, ratio \(ratio)")
+        let created = report!.files.filter { $0.operations.contains(.create) && $0.operations.contains(.delete) }
+        #expect(report!.overflow || created.count == 20000)
+        #expect(ratio < 2.0)
     }
 }

@@ -73,15 +73,8 @@ public final class FanotifyWatcher {
             throw error
         }
         buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 8)
-        do {
-            try markFilesystems(options: options)
-        } catch {
-            close(fanotifyFD)
-            close(connectorFD)
-            buffer.deallocate()
-            for mount in resolver.allMountFDs { close(mount) }
-            throw error
-        }
+        // Every stored property is set: if marking throws, deinit releases the fds and the buffer.
+        try markFilesystems(options: options)
     }
 
     deinit {
