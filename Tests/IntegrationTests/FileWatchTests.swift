@@ -76,6 +76,8 @@ import Testing
         #expect(missing.isEmpty, "missing from fanotify: \(missing.sorted { $0.description < $1.description })")
         #expect(extra.isEmpty, "fanotify extra: \(extra.sorted { $0.description < $1.description })")
         #expect(report.mechanism == "fanotify")
+        #expect(report.notes.contains { $0.hasPrefix("fanotify: FAN_REPORT_DFID_NAME") }, "\(report.notes)")
+        print(report.humanSummary(workingDirectory: directory).joined(separator: "\n"))
         #expect(!report.overflow)
         #expect(report.unresolved == 0)
         #expect(report.entry(for: directory + "/x")?.operations == [.read, .write, .create, .rename])

@@ -149,7 +149,8 @@ public final class FanotifyWatcher {
                     + "mount mark without create/delete/rename/attrib events")
                 continue
             }
-            throw WatchError(call: "fanotify_mark(FAN_MARK_FILESYSTEM, \(path))", errno: filesystemError)
+            throw WatchError(call: "fanotify_mark(FAN_MARK_FILESYSTEM, \(path))", errno: filesystemError,
+                             hint: filesystemError == EPERM ? "filesystem marks need CAP_SYS_ADMIN; the unprivileged fallback is seccomp-notify" : nil)
         }
     }
 
