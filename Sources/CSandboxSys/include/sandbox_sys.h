@@ -55,3 +55,4 @@ int sbx_notif_id_valid(int listener, uint64_t id);
 #endif
 
 #endif
+#include "sandbox_watch.h"

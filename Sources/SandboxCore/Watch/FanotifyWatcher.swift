@@ -1,0 +1,242 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSandboxSys
+
+/// The privileged file watcher: fanotify(7) filesystem marks in fid mode, attributed to the command's tree
+/// through the process-events connector. Needs CAP_SYS_ADMIN (FAN_MARK_FILESYSTEM) and CAP_NET_ADMIN
+/// (PROC_CN_MCAST_LISTEN).
+///
+/// No threads: the supervisor polls `pollFDs` for POLLIN and calls `drain()`, which never blocks.
+/// Order of calls: `init` (before the command is spawned, so nothing it does is missed), `commandStarted`
+/// right after the spawn, `drain` on every wake-up, `finish` once the whole tree has exited.
+public final class FanotifyWatcher {
+    /// Events asked for on every mark. Reads are FAN_CLOSE_NOWRITE (one per open, unlike FAN_ACCESS,
+    /// which fires on every read(2)); writes are FAN_MODIFY (also truncate(2)) and FAN_CLOSE_WRITE (an
+    /// open for writing that wrote nothing).
+    static let eventMask: UInt64 = UInt64(FAN_CLOSE_WRITE | FAN_CLOSE_NOWRITE | FAN_MODIFY | FAN_OPEN_EXEC)
+        | UInt64(FAN_CREATE | FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_ATTRIB) | UInt64(FAN_ONDIR)
+    /// FAN_MARK_MOUNT cannot carry directory-entry events (the kernel answers EINVAL).
+    static let mountMask: UInt64 = UInt64(FAN_CLOSE_WRITE | FAN_CLOSE_NOWRITE | FAN_MODIFY | FAN_OPEN_EXEC)
+        | UInt64(FAN_ONDIR)
+
+    private let fanotifyFD: Int32
+    private let connectorFD: Int32
+    private let recorder: FileActivityRecorder
+    private let tree = ProcessTree()
+    private let resolver = FileHandleResolver()
+    private let bufferSize = 256 * 1024
+    private let buffer: UnsafeMutableRawPointer
+    private var procEvents = [sbx_proc_event](repeating: sbx_proc_event(), count: 256)
+    /// Open-for-exec counts per path: the executable's FAN_CLOSE_NOWRITE, when the process image goes
+    /// away, is the end of the exec, not a read.
+    private var execOpens: [String: Int] = [:]
+    private var finished = false
+
+    /// Sets up fanotify_init(2), fanotify_mark(2) on the filesystems holding "/", "/tmp", the working
+    /// directory and every include prefix (one mark per st_dev), and the proc connector socket(2). Call it
+    /// before spawning the command.
+    public init(options: WatchOptions, onEvent: ((FileEvent) -> Void)?) throws {
+        recorder = FileActivityRecorder(options: options, onEvent: onEvent)
+        // Newest reporting first; each fallback is recorded. FAN_REPORT_TARGET_FID is Linux 5.17,
+        // FAN_REPORT_DFID_NAME 5.9; FAN_UNLIMITED_QUEUE needs CAP_SYS_ADMIN and keeps bursts (3,000
+        // creates in a loop) from overflowing the default 16,384-event queue.
+        let reports: [(UInt32, String)] = [
+            (UInt32(FAN_REPORT_DFID_NAME | FAN_REPORT_FID | FAN_REPORT_TARGET_FID), "FAN_REPORT_DFID_NAME_TARGET"),
+            (UInt32(FAN_REPORT_DFID_NAME | FAN_REPORT_FID), "FAN_REPORT_DFID_NAME|FAN_REPORT_FID"),
+            (UInt32(FAN_REPORT_DFID_NAME), "FAN_REPORT_DFID_NAME"),
+        ]
+        let base = UInt32(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK)
+        let eventFlags = UInt32(O_RDONLY | SBX_O_LARGEFILE | O_CLOEXEC | O_NONBLOCK)
+        var fd: Int32 = -1
+        var firstError: Int32 = 0
+        search: for queue in [UInt32(FAN_UNLIMITED_QUEUE), 0] {
+            for (report, name) in reports {
+                fd = sbx_fanotify_init(base | queue | report, eventFlags)
+                if fd >= 0 {
+                    recorder.note("fanotify: \(name)" + (queue != 0 ? ", FAN_UNLIMITED_QUEUE" : ", bounded queue"))
+                    break search
+                }
+                if firstError == 0 { firstError = errno }
+            }
+        }
+        guard fd >= 0 else {
+            throw WatchError(call: "fanotify_init", errno: firstError,
+                             hint: "needs CAP_SYS_ADMIN and Linux 5.9; the unprivileged fallback is seccomp-notify")
+        }
+        fanotifyFD = fd
+        connectorFD = sbx_proc_connector_open()
+        guard connectorFD >= 0 else {
+            let error = WatchError.last("socket(NETLINK_CONNECTOR, PROC_CN_MCAST_LISTEN)",
+                                        hint: "the process-events connector needs CAP_NET_ADMIN and CONFIG_PROC_EVENTS")
+            close(fd)
+            throw error
+        }
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 8)
+        // Every stored property is set: if marking throws, deinit releases the fds and the buffer.
+        try markFilesystems(options: options)
+    }
+
+    deinit {
+        if !finished { release() }
+    }
+
+    /// The descriptors the supervisor polls for POLLIN: the proc connector and the fanotify fd.
+    public var pollFDs: [Int32] { [connectorFD, fanotifyFD] }
+
+    /// Declares the command's pid (its tree grows from there) and starts the event clock.
+    public func commandStarted(pid: Int32) {
+        recorder.markStart()
+        drainConnector()
+        tree.start(root: pid)
+    }
+
+    /// Reads whatever is queued, never blocking (both fds are O_NONBLOCK). Each fanotify batch is read
+    /// first, then the connector, then the batch is processed: every fork message that precedes an event
+    /// in the batch has arrived by then.
+    public func drain() {
+        // Bounded so a flood of events cannot starve the rest of the supervisor's loop; the fd stays
+        // readable and poll() brings us back.
+        for _ in 0..<64 {
+            let n = read(fanotifyFD, buffer, bufferSize)
+            if n < 0 {
+                if errno == EINTR { continue }
+                if errno != EAGAIN { recorder.note("fanotify read: \(String(cString: strerror(errno)))") }
+                // Queue empty: every event of a process whose exit we have seen is processed.
+                tree.settleExits()
+                drainConnector()
+                return
+            }
+            drainConnector()
+            process(count: n)
+        }
+    }
+
+    /// Reads the last events and returns the report; closes the descriptors. Call after the tree exited.
+    public func finish() -> FileActivityReport {
+        if !finished {
+            drain()
+            drain()
+            release()
+        }
+        return recorder.report(mechanism: "fanotify")
+    }
+
+    private func release() {
+        finished = true
+        close(fanotifyFD)
+        close(connectorFD)
+        for mount in resolver.allMountFDs { close(mount) }
+        buffer.deallocate()
+    }
+
+    private func markFilesystems(options: WatchOptions) throws {
+        var targets = ["/", "/tmp", options.workingDirectory] + options.include
+        targets = targets.filter { !$0.isEmpty && access($0, F_OK) == 0 }
+        for path in targets {
+            let dirFD = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard dirFD >= 0 else { continue } // an include prefix naming a file: its parent is marked
+            guard resolver.addMount(fd: dirFD) else {
+                close(dirFD)
+                continue
+            }
+            if sbx_fanotify_mark(fanotifyFD, UInt32(FAN_MARK_ADD | FAN_MARK_FILESYSTEM), FanotifyWatcher.eventMask, path) == 0 {
+                continue
+            }
+            let filesystemError = errno
+            if sbx_fanotify_mark(fanotifyFD, UInt32(FAN_MARK_ADD | FAN_MARK_MOUNT), FanotifyWatcher.mountMask, path) == 0 {
+                recorder.note("fanotify: FAN_MARK_FILESYSTEM on \(path) failed (\(String(cString: strerror(filesystemError)))); "
+                    + "mount mark without create/delete/rename/attrib events")
+                continue
+            }
+            throw WatchError(call: "fanotify_mark(FAN_MARK_FILESYSTEM, \(path))", errno: filesystemError,
+                             hint: filesystemError == EPERM ? "filesystem marks need CAP_SYS_ADMIN; the unprivileged fallback is seccomp-notify" : nil)
+        }
+    }
+
+    private func drainConnector() {
+        while true {
+            let n = procEvents.withUnsafeMutableBufferPointer {
+                sbx_proc_connector_recv(connectorFD, $0.baseAddress, Int32($0.count))
+            }
+            if n < 0 {
+                if errno == ENOBUFS {
+                    // The kernel dropped process events; unknown pids fall back to /proc parent chains.
+                    recorder.note("proc connector overflowed (ENOBUFS): some attribution through /proc")
+                    continue
+                }
+                return
+            }
+            for i in 0..<Int(n) { tree.apply(procEvents[i]) }
+        }
+    }
+
+    private func process(count: Int) {
+        var offset = 0
+        var event = sbx_fan_event()
+        while true {
+            let next = sbx_fanotify_next(buffer, count, offset, &event)
+            if next == 0 { break }
+            offset = next
+            handle(event)
+        }
+    }
+
+    private func handle(_ event: sbx_fan_event) {
+        let mask = event.mask
+        if mask & UInt64(FAN_Q_OVERFLOW) != 0 {
+            recorder.overflow = true
+            return
+        }
+        let isDirectory = mask & UInt64(FAN_ONDIR) != 0
+        // Any directory rename, by anyone, may make cached paths stale.
+        if isDirectory && mask & UInt64(FAN_MOVED_FROM | FAN_MOVED_TO) != 0 { resolver.invalidate() }
+        guard tree.contains(event.pid) else { return }
+        guard let path = resolvePath(event) else {
+            // unlink(2) drops the link count, which the kernel reports as FAN_ATTRIB on an inode that no
+            // longer has a name (no directory record) and is gone by now: part of the delete, not a loss.
+            if mask & ~UInt64(FAN_ONDIR) == UInt64(FAN_ATTRIB) && event.dir_handle == nil { return }
+            recorder.unresolved += 1
+            return
+        }
+        let time = recorder.elapsed()
+        func record(_ operation: FileOperation) {
+            recorder.record(path: path, operation: operation, pid: event.pid, time: time)
+        }
+        if mask & UInt64(FAN_CREATE) != 0 {
+            record(isDirectory ? .mkdir : .create)
+            if isDirectory, let handle = event.obj_handle {
+                resolver.remember(fsid: event.obj_fsid, handle: handle, path: path)
+            }
+        }
+        if mask & UInt64(FAN_DELETE) != 0 { record(isDirectory ? .rmdir : .delete) }
+        if mask & UInt64(FAN_MOVED_FROM | FAN_MOVED_TO) != 0 { record(.rename) }
+        if mask & UInt64(FAN_ATTRIB) != 0 { record(.attrib) }
+        if mask & UInt64(FAN_MODIFY | FAN_CLOSE_WRITE) != 0 { record(.write) }
+        if mask & UInt64(FAN_OPEN_EXEC) != 0 {
+            record(.exec)
+            // The kernel may merge the exec's open and the image's close into one event.
+            if mask & UInt64(FAN_CLOSE_NOWRITE) == 0 { execOpens[path, default: 0] += 1 }
+        } else if mask & UInt64(FAN_CLOSE_NOWRITE) != 0 {
+            if let opens = execOpens[path], opens > 0 {
+                execOpens[path] = opens - 1
+            } else {
+                record(.read)
+            }
+        }
+    }
+
+    /// Directory handle plus entry name when present ("." names the directory itself), else the object's
+    /// own handle.
+    private func resolvePath(_ event: sbx_fan_event) -> String? {
+        if let dirHandle = event.dir_handle {
+            guard let directory = resolver.path(fsid: event.dir_fsid, handle: dirHandle) else { return nil }
+            guard let namePointer = event.name, namePointer.pointee != 0 else { return directory }
+            let name = String(cString: namePointer)
+            if name == "." { return directory }
+            return directory == "/" ? "/" + name : directory + "/" + name
+        }
+        if let handle = event.obj_handle { return resolver.path(fsid: event.obj_fsid, handle: handle) }
+        return nil
+    }
+}
