@@ -51,8 +51,8 @@ struct Run: ParsableCommand {
             let profile = try resolver.resolve(self.profile.isEmpty ? ["default"] : self.profile, overrides: overrides)
             let killAfter = try self.killAfter.map { try Self.duration($0, flag: "--kill-after") } ?? profile.killAfter
             let trace = try traceFiles.map(TraceWriter.init)
-            let plan = try LaunchPlan(profile: profile, command: command)
-            let supervisor = Supervisor(plan: plan, options: .init(timeout: timeout, killAfter: killAfter, traceFiles: trace?.write))
+            let plan = try LaunchPlan(profile: profile, command: command, onFileEvent: trace?.write)
+            let supervisor = Supervisor(plan: plan, options: .init(timeout: timeout, killAfter: killAfter))
             let result = try supervisor.run()
             if let failure = result.setupFailure { printError("sandbox: \(failure.error)") }
             if !quiet { printError(ReportRenderer.summaryLines(result).joined(separator: "\n")) }

@@ -22,10 +22,13 @@ public final class LaunchPlan {
     public private(set) var notEnforced: [String] = []
     /// Facts about the run worth a line in the report (not failures).
     public private(set) var notes: [String] = []
+    /// The file-activity watcher, when the profile asks for one.
+    let watch: FileWatchSession?
     /// The child's end of the socket the seccomp listener travels on.
     let notifySocket: (parent: Int32, child: Int32)?
 
-    public init(profile: Profile, command: [String], environment callerEnvironment: [(String, String)] = ProcessEnvironment.pairs) throws {
+    public init(profile: Profile, command: [String], environment callerEnvironment: [(String, String)] = ProcessEnvironment.pairs,
+                onFileEvent: ((FileEvent) -> Void)? = nil) throws {
         self.profile = profile
         self.command = command
         guard let program = command.first, !program.isEmpty else {
@@ -103,18 +106,31 @@ public final class LaunchPlan {
             }
         }
 
+        // The file watcher comes before the filter: without fanotify it needs the file syscalls notified.
+        let watch = FileWatchSession.prepare(profile, workingDirectory: profile.process.workdir ?? Supervisor.currentDirectory(),
+                                             onEvent: onFileEvent)
+        self.watch = watch
+        var seccompSettings = profile.seccomp
+        if let watch, !watch.observedSyscalls.isEmpty, !seccompSettings.enabled {
+            // A profile without a filter still gets one that blocks nothing, to observe files through.
+            seccompSettings = SeccompSettings(enabled: true, defaultAction: .allow, denyAction: .errno(EPERM), allow: [], deny: [],
+                                              absent: [], rules: [], architectures: ["native"], notify: true)
+            notes.append("file activity observed through a seccomp filter that blocks nothing")
+        }
+
         // Seccomp: a filter needs no_new_privs or CAP_SYS_ADMIN.
-        if profile.seccomp.enabled {
+        if seccompSettings.enabled {
             if !profile.process.noNewPrivileges && !has(21) {
                 throw SandboxError(.usage, "seccomp", "a filter without no_new_privileges needs CAP_SYS_ADMIN",
                                    hint: "set process.no_new_privileges = true")
             }
             var pair: [Int32] = [-1, -1]
-            let wantsNotify = profile.seccomp.notify
+            let wantsNotify = seccompSettings.notify || watch?.observedSyscalls.isEmpty == false
             if wantsNotify, socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) < 0 {
                 throw SandboxError.system("socketpair", errno: errno)
             }
-            let program = try SeccompCompiler.compile(profile.seccomp, notifySocketFD: wantsNotify ? pair[1] : nil)
+            let program = try SeccompCompiler.compile(seccompSettings, notifySocketFD: wantsNotify ? pair[1] : nil,
+                                                      observe: watch?.observedSyscalls ?? [])
             if program.usesNotification {
                 notifySocket = (pair[0], pair[1])
             } else {

@@ -22,8 +22,10 @@ public struct SeccompProgram: Sendable {
     public let notified: [Int32: SeccompVerdict]
     /// Argument rules of notified syscalls, to tell which rule a notification matched.
     let notifiedRules: [Int32: [(SeccompRule, SeccompVerdict)]]
+    /// Allowed syscalls notified only so the file watcher can observe them (answered with CONTINUE).
+    public let observed: Set<Int32>
     /// Whether the filter returns SECCOMP_RET_USER_NOTIF anywhere (the child must then send a listener).
-    public var usesNotification: Bool { !notified.isEmpty || !notifiedRules.isEmpty }
+    public var usesNotification: Bool { !notified.isEmpty || !notifiedRules.isEmpty || !observed.isEmpty }
 
     /// The verdict for a notification of syscall `nr` with `args`.
     public func verdict(nr: Int32, args: [UInt64]) -> SeccompVerdict? {
@@ -45,9 +47,14 @@ public struct SeccompProgram: Sendable {
 public enum SeccompCompiler {
     /// `notifySocketFD` is the child's end of the socket the listener fd travels on; the filter allows
     /// sendmsg on exactly that fd so the child can send it after the filter is installed.
-    public static func compile(_ settings: SeccompSettings, notifySocketFD: Int32?) throws -> SeccompProgram {
+    ///
+    /// `observe` names allowed syscalls to notify anyway, for the unprivileged file watcher; the supervisor
+    /// answers those with SECCOMP_USER_NOTIF_FLAG_CONTINUE (safe here: it records, it does not decide).
+    public static func compile(_ settings: SeccompSettings, notifySocketFD: Int32?, observe: Set<String> = []) throws -> SeccompProgram {
         let verdicts = try resolve(settings)
+        // Denials are notified when the profile asks for named violations; observation needs only a socket.
         let notify = settings.notify && notifySocketFD != nil
+        let canObserve = notifySocketFD != nil
 
         guard let ctx = seccomp_init(Action.errno(ENOSYS)) else {
             throw SandboxError(.setup, "seccomp_init", "libseccomp failed to allocate a filter")
@@ -62,9 +69,13 @@ public enum SeccompCompiler {
         }
 
         var notified: [Int32: SeccompVerdict] = [:]
+        var observed: Set<Int32> = []
         var notifiedRules: [Int32: [(SeccompRule, SeccompVerdict)]] = [:]
         func kernelAction(_ verdict: SeccompVerdict, nr: Int32) -> UInt32 {
             switch verdict.action {
+            case .allow where canObserve && observe.contains(verdict.syscall):
+                observed.insert(nr)
+                return Action.notify
             case .allow: return Action.allow
             case .log: return Action.log
             case .trap: return Action.trap
@@ -86,7 +97,7 @@ public enum SeccompCompiler {
 
         var rulesBySyscall: [String: [SeccompRule]] = [:]
         for rule in settings.rules where rule.condition != nil { rulesBySyscall[rule.syscall, default: []].append(rule) }
-        if notify, let fd = notifySocketFD, verdicts["sendmsg"]?.action != .allow {
+        if let fd = notifySocketFD, verdicts["sendmsg"]?.action != .allow {
             // The only call between seccomp(2) and execve that the profile may not allow.
             let condition = ArgumentCondition(index: 0, op: .eq, value: UInt64(fd), mask: 0)
             rulesBySyscall["sendmsg", default: []].insert(
@@ -116,7 +127,7 @@ public enum SeccompCompiler {
             }
             if notifies(base) { notified[nr] = base }
         }
-        return SeccompProgram(instructions: try export(ctx), notified: notified, notifiedRules: notifiedRules)
+        return SeccompProgram(instructions: try export(ctx), notified: notified, notifiedRules: notifiedRules, observed: observed)
     }
 
     /// The action of every native syscall, from the lists. A syscall named in both `allow` and `deny`

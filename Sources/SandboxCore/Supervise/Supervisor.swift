@@ -11,12 +11,9 @@ public final class Supervisor {
     public struct Options {
         public var timeout: Double?
         public var killAfter: Double
-        /// Called with each file event as it happens (`--trace-files`).
-        public var traceFiles: ((FileEvent) -> Void)?
-        public init(timeout: Double?, killAfter: Double, traceFiles: ((FileEvent) -> Void)? = nil) {
+        public init(timeout: Double?, killAfter: Double) {
             self.timeout = timeout
             self.killAfter = killAfter
-            self.traceFiles = traceFiles
         }
     }
 
@@ -56,7 +53,7 @@ public final class Supervisor {
         // Orphans of the command's tree are reparented to us, so none outlives the run unnoticed.
         if plan.profile.process.killOrphans { _ = sbx_set_child_subreaper() }
 
-        watcher = try FileWatchSession.start(plan: plan, onEvent: options.traceFiles)
+        watcher = plan.watch
 
         let start = Self.now()
         child = try Launcher.spawn(plan)
@@ -193,8 +190,8 @@ public final class Supervisor {
             nr = seccomp_syscall_resolve_name(name)
             free(name)
         }
-        if let observer = watcher?.notifyObserver, let name = SyscallTable.name(of: nr), NotifyFileObserver.syscalls.contains(name),
-           plan.seccomp?.verdict(nr: nr, args: args) == nil {
+        if let observer = watcher?.notifyObserver, plan.seccomp?.observed.contains(nr) == true,
+           plan.seccomp?.verdict(nr: nr, args: args) == nil, let name = SyscallTable.name(of: nr) {
             observer.observe(pid: Int32(notif.pid), syscall: name, args: args)
             _ = sbx_notif_send(listener, notif.id, 0, 0, UInt32(SECCOMP_USER_NOTIF_FLAG_CONTINUE))
             return

@@ -38,6 +38,18 @@ public struct FileActivityReport: Sendable, Encodable {
         self.notes = notes
     }
 
+    /// The report's top-level JSON fields (same keys as the Encodable form).
+    var jsonFields: [(String, JSONValue)] {
+        [("files_mechanism", .string(mechanism)),
+         ("files", .array(files.map { entry in
+             .object([("path", .string(entry.path)), ("operations", .array(entry.operations.map { .string($0.rawValue) })),
+                      ("count", .int(Int64(entry.count)))])
+         })),
+         ("files_overflow", .bool(overflow)),
+         ("files_unresolved", .int(Int64(unresolved))),
+         ("files_notes", .array(notes.map { .string($0) }))]
+    }
+
     /// The entry for `path`, if any.
     public func entry(for path: String) -> FileEntry? { files.first { $0.path == path } }
 

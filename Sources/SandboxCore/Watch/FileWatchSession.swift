@@ -1,15 +1,49 @@
-/// Chooses and drives the file-activity mechanism for a run: fanotify when privileged, seccomp user
-/// notification otherwise.
+/// Chooses and drives the file-activity mechanism of one run: fanotify when we may use it (it needs
+/// CAP_SYS_ADMIN), otherwise seccomp user notification on the file syscalls, which works for any user.
+/// Chosen while the launch is prepared, because the second mechanism changes the seccomp filter.
 final class FileWatchSession {
-    var pollFDs: [Int32] { [] }
-    var notifyObserver: NotifyFileObserver? { nil }
+    private let fanotify: FanotifyWatcher?
+    let notifyObserver: NotifyFileObserver?
+    /// Why fanotify was not used, when it was not.
+    let fallbackReason: String?
 
-    static func start(plan: LaunchPlan, onEvent: ((FileEvent) -> Void)?) throws -> FileWatchSession? {
-        guard plan.profile.watch.enabled else { return nil }
-        throw SandboxError(.setup, "watch", "file watching is not available in this build")
+    private init(fanotify: FanotifyWatcher?, notifyObserver: NotifyFileObserver?, fallbackReason: String?) {
+        self.fanotify = fanotify
+        self.notifyObserver = notifyObserver
+        self.fallbackReason = fallbackReason
     }
 
-    func commandStarted(pid: Int32) {}
-    func handle(fd: Int32) {}
-    func finish() -> FileActivityReport? { nil }
+    /// nil when the profile does not watch files. Sets up fanotify marks now, before the command exists,
+    /// so that its first open is seen.
+    static func prepare(_ profile: Profile, workingDirectory: String, onEvent: ((FileEvent) -> Void)?) -> FileWatchSession? {
+        guard profile.watch.enabled else { return nil }
+        let options = WatchOptions(
+            include: profile.watch.include,
+            ignore: profile.watch.ignore,
+            operations: Set(profile.watch.operations.compactMap(FileOperation.init(rawValue:))),
+            workingDirectory: workingDirectory)
+        do {
+            return FileWatchSession(fanotify: try FanotifyWatcher(options: options, onEvent: onEvent), notifyObserver: nil, fallbackReason: nil)
+        } catch {
+            return FileWatchSession(fanotify: nil, notifyObserver: NotifyFileObserver(options: options, onEvent: onEvent),
+                                    fallbackReason: "\(error)")
+        }
+    }
+
+    var pollFDs: [Int32] { fanotify?.pollFDs ?? [] }
+
+    /// Syscalls the seccomp filter must notify for the unprivileged mechanism.
+    var observedSyscalls: Set<String> { notifyObserver == nil ? [] : Set(NotifyFileObserver.syscalls) }
+
+    func commandStarted(pid: Int32) { fanotify?.commandStarted(pid: pid) }
+
+    func handle(fd: Int32) {
+        if pollFDs.contains(fd) { fanotify?.drain() }
+    }
+
+    func finish() -> FileActivityReport? {
+        var report = fanotify?.finish() ?? notifyObserver?.finish()
+        if let fallbackReason { report?.notes.append("fanotify not used: \(fallbackReason)") }
+        return report
+    }
 }

@@ -1,13 +1,4 @@
-// Temporary: replaced by the watcher's own types when that branch is merged.
-public struct FileEvent: Sendable { public var jsonLine: String { "" } }
-public struct FileActivityReport: Sendable {
-    var jsonFields: [(String, JSONValue)] { [] }
-    func humanSummary(workingDirectory: String) -> [String] { [] }
-}
-public final class NotifyFileObserver {
-    public static let syscalls: [String] = []
-    func observe(pid: Int32, syscall: String, args: [UInt64]) {}
-}
+// Temporary: replaced by the syscall groups table when that branch is merged.
 public struct SyscallGroup: Sendable { public let name: String; public let summary: String; public let members: [String] }
 public enum SyscallGroups {
     public static let all: [SyscallGroup] = []
