@@ -40,6 +40,8 @@ public struct RunResult {
         switch signal {
         case SIGXCPU: return "cpu"
         case SIGXFSZ: return "file-size"
+        // The kernel's own seccomp kills (another ABI such as int 0x80, kill-thread) end in SIGSYS.
+        case SIGSYS: return "seccomp"
         default: return violations.killedBy != nil ? "seccomp" : nil
         }
     }
