@@ -50,7 +50,7 @@ struct BuiltinProfilesTests {
         _ = try builtinResolver.load(try builtinResolver.find(name))
     }
 
-    @Test("a built-in with groups resolves", .disabled(if: SyscallGroups.all.isEmpty, "groups table not merged yet"),
+    @Test("a built-in with groups resolves",
           arguments: BuiltinProfiles.text.keys.sorted().filter { usesGroups($0) })
     func resolvesWithGroups(_ name: String) throws {
         let profile = try builtin(name)
@@ -69,9 +69,7 @@ struct BuiltinProfilesTests {
     @Test func docsMentionEveryKey() throws {
         let path = TestPaths.packageRoot + "/docs/profiles.md"
         guard FileIO.exists(path) else {
-            withKnownIssue("docs/profiles.md is being written on another branch") {
-                Issue.record("docs/profiles.md is missing (\(path)): it must document every key of ProfileSchema.keys")
-            }
+            Issue.record("docs/profiles.md is missing (\(path)): it must document every key of ProfileSchema.keys")
             return
         }
         let doc = try FileIO.readText(path)

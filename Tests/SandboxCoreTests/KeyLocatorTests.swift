@@ -65,9 +65,7 @@ struct KeyLocatorTests {
     /// "\r\n" is one Character in Swift, so splitting on "\n" does not split CRLF text at all.
     @Test func windowsLineEndings() {
         let locator = KeyLocator(text: "[process]\r\nnice = 1\r\n")
-        withKnownIssue("KeyLocator splits on the Character \"\\n\", which never matches \"\\r\\n\": every key of a CRLF file is on line 1") {
-            #expect(locator.line(for: "process.nice") == 2)
-        }
+        #expect(locator.line(for: "process.nice") == 2)
     }
 
     @Test func firstOccurrenceWins() {
@@ -78,8 +76,6 @@ struct KeyLocatorTests {
     /// `key = value` inside a multi-line string is text, not a key; it must not shadow the real key.
     @Test func multiLineStringIsNotAKey() {
         let text = "description = \"\"\"\nnice = 1\n\"\"\"\nnice = 2\n"
-        withKnownIssue("KeyLocator does not skip multi-line strings") {
-            #expect(KeyLocator(text: text).line(for: "nice") == 4)
-        }
+        #expect(KeyLocator(text: text).line(for: "nice") == 4)
     }
 }

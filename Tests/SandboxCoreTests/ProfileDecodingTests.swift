@@ -119,7 +119,7 @@ struct ProfileDecodingTests {
         BadProfile(label: "unknown errno in deny_action", text: """
             [seccomp]
             deny_action = "errno:EPERMM"
-            """, line: 2, key: "seccomp.deny_action", message: "unknown action 'errno:EPERMM'"),
+            """, line: 2, key: "seccomp.deny_action", message: "unknown errno in 'errno:EPERMM' (did you mean 'EPERM'?)"),
         BadProfile(label: "errno beyond 4095", text: """
             [seccomp]
             default_action = "errno:5000"
@@ -243,9 +243,7 @@ struct ProfileDecodingTests {
             """)
         let error = #expect(throws: SandboxError.self) { try dir.resolver.resolve(["rules"]) }
         #expect(error?.stage.contains("seccomp.rules[1]") == true, "\(String(describing: error))")
-        withKnownIssue("all [[seccomp.rules]] tables share the origin of the first header (KeyLocator records one line per path)") {
-            #expect(error?.description.hasPrefix("\(file):5") == true, "\(String(describing: error))")
-        }
+        #expect(error?.description.hasPrefix("\(file):5") == true, "\(String(describing: error))")
     }
 
     /// A profile saved with Windows line endings parses, and its errors still name the right line.
@@ -254,9 +252,7 @@ struct ProfileDecodingTests {
         let file = try dir.write("crlf.toml", "description = \"x\"\r\n[process]\r\nnicee = 1\r\n")
         let error = #expect(throws: SandboxError.self) { try dir.resolver.resolve(["crlf"]) }
         #expect(error?.description.contains("process.nicee: unknown key") == true, "\(String(describing: error))")
-        withKnownIssue("KeyLocator does not split CRLF lines: the error names line 1") {
-            #expect(error?.description.hasPrefix("\(file):3") == true, "\(String(describing: error))")
-        }
+        #expect(error?.description.hasPrefix("\(file):3") == true, "\(String(describing: error))")
     }
 
     static let good: [GoodProfile] = [

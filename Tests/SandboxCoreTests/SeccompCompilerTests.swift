@@ -118,7 +118,7 @@ struct SeccompCompilerTests {
         }
     }
 
-    @Test(.disabled(if: SyscallGroups.all.isEmpty, "groups table not merged yet"))
+    @Test
     func strictCompilesAndBehaves() throws {
         let strict = try builtin("strict")
         let verdicts = try SeccompCompiler.resolve(strict.seccomp)
@@ -147,22 +147,18 @@ struct SeccompCompilerTests {
         #expect(profile.seccomp.rules.contains { $0.syscall == "socket" })
         let bpf = BPFInterpreter(try SeccompCompiler.compile(profile.seccomp, notifySocketFD: nil))
         let tiocsti = try bpf.run(nr: try Self.nr("ioctl"), args: [0, Self.TIOCSTI])
-        withKnownIssue("strict's [[seccomp.rules]] replaces default's: ioctl(TIOCSTI) is allowed by strict (it allows ioctl)") {
-            #expect(profile.seccomp.rules.contains { $0.syscall == "ioctl" })
-            #expect(tiocsti == Ret.errno(Self.EPERM))
-        }
+        #expect(profile.seccomp.rules.contains { $0.syscall == "ioctl" })
+        #expect(tiocsti == Ret.errno(Self.EPERM))
     }
 
-    @Test(.disabled(if: SyscallGroups.all.isEmpty, "groups table not merged yet"))
+    @Test
     func strictDeniesNamespacesThroughClone() throws {
         let bpf = BPFInterpreter(try SeccompCompiler.compile(try builtin("strict").seccomp, notifySocketFD: nil))
         #expect(try bpf.run(nr: try Self.nr("clone"), args: [17]) == Ret.allow, "a plain fork")
         let newuser = try bpf.run(nr: try Self.nr("clone"), args: [0x1000_0011])
         let tiocsti = try bpf.run(nr: try Self.nr("ioctl"), args: [0, Self.TIOCSTI])
-        withKnownIssue("strict's [[seccomp.rules]] replaces default's clone rule: clone(CLONE_NEWUSER) follows the clone list verdict") {
-            #expect(newuser == Ret.errno(Self.EPERM))
-            #expect(tiocsti == Ret.errno(Self.EPERM))
-        }
+        #expect(newuser == Ret.errno(Self.EPERM))
+        #expect(tiocsti == Ret.errno(Self.EPERM))
     }
 
     // MARK: - resolve(): which entry decides
@@ -203,7 +199,7 @@ struct SeccompCompilerTests {
         #expect(v["mount"]?.reason == "rule at x.toml:7")
     }
 
-    @Test(.disabled(if: SyscallGroups.all.isEmpty, "groups table not merged yet"))
+    @Test
     func nameBeatsGroup() throws {
         #expect(try SyscallGroups.expand("@mount").contains("mount"))
         let allowName = try SeccompCompiler.resolve(Self.settings(allow: ["mount"], deny: ["@mount"]))
@@ -227,9 +223,7 @@ struct SeccompCompilerTests {
         var settings = Self.settings(rules: [rule])
         _ = try SeccompCompiler.compile(settings, notifySocketFD: nil)
         settings.architectures = ["native", "i386"]
-        withKnownIssue("seccomp_rule_add(socket): File exists when the x86 ABI is in the filter") {
-            _ = try SeccompCompiler.compile(settings, notifySocketFD: nil)
-        }
+        _ = try SeccompCompiler.compile(settings, notifySocketFD: nil)
     }
 
     @Test func rulesOnDifferentArgumentsOfOneSyscallAreRefused() throws {

@@ -120,7 +120,11 @@ public enum SeccompCompiler {
                 // The fallback: a comparison that always holds, on the same argument, so that libseccomp
                 // checks the rules above first and gives every other call the list's action. (An
                 // unconditional rule would replace the conditional ones.)
-                try add(ctx, kernelAction(base, nr: nr), nr, ArgumentCondition(index: index, op: .ge, value: 0, mask: 0), name)
+                // With the x86 ABI in the filter, libseccomp also maps socket calls onto socketcall(2) and
+                // may report the fallback there as a duplicate (EEXIST): that ABI then falls back to the
+                // filter default, ENOSYS, which is still a denial.
+                try add(ctx, kernelAction(base, nr: nr), nr, ArgumentCondition(index: index, op: .ge, value: 0, mask: 0), name,
+                        tolerateExisting: settings.architectures.count > 1)
             } else if kernelAction(base, nr: nr) != Action.errno(ENOSYS) {
                 // (libseccomp refuses a rule that repeats the filter's default action.)
                 try check(seccomp_rule_add_array(ctx, kernelAction(base, nr: nr), nr, 0, nil), "seccomp_rule_add(\(name))")
@@ -178,7 +182,8 @@ public enum SeccompCompiler {
         static func errno(_ e: Int32) -> UInt32 { 0x0005_0000 | (UInt32(e) & 0xFFFF) }
     }
 
-    private static func add(_ ctx: scmp_filter_ctx, _ action: UInt32, _ nr: Int32, _ c: ArgumentCondition, _ what: String) throws {
+    private static func add(_ ctx: scmp_filter_ctx, _ action: UInt32, _ nr: Int32, _ c: ArgumentCondition, _ what: String,
+                            tolerateExisting: Bool = false) throws {
         let op: scmp_compare
         switch c.op {
         case .eq: op = SCMP_CMP_EQ
@@ -193,7 +198,9 @@ public enum SeccompCompiler {
         var cmp = c.op == .masked_eq
             ? scmp_arg_cmp(arg: UInt32(c.index), op: op, datum_a: c.mask, datum_b: c.value)
             : scmp_arg_cmp(arg: UInt32(c.index), op: op, datum_a: c.value, datum_b: 0)
-        try check(seccomp_rule_add_array(ctx, action, nr, 1, &cmp), "seccomp_rule_add(\(what))")
+        let rc = seccomp_rule_add_array(ctx, action, nr, 1, &cmp)
+        if tolerateExisting && rc == -EEXIST { return }
+        try check(rc, "seccomp_rule_add(\(what))")
     }
 
     private static func check(_ rc: Int32, _ stage: String) throws {

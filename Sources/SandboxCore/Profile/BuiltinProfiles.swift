@@ -160,7 +160,8 @@ allow = [
 
 # Sockets: local ones only (AF_UNIX); every other family is refused as unsupported, which programs
 # handle as "no network" rather than as an error.
-[[seccomp.rules]]
+# rules_add: default's argument rules (TIOCSTI, namespace flags, personality) stay in force.
+[[seccomp.rules_add]]
 syscall = "socket"
 action = "errno:EAFNOSUPPORT"
 args = [{ index = 0, op = "ne", value = "AF_UNIX" }]

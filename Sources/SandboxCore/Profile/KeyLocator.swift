@@ -3,14 +3,31 @@
 /// `key =` lines. It locates keys; it does not parse values (TOMLKit has already done that).
 struct KeyLocator {
     private var lines: [String: Int] = [:]
+    /// The line of each `[[path]]` header, in order: the origin of each table of an array of tables.
+    private(set) var arrayHeaders: [String: [Int]] = [:]
 
     init(text: String) {
         var header = ""
         var lineNumber = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        var inMultilineString = false
+        // Split on the scalar: in Swift "\r\n" is one Character, so splitting Characters on "\n" would
+        // leave a CRLF file as one line.
+        for raw in text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
-            let line = raw.trimmingCharacters(in: " \t\r")
-            if line.hasPrefix("[") {
+            let line = String(String.UnicodeScalarView(raw)).trimmingCharacters(in: " \t\r")
+            // Lines inside a multi-line string are text, not keys.
+            let quotes = line.components(of: "\"\"\"") + line.components(of: "\'\'\'")
+            if inMultilineString {
+                if quotes % 2 == 1 { inMultilineString = false }
+                continue
+            }
+            if quotes % 2 == 1 { inMultilineString = true }
+            if line.hasPrefix("[[") {
+                let inner = line.dropFirst(2).prefix { $0 != "]" }
+                header = Self.normalize(Substring(inner))
+                arrayHeaders[header, default: []].append(lineNumber)
+                record(header, lineNumber)
+            } else if line.hasPrefix("[") {
                 let inner = line.drop { $0 == "[" }.prefix { $0 != "]" }
                 header = Self.normalize(Substring(inner))
                 record(header, lineNumber)
@@ -44,6 +61,17 @@ struct KeyLocator {
 }
 
 extension StringProtocol {
+    /// How many times `needle` occurs (without overlaps).
+    func components(of needle: String) -> Int {
+        var count = 0
+        var rest = Substring(self)
+        while let range = rest.firstRange(of: needle) {
+            count += 1
+            rest = rest[range.upperBound...]
+        }
+        return count
+    }
+
     func trimmingCharacters(in set: String) -> String {
         var s = Substring(self)
         while let c = s.first, set.contains(c) { s = s.dropFirst() }

@@ -17,7 +17,7 @@ public enum OCIProfileImporter {
             throw fail(key, "unknown key" + (Suggestion.hint(for: key, in: known).map { " (\($0))" } ?? ""))
         }
         guard let defaultName = root["defaultAction"] as? String else { throw fail("defaultAction", "missing or not a string") }
-        let defaultErrno = (root["defaultErrnoRet"] as? Int).map(Int32.init) ?? 1
+        let defaultErrno = try root["defaultErrnoRet"].map { try errnoValue($0, at: "defaultErrnoRet", fail: fail) } ?? 1
         let defaultAction = try action(defaultName, errno: defaultErrno, at: "defaultAction", fail: fail)
 
         let caps = Set(keptCapabilities.compactMap { Capabilities.number(of: $0) })
@@ -31,7 +31,7 @@ public enum OCIProfileImporter {
                !(entry["excludes"] as? [String: Any] ?? [:]).isEmpty { continue }
             let names = (entry["names"] as? [String]) ?? ((entry["name"] as? String).map { [$0] } ?? [])
             guard let actionName = entry["action"] as? String else { throw fail(at, "missing action") }
-            let errnoRet = (entry["errnoRet"] as? Int).map(Int32.init) ?? defaultErrno
+            let errnoRet = try entry["errnoRet"].map { try errnoValue($0, at: at + ".errnoRet", fail: fail) } ?? defaultErrno
             let entryAction = try action(actionName, errno: errnoRet, at: at, fail: fail)
             // Names this libseccomp does not know are skipped, as runc does: OCI files list syscalls of
             // every architecture and kernel.
@@ -51,18 +51,22 @@ public enum OCIProfileImporter {
             guard args.count == 1, let arg = args.first else {
                 throw fail(at, "\(args.count) argument comparisons in one entry; sandbox rules compare one argument")
             }
-            guard let index = arg["index"] as? Int, let value = arg["value"] as? UInt64 ?? (arg["value"] as? Int).map(UInt64.init),
-                  let op = arg["op"] as? String else { throw fail(at + ".args[0]", "needs index, value and op") }
-            let valueTwo = arg["valueTwo"] as? UInt64 ?? (arg["valueTwo"] as? Int).map(UInt64.init) ?? 0
+            guard let index = arg["index"] as? Int, (0...5).contains(index), let value = unsigned(arg["value"]),
+                  let op = arg["op"] as? String else {
+                throw fail(at + ".args[0]", "needs index (0-5), a non-negative value and op")
+            }
+            guard let valueTwo = arg["valueTwo"] == nil ? 0 : unsigned(arg["valueTwo"]) else {
+                throw fail(at + ".args[0].valueTwo", "expected a non-negative integer")
+            }
             let ops = ["SCMP_CMP_EQ": "eq", "SCMP_CMP_NE": "ne", "SCMP_CMP_LT": "lt", "SCMP_CMP_LE": "le",
                        "SCMP_CMP_GT": "gt", "SCMP_CMP_GE": "ge", "SCMP_CMP_MASKED_EQ": "masked_eq"]
             guard let ourOp = ops[op] else { throw fail(at + ".args[0].op", "unknown operator '\(op)'") }
             var condition: [(String, ProfileValue)] = [("index", .integer(index)), ("op", .string(ourOp))]
             // OCI's masked_eq: value is the mask, valueTwo the expected result.
             if ourOp == "masked_eq" {
-                condition += [("mask", .integer(Int(truncatingIfNeeded: value))), ("value", .integer(Int(truncatingIfNeeded: valueTwo)))]
+                condition += [("mask", hex(value)), ("value", hex(valueTwo))]
             } else {
-                condition.append(("value", .integer(Int(truncatingIfNeeded: value))))
+                condition.append(("value", hex(value)))
             }
             for name in usable {
                 rules.append(.table([("syscall", .string(name)), ("action", .string(entryAction.description)),
@@ -82,6 +86,25 @@ public enum OCIProfileImporter {
             text += "[[seccomp.rules]]\n" + pairs.map { "\($0.0) = \($0.1)\n" }.joined()
         }
         return try ProfileDocument(name: found.name, source: source, text: text)
+    }
+
+    /// A JSON number as an unsigned 64-bit value (JSONSerialization gives Int, UInt64 or Double).
+    private static func unsigned(_ any: Any?) -> UInt64? {
+        if let n = any as? Int { return n >= 0 ? UInt64(n) : nil }
+        if let n = any as? UInt64 { return n }
+        if let n = any as? NSNumber, n.doubleValue >= 0, n.doubleValue == n.doubleValue.rounded() { return n.uint64Value }
+        return nil
+    }
+
+    /// Values beyond Int.max survive as hex strings, which rules accept.
+    private static func hex(_ value: UInt64) -> ProfileValue { .string("0x" + String(value, radix: 16)) }
+
+    /// The kernel's SECCOMP_RET_DATA holds an errno of at most 4095 (MAX_ERRNO).
+    private static func errnoValue(_ any: Any, at: String, fail: (String, String) -> SandboxError) throws -> Int32 {
+        guard let n = any as? Int, (1...4095).contains(n) else {
+            throw fail(at, "errno \(any) is out of range 1...4095")
+        }
+        return Int32(n)
     }
 
     private static func action(_ name: String, errno: Int32, at: String, fail: (String, String) -> SandboxError) throws -> SeccompAction {

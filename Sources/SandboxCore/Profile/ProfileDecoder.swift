@@ -254,6 +254,9 @@ struct Field {
     func action() throws -> SeccompAction {
         guard case .string(let s) = value else { throw expected("an action such as \"errno:EPERM\"") }
         guard let action = SeccompActionParser.parse(s) else {
+            if s.lowercased().hasPrefix("errno:"), let hint = Suggestion.hint(for: String(s.dropFirst(6)), in: ErrnoNames.byName.keys) {
+                throw error("unknown errno in '\(s)'", hint: hint)
+            }
             throw error("unknown action '\(s)'", hint: "allow, errno, errno:NAME, errno:NUMBER, kill-process, kill-thread, trap, log")
         }
         return action
@@ -262,7 +265,7 @@ struct Field {
     func rules() throws -> [SeccompRule] {
         guard case .array(let items) = value else { throw expected("an array of tables ([[seccomp.rules]])") }
         return try items.enumerated().flatMap { index, item in
-            try SeccompRuleParser.parse(item, path: "\(path)[\(index)]", origin: setting.origin)
+            try SeccompRuleParser.parse(item, path: "\(path)[\(index)]", origin: setting.origin(ofElement: index))
         }
     }
 }

@@ -53,7 +53,12 @@ public struct ProfileDocument: Sendable {
             let origin = Origin(source, line: locator.line(for: path))
             guard let node = table[key] else { continue }
             if ProfileSchema.byPath[path] != nil || isAppendKey(path) {
-                settings.append((path, Setting(value: try convert(node, path: path, origin: origin), origin: origin)))
+                let value = try convert(node, path: path, origin: origin)
+                var elementOrigins: [Origin]?
+                if case .array(let items) = value, let lines = locator.arrayHeaders[path], lines.count == items.count {
+                    elementOrigins = lines.map { Origin(source, line: $0) }
+                }
+                settings.append((path, Setting(value: value, origin: origin, elementOrigins: elementOrigins)))
             } else if prefix.isEmpty, ProfileSchema.sections.contains(key), let sub = node.table {
                 try flatten(sub, prefix: key, source: source, locator: locator, into: &settings)
             } else if prefix.isEmpty, ProfileSchema.reservedSections.contains(key) {

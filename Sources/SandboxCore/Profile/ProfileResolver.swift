@@ -131,13 +131,20 @@ public struct ProfileResolver {
             if ProfileDocument.isAppendKey(path) {
                 let base = String(path.dropLast(4))
                 var items: [ProfileValue] = []
+                var elementOrigins: [Origin] = []
                 var origin = setting.origin
                 if let existing = merged[base], case .array(let old) = existing.value {
                     items = old
+                    elementOrigins = old.indices.map(existing.origin(ofElement:))
                     if existing.origin != .schemaDefault { origin = Origin("\(existing.origin) + \(setting.origin)") }
                 }
-                if case .array(let new) = setting.value { items += new.filter { !items.contains($0) } }
-                merged[base] = Setting(value: .array(items), origin: origin)
+                if case .array(let new) = setting.value {
+                    for (i, item) in new.enumerated() where !items.contains(item) {
+                        items.append(item)
+                        elementOrigins.append(setting.origin(ofElement: i))
+                    }
+                }
+                merged[base] = Setting(value: .array(items), origin: origin, elementOrigins: elementOrigins)
             } else {
                 merged[path] = setting
             }

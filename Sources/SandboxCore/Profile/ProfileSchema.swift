@@ -37,7 +37,12 @@ public enum ProfileSchema {
         public let summary: String
 
         /// True when the key holds a list, and so also accepts `KEY_add` to append to the inherited list.
-        public var isList: Bool { if case .list = kind { return true } else { return false } }
+        public var isList: Bool {
+            switch kind {
+            case .list, .seccompRules: return true
+            default: return false
+            }
+        }
     }
 
     /// Sections that later versions will define. Rejected today, so that a profile written for a newer

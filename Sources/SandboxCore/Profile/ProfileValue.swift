@@ -68,6 +68,21 @@ public struct Origin: Equatable, Sendable, CustomStringConvertible {
 public struct Setting: Equatable, Sendable {
     public var value: ProfileValue
     public var origin: Origin
+    /// For an array of tables (`[[seccomp.rules]]`): the origin of each table, so an error in the third
+    /// rule names the third rule's line.
+    public var elementOrigins: [Origin]? = nil
+
+    public init(value: ProfileValue, origin: Origin, elementOrigins: [Origin]? = nil) {
+        self.value = value
+        self.origin = origin
+        self.elementOrigins = elementOrigins
+    }
+
+    /// The origin of element `index` of a list value.
+    func origin(ofElement index: Int) -> Origin {
+        guard let elementOrigins, index < elementOrigins.count else { return origin }
+        return elementOrigins[index]
+    }
 }
 
 enum TOMLText {
