@@ -1,4 +1,0 @@
-import Testing
-@testable import SandboxCore
-
-@Test func versionIsSet() { #expect(!SandboxCore.version.isEmpty) }
