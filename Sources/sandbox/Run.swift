@@ -42,7 +42,12 @@ struct Run: ParsableCommand {
 
     func run() throws {
         var command = self.command
-        if command.first == "--" { command.removeFirst() }
+        if command.first == "--" {
+            command.removeFirst()
+        } else if let first = command.first, first.hasPrefix("-") {
+            // Passthrough capture would take an unknown option for the command.
+            Sandbox.fail(SandboxError(.usage, first, "unknown option of 'sandbox run'", hint: "see 'sandbox run --help'; the command goes after --"))
+        }
         do {
             let timeout = try self.timeout.map { try Self.duration($0, flag: "--timeout") }
             let resolver = ProfileResolver()

@@ -64,9 +64,7 @@ extension SandboxBinary {
         /// An unknown option of `run` before `--` is a bad flag, not the command.
         @Test func unknownRunOptionIs125() throws {
             let out = try Harness.sandbox(["run", "-q", "--bogus", "--", "true"])
-            withKnownIssue("sandbox run --bogus -- true runs '--bogus' as the command (127)") {
-                #expect(out.status == 125, "\(out)")
-            }
+            #expect(out.status == 125, "\(out)")
         }
 
         /// A setup step that fails in the child (here chdir) is sandbox's failure, with the step named.

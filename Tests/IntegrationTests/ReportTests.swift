@@ -98,9 +98,7 @@ extension SandboxBinary {
                                                           timeout: 15)
             #expect(out.status == 128 + SIGXCPU || out.status == 128 + SIGKILL, "\(out)")
             #expect(out.wallSeconds < 10, "\(out)")
-            withKnownIssue("limits.cpu=1 sets soft = hard: the kernel sends SIGKILL, and limit_hit is null") {
-                #expect(report.limitHit == "cpu", "\(report.raw)")
-            }
+            #expect(report.limitHit == "cpu", "\(report.raw)")
         }
 
         @Test func cpuLimitSoftBelowHard() throws {
@@ -131,9 +129,7 @@ extension SandboxBinary {
             let (out, report) = try Harness.sandboxReport(["--set", "limits.file_size=1MiB"],
                                                           ["sh", "-c", "head -c 2000000 /dev/zero > \(dir.file("x"))"])
             #expect(out.status == 128 + SIGXFSZ, "\(out)")
-            withKnownIssue("a shell's child killed by SIGXFSZ: the shell exits 153, and limit_hit is null") {
-                #expect(report.limitHit == "file-size", "\(report.raw)")
-            }
+            #expect(report.limitHit == "file-size", "\(report.raw)")
         }
     }
 }

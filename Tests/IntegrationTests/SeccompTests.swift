@@ -95,9 +95,7 @@ extension SandboxBinary {
             // The `[[seccomp.rules]]` header above `syscall = "clone"`.
             let cloneLine = try #require(lines.firstIndex { $0.hasPrefix("syscall = \"clone\"") })
             let header = try #require(lines[..<cloneLine].lastIndex { $0.hasPrefix("[[seccomp.rules]]") }) + 1
-            withKnownIssue("the clone violation is attributed to the ioctl rule's line") {
-                #expect(rule.hasSuffix("default.toml:\(header)"), "rule: \(rule); the clone rule starts at line \(header)")
-            }
+            #expect(rule.hasSuffix("default.toml:\(header)"), "rule: \(rule); the clone rule starts at line \(header)")
         }
 
         /// profiles/NAME.toml in this repository (the built-in profiles are these files).
@@ -108,12 +106,6 @@ extension SandboxBinary {
 
         static let profiles = ["default", "strict", "audit", "build"]
 
-        // Known failures on this branch's base, each to be removed by the fix:
-        //  strict: its seccomp.allow names syscall groups (@default, ...), not yet built in.
-        //  audit:  watch.enabled = true, and file watching is not in this build yet.
-        //  build:  open_files hard = 65536 is above the caller's hard limit, and raising it needs
-        //          CAP_SYS_RESOURCE, which root here (and in CI) does not have: setup fails with 125.
-        static let knownBroken: Set<String> = ["strict", "audit", "build"]
 
         /// Ordinary programs work under every shipped profile.
         @Test(arguments: profiles)
@@ -125,20 +117,18 @@ extension SandboxBinary {
                 ([try Harness.python3, "-c", "print(1)"], "1\n"),
             ]
             if let git = Harness.tool("git") { commands.append(([git, "--version"], nil)) } else { print("git not installed: not run") }
-            try withKnownIssue("profile \(profile) does not run ordinary programs yet") {
-                for (command, expected) in commands {
-                    let (out, report) = try Harness.sandboxReport(["-p", profile], command)
-                    #expect(out.status == 0, "\(profile): \(command): \(out)")
-                    #expect(!out.stdout.isEmpty, "\(profile): \(command): \(out)")
-                    if let expected { #expect(out.stdout == expected, "\(profile): \(command): \(out)") }
-                    // strict denies by default: a program may probe a call it does without.
-                    if profile == "strict" {
-                        if !report.seccomp.blocked.isEmpty { print("strict: \(command) was denied \(report.seccomp.blocked.map(\.syscall))") }
-                    } else {
-                        #expect(report.seccomp.blocked.isEmpty, "\(profile): \(command): \(report.seccomp.blocked)")
-                    }
+            for (command, expected) in commands {
+                let (out, report) = try Harness.sandboxReport(["-p", profile], command)
+                #expect(out.status == 0, "\(profile): \(command): \(out)")
+                #expect(!out.stdout.isEmpty, "\(profile): \(command): \(out)")
+                if let expected { #expect(out.stdout == expected, "\(profile): \(command): \(out)") }
+                // strict denies by default: a program may probe a call it does without.
+                if profile == "strict" {
+                    if !report.seccomp.blocked.isEmpty { print("strict: \(command) was denied \(report.seccomp.blocked.map(\.syscall))") }
+                } else {
+                    #expect(report.seccomp.blocked.isEmpty, "\(profile): \(command): \(report.seccomp.blocked)")
                 }
-            } when: { Self.knownBroken.contains(profile) }
+            }
         }
 
         @Test(.enabled(if: Condition.probeSupports("syscall", "SeccompTests.probeSyscalls")), arguments: [

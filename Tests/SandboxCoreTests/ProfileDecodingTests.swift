@@ -284,7 +284,7 @@ struct ProfileDecodingTests {
             #expect(p.limits[.core] == LimitValue(soft: nil, hard: nil))
         },
         GoodProfile(label: "CPU seconds round up", text: "[limits]\ncpu = \"1.5s\"") { p in
-            #expect(p.limits[.cpu] == LimitValue(soft: 2, hard: 2))
+            #expect(p.limits[.cpu] == LimitValue(soft: 2, hard: 3))
         },
         GoodProfile(label: "realtime_cpu in microseconds", text: "[limits]\nrealtime_cpu = \"500ms\"") { p in
             #expect(p.limits[.realtime_cpu] == LimitValue(soft: 500_000, hard: 500_000))

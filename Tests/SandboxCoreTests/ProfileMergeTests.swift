@@ -41,7 +41,7 @@ struct ProfileMergeTests {
         #expect(p.description == "leaf")
         #expect(p.process.nice == 2, "mid overrides base, leaf does not touch it")
         #expect(p.limits[.open_files] == LimitValue(soft: 100, hard: 100), "inherited from base")
-        #expect(p.limits[.cpu] == LimitValue(soft: 60, hard: 60), "leaf overrides base")
+        #expect(p.limits[.cpu] == LimitValue(soft: 60, hard: 61), "leaf overrides base")
         #expect(p.seccomp.deny == ["mount", "umount2", "ptrace"], "_add appends, without duplicates")
         #expect(p.settings["process.nice"]?.origin == Origin(dir.path + "/mid.toml", line: 3))
         #expect(p.settings["limits.open_files"]?.origin == Origin(dir.path + "/base.toml", line: 3))
@@ -127,7 +127,7 @@ struct ProfileMergeTests {
     @Test func setWithoutQuotesIsAString() throws {
         let p = try builtinResolver.resolve(["default"], overrides: ["process.workdir=/tmp", "limits.cpu=10s", "seccomp.deny_action=errno:EACCES"])
         #expect(p.process.workdir == "/tmp")
-        #expect(p.limits[.cpu] == LimitValue(soft: 10, hard: 10))
+        #expect(p.limits[.cpu] == LimitValue(soft: 10, hard: 11), "a CPU scalar leaves one second for SIGXCPU")
         #expect(p.seccomp.denyAction == .errno(13))
         let quoted = try builtinResolver.resolve(["default"], overrides: ["process.workdir=\"/tmp/a b\""])
         #expect(quoted.process.workdir == "/tmp/a b")

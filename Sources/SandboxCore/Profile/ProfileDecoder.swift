@@ -155,6 +155,11 @@ struct Field {
             return result
         }
         let scalar = try limitScalar(limit)
+        if limit == .cpu, let seconds = scalar {
+            // At the soft limit the kernel sends SIGXCPU, at the hard one SIGKILL; equal limits would make
+            // every CPU-limit death a bare SIGKILL. One more CPU-second lets SIGXCPU arrive first.
+            return LimitValue(soft: seconds, hard: seconds + 1)
+        }
         return LimitValue(soft: scalar, hard: scalar)
     }
 

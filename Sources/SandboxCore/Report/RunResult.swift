@@ -34,9 +34,17 @@ public struct RunResult {
         return signal == nil ? "exited" : "signaled"
     }
 
-    /// The limit that ended the command, if one did: SIGXCPU is RLIMIT_CPU, SIGXFSZ is RLIMIT_FSIZE.
+    /// The RLIMIT_CPU hard limit in seconds, if the profile set one (to tell its SIGKILL from others).
+    public var cpuHardLimit: UInt64?
+
+    /// The limit that ended the command, if one did: SIGXCPU is RLIMIT_CPU, SIGXFSZ is RLIMIT_FSIZE. A
+    /// shell whose child died of one exits 128+N, which counts too (`sh -c 'big-writer > f'`); so does a
+    /// SIGKILL once the tree has used the CPU hard limit.
     public var limitHit: String? {
         if timedOut { return "wall-time" }
+        if signal == nil, exitCode == 128 + SIGXCPU { return "cpu" }
+        if signal == nil, exitCode == 128 + SIGXFSZ { return "file-size" }
+        if signal == SIGKILL, let hard = cpuHardLimit, userSeconds + systemSeconds >= Double(hard) - 0.05 { return "cpu" }
         switch signal {
         case SIGXCPU: return "cpu"
         case SIGXFSZ: return "file-size"

@@ -129,7 +129,8 @@ public final class Supervisor {
             command: plan.command, profile: plan.profile.name, exitCode: status!.code, signal: status!.signal,
             timedOut: timedOut, setupFailure: setupFailure, wallSeconds: wall, usage: usage,
             violations: violations, notEnforced: plan.notEnforced, notes: plan.notes,
-            files: watcher?.finish(), workdir: plan.profile.process.workdir ?? Self.currentDirectory())
+            files: watcher?.finish(), workdir: plan.profile.process.workdir ?? Self.currentDirectory(),
+            cpuHardLimit: plan.profile.limits[.cpu]?.hard)
     }
 
     private func reapMain() -> (Int32, Int32?) {
