@@ -29,26 +29,7 @@ public struct FileEvent: Sendable, Equatable {
             + FileEvent.jsonQuoted(path) + "}"
     }
 
-    /// `text` as a JSON string literal, quotes included (RFC 8259 section 7: `"` and `\` escaped, control
-    /// characters as \n, \t, \r or \u00XX). File names are arbitrary bytes; Swift has already replaced
-    /// invalid UTF-8 with U+FFFD, so the output is always valid JSON.
-    public static func jsonQuoted(_ text: String) -> String {
-        var out = "\""
-        out.reserveCapacity(text.utf8.count + 2)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
-        return out
-    }
+
+    /// `text` as a JSON string literal (see `StringLiteral.quoted`).
+    public static func jsonQuoted(_ text: String) -> String { StringLiteral.quoted(text) }
 }
