@@ -8,7 +8,7 @@ struct ProfileCommand: ParsableCommand {
         subcommands: [List.self, Show.self, Check.self, Export.self, BPF.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the profiles -p can name: name, source, description.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List the profiles -p can name: name, source, description.")
 
         func run() throws {
             let found = ProfileResolver().available()
@@ -23,7 +23,7 @@ struct ProfileCommand: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the fully resolved profile as TOML, with where each value came from.")
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the fully resolved profile as TOML, with where each value came from.")
         @Argument(help: "Profile names or paths, stacked as with run -p.") var names: [String]
         @Option(name: .customLong("set"), help: "Overrides, as with run --set.") var overrides: [String] = []
 
@@ -36,7 +36,7 @@ struct ProfileCommand: ParsableCommand {
     }
 
     struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Validate profile files; exits 125 on the first error of any file (a CI lint step).")
+        static let configuration = CommandConfiguration(commandName: "check", abstract: "Validate profile files; exits 125 on the first error of any file (a CI lint step).")
         @Argument(help: "Profile files or names.") var files: [String]
 
         func run() throws {
@@ -55,7 +55,7 @@ struct ProfileCommand: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write a profile's seccomp policy as OCI seccomp JSON (Docker, Podman, Kubernetes).")
+        static let configuration = CommandConfiguration(commandName: "export", abstract: "Write a profile's seccomp policy as OCI seccomp JSON (Docker, Podman, Kubernetes).")
         @Flag(name: .customLong("oci"), help: "OCI runtime-spec seccomp JSON (the only format).") var oci = false
         @Argument(help: "Profile name or path.") var name: String
 

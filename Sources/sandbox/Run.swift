@@ -6,6 +6,7 @@ import Glibc
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Run COMMAND in the sandbox a profile describes.",
         discussion: """
         Examples:

@@ -3,6 +3,7 @@ import SandboxCore
 
 struct Syscalls: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "syscalls",
         abstract: "List the syscall groups, or the members of one group (one per line).",
         discussion: "Groups follow systemd's names and meanings; use them in a profile's seccomp.allow and seccomp.deny.")
 
