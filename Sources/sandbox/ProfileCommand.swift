@@ -1,5 +1,8 @@
 import ArgumentParser
 import SandboxCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct ProfileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -75,6 +78,7 @@ extension ProfileCommand {
             commandName: "bpf",
             abstract: "Compile a profile's seccomp filter and print its size and notified syscalls (for audits and benchmarks).")
         @Argument(help: "Profile names or paths.") var names: [String]
+        @Option(name: .shortAndLong, help: "Also write the program's raw instructions (struct sock_filter) to FILE.") var output: String?
 
         func run() throws {
             do {
@@ -86,6 +90,14 @@ extension ProfileCommand {
                 let program = try SeccompCompiler.compile(profile.seccomp, notifySocketFD: 3)
                 let notified = program.notified.values.map(\.syscall).sorted()
                 print("\(profile.name): \(program.instructions.count) instructions, \(notified.count) syscalls reported through user notification")
+                if let output {
+                    try program.instructions.withUnsafeBytes { raw in
+                        let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                        guard fd >= 0 else { throw SandboxError(.usage, "--output \(output)", String(cString: strerror(errno))) }
+                        defer { close(fd) }
+                        guard write(fd, raw.baseAddress, raw.count) == raw.count else { throw SandboxError.system("write(\(output))", errno: errno) }
+                    }
+                }
             } catch let error as SandboxError { Sandbox.fail(error) }
         }
     }

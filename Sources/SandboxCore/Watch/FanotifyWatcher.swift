@@ -33,8 +33,8 @@ public final class FanotifyWatcher {
     private var execOpens: [String: Int] = [:]
     private var finished = false
 
-    /// Sets up fanotify_init(2), fanotify_mark(2) on the filesystems holding "/", "/tmp", the working
-    /// directory and every include prefix (one mark per st_dev), and the proc connector socket(2). Call it
+    /// Sets up fanotify_init(2), fanotify_mark(2) on every mounted filesystem (see markFilesystems), and
+    /// the proc connector socket(2). Call it
     /// before spawning the command.
     public init(options: WatchOptions, onEvent: ((FileEvent) -> Void)?) throws {
         recorder = FileActivityRecorder(options: options, onEvent: onEvent)
@@ -130,10 +130,17 @@ public final class FanotifyWatcher {
         buffer.deallocate()
     }
 
+    /// Marks every filesystem the command could write to: the ones holding "/", the working directory and
+    /// the include prefixes (required: failing those is an error), and every other mounted filesystem
+    /// that is not a kernel pseudo filesystem (a failure there becomes a note, so nothing is lost
+    /// silently). One mark per st_dev.
     private func markFilesystems(options: WatchOptions) throws {
-        var targets = ["/", "/tmp", options.workingDirectory] + options.include
-        targets = targets.filter { !$0.isEmpty && access($0, F_OK) == 0 }
-        for path in targets {
+        let required = ["/", options.workingDirectory] + options.include
+        let optional = ["/tmp"] + Self.mountedFilesystems().filter { mount in
+            !options.ignore.contains { mount == $0 || mount.hasPrefix($0.hasSuffix("/") ? $0 : $0 + "/") }
+        }
+        for (path, isRequired) in required.map({ ($0, true) }) + optional.map({ ($0, false) }) {
+            guard !path.isEmpty, access(path, F_OK) == 0 else { continue }
             let dirFD = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
             guard dirFD >= 0 else { continue } // an include prefix naming a file: its parent is marked
             guard resolver.addMount(fd: dirFD) else {
@@ -149,9 +156,48 @@ public final class FanotifyWatcher {
                     + "mount mark without create/delete/rename/attrib events")
                 continue
             }
+            if !isRequired && filesystemError != EPERM {
+                recorder.note("not watched: \(path) (\(String(cString: strerror(filesystemError))))")
+                continue
+            }
             throw WatchError(call: "fanotify_mark(FAN_MARK_FILESYSTEM, \(path))", errno: filesystemError,
                              hint: filesystemError == EPERM ? "filesystem marks need CAP_SYS_ADMIN; the unprivileged fallback is seccomp-notify" : nil)
         }
+    }
+
+    /// Kernel pseudo filesystems: no files a command creates live there.
+    static let pseudoFilesystems: Set<String> = [
+        "proc", "sysfs", "cgroup", "cgroup2", "devpts", "mqueue", "debugfs", "tracefs", "securityfs", "pstore",
+        "bpf", "configfs", "fusectl", "autofs", "binfmt_misc", "nsfs", "efivarfs", "selinuxfs", "rpc_pipefs",
+    ]
+
+    /// Mount points from /proc/self/mountinfo (field 5; octal escapes such as \040 decoded), without
+    /// pseudo filesystems (the type follows the " - " separator).
+    static func mountedFilesystems() -> [String] {
+        guard let text = try? FileIO.readText("/proc/self/mountinfo") else { return [] }
+        var result: [String] = []
+        for line in text.split(separator: "\n") {
+            let fields = line.split(separator: " ", omittingEmptySubsequences: false)
+            guard fields.count > 4, let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count else { continue }
+            if pseudoFilesystems.contains(String(fields[dash + 1])) { continue }
+            result.append(unescape(fields[4]))
+        }
+        return result
+    }
+
+    private static func unescape(_ field: Substring) -> String {
+        var bytes: [UInt8] = []
+        var utf8 = Array(field.utf8)[...]
+        while let b = utf8.first {
+            if b == UInt8(ascii: "\\"), utf8.count >= 4, let value = UInt8(String(decoding: utf8.dropFirst().prefix(3), as: UTF8.self), radix: 8) {
+                bytes.append(value)
+                utf8 = utf8.dropFirst(4)
+            } else {
+                bytes.append(b)
+                utf8 = utf8.dropFirst()
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     private func drainConnector() {
