@@ -30,6 +30,12 @@ public final class Supervisor {
     private var setupFailure: ChildFailure?
     private var terminal: TerminalRelay?
     private var watcher: FileWatchSession?
+    /// While armed, the watcher's fds are left out of poll(): events gather in the kernel queue and are
+    /// read in large batches. Waking for every few events cost the command more than the events
+    /// themselves (the writer contends with each read for fanotify's queue lock), and unread events of
+    /// one file merge into one. 2 ms bounds the delay `--trace-files` adds.
+    private var watchPause: Int32 = -1
+    static let watchCoalescing = 0.002
 
     public init(plan: LaunchPlan, options: Options) {
         self.plan = plan
@@ -68,6 +74,7 @@ public final class Supervisor {
         defer {
             if timer >= 0 { close(timer) }
             if killTimer >= 0 { close(killTimer) }
+            if watchPause >= 0 { close(watchPause) }
         }
 
         var errorPipe: Int32? = child.errorPipe
@@ -84,7 +91,8 @@ public final class Supervisor {
             watch(notifySocket)
             watch(listener)
             for fd in terminal?.pollFDs ?? [] { watch(fd) }
-            for fd in watcher?.pollFDs ?? [] { watch(fd) }
+            if watchPause < 0 { for fd in watcher?.pollFDs ?? [] { watch(fd) } }
+            watch(watchPause)
             let n = poll(&fds, nfds_t(fds.count), -1)
             if n < 0 {
                 if errno == EINTR { continue }
@@ -110,9 +118,15 @@ public final class Supervisor {
                     close(p.fd)
                     notifySocket = nil
                 case listener: handleNotification(revents: p.revents)
+                case watchPause:
+                    close(watchPause)
+                    watchPause = -1
                 default:
                     terminal?.handle(fd: p.fd, revents: p.revents)
-                    watcher?.handle(fd: p.fd)
+                    if let watcher, watcher.pollFDs.contains(p.fd) {
+                        watcher.handle(fd: p.fd)
+                        if watchPause < 0 { watchPause = Self.armTimer(after: Self.watchCoalescing) }
+                    }
                 }
             }
         }
