@@ -1,5 +1,3 @@
-import CSandboxSys
-import CSeccomp
 import Foundation
 import Testing
 @testable import SandboxCore
@@ -125,84 +123,68 @@ import Testing
         #expect(!report.files.contains { $0.path == directory + "/in0" && $0.operations.contains(.read) })
     }
 
-    /// Runs `argv` with a seccomp user-notification filter on the observer's syscalls (installed in the
-    /// forked child only) and answers every notification CONTINUE after observing it.
-    static func runUnderNotify(_ argv: [String], in directory: String) throws -> FileActivityReport {
-        let observer = NotifyFileObserver(options: WatchOptions(workingDirectory: directory), onEvent: nil)
-        var numbers: [Int32] = []
-        var names: [Int32: String] = [:]
-        for name in NotifyFileObserver.syscalls {
-            let nr = seccomp_syscall_resolve_name(name)
-            if nr >= 0 { numbers.append(nr); names[nr] = name }
+    /// The unprivileged mechanism end to end: the built `sandbox` run by `nobody` (setpriv(1)), which cannot
+    /// use fanotify and so observes the file syscalls through seccomp user notification. Returns the
+    /// report's mechanism and its (path, operation) pairs.
+    static func runUnderNotifyAsNobody(_ script: String, in directory: String) throws -> (mechanism: String, pairs: Set<StraceFileCalls.Pair>, unresolved: Int) {
+        let install = try SandboxBinary.UnprivilegedTests.Install()
+        chmod(directory, 0o777)
+        let report = install.work.file("watch-report.json")
+        let setpriv = try #require(Harness.tool("setpriv"))
+        let out = try Harness.run(setpriv, ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--inh-caps=-all", "--",
+                                            install.sandbox, "run", "-q", "-p", "audit", "--report", report,
+                                            "--set", "process.workdir=\(directory)", "--", "/bin/sh", "-c", script])
+        guard out.status == 0, let data = FileManager.default.contents(atPath: report),
+              let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw HarnessError("sandbox as nobody did not report: \(out)")
         }
-        let previous = FileManager.default.currentDirectoryPath
-        FileManager.default.changeCurrentDirectoryPath(directory)
-        defer { FileManager.default.changeCurrentDirectoryPath(previous) }
-        var cArgs = argv.map { strdup($0) } + [nil]
-        defer { cArgs.forEach { free($0) } }
-        var listener: Int32 = -1
-        let pid = sbx_test_spawn_notified(&cArgs, numbers, Int32(numbers.count), &listener)
-        guard pid > 0 else { throw WatchError(call: "sbx_test_spawn_notified", errno: errno) }
-        defer { close(listener) }
-        FileManager.default.changeCurrentDirectoryPath(previous)
-        var fds = [pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
-        while true {
-            guard poll(&fds, 1, 5000) > 0 else { break }
-            if fds[0].revents & Int16(POLLIN) != 0 {
-                var notif = seccomp_notif()
-                guard sbx_notif_recv(listener, &notif) == 0 else { continue }
-                let a = notif.data.args
-                observer.observe(pid: Int32(notif.pid), syscall: names[notif.data.nr] ?? "?",
-                                 args: [a.0, a.1, a.2, a.3, a.4, a.5])
-                _ = sbx_notif_send(listener, notif.id, 0, 0, UInt32(SECCOMP_USER_NOTIF_FLAG_CONTINUE))
-            } else if fds[0].revents & Int16(POLLHUP) != 0 {
-                break
+        var pairs: Set<StraceFileCalls.Pair> = []
+        for entry in json["files"] as? [[String: Any]] ?? [] {
+            guard let path = entry["path"] as? String else { continue }
+            for op in entry["operations"] as? [String] ?? [] {
+                if let operation = FileOperation(rawValue: op) { pairs.insert(StraceFileCalls.Pair(path: path, operation: operation)) }
             }
         }
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        return observer.finish()
+        let options = WatchOptions(workingDirectory: directory)
+        return (json["files_mechanism"] as? String ?? "", pairs.filter { options.accepts($0.path) && $0.path.hasPrefix(directory) },
+                json["files_unresolved"] as? Int ?? -1)
     }
 
-    @Test func notifyObserverMatchesStrace() throws {
+    @Test(.enabled(if: Condition.canDropToNobody("notifyObserverMatchesStrace")))
+    func notifyObserverMatchesStrace() throws {
         let directory = try FileWatchTests.freshDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let expected = try FileWatchTests.straceReference(FileWatchTests.workload, in: directory)
+        let expected = try FileWatchTests.straceReference(FileWatchTests.workload, in: directory).filter { $0.path.hasPrefix(directory) }
         try FileManager.default.removeItem(atPath: directory + "/d")
-        let report = try FileWatchTests.runUnderNotify(["/bin/sh", "-c", FileWatchTests.workload], in: directory)
-        let got = FileWatchTests.pairs(report)
-        #expect(report.mechanism == "seccomp-notify")
+        let (mechanism, got, unresolved) = try FileWatchTests.runUnderNotifyAsNobody(FileWatchTests.workload, in: directory)
+        #expect(mechanism == "seccomp-notify")
+        #expect(!expected.isEmpty)
         #expect(expected.subtracting(got).isEmpty, "missing: \(expected.subtracting(got).sorted { $0.description < $1.description })")
         #expect(got.subtracting(expected).isEmpty, "extra: \(got.subtracting(expected).sorted { $0.description < $1.description })")
-        #expect(report.unresolved == 0)
+        #expect(unresolved == 0)
     }
 
-    /// The unprivileged path as an unprivileged user: this test binary again, as nobody (setpriv(1)),
-    /// running only `notifyObserverMatchesStrace`.
-    @Test func notifyObserverWorksAsNobody() throws {
-        guard FileWatchTests.isRoot else {
-            print("skipped notifyObserverWorksAsNobody: already unprivileged, notifyObserverMatchesStrace covers it")
-            return
-        }
-        for test in ["notifyObserverMatchesStrace", "fanotifyRefusesUnprivilegedWithAClearError"] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            process.arguments = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
-                                 try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
-                                 "--testing-library", "swift-testing", "--filter", test]
-            process.currentDirectoryURL = URL(fileURLWithPath: "/tmp")
-            var environment = ProcessInfo.processInfo.environment
-            environment["HOME"] = "/tmp"
-            process.environment = environment
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "\(test) as nobody: \(text.suffix(2000))")
-            #expect(text.contains("\(test)() passed"), "\(test) as nobody: \(text.suffix(2000))")
-        }
+    /// fanotify refuses an unprivileged caller with a clear error: this test binary again, as nobody.
+    @Test(.enabled(if: Condition.canDropToNobody("fanotifyRefusalAsNobody")))
+    func fanotifyRefusalAsNobody() throws {
+        let test = "fanotifyRefusesUnprivilegedWithAClearError"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--",
+                             try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"),
+                             "--testing-library", "swift-testing", "--filter", test]
+        process.currentDirectoryURL = URL(fileURLWithPath: "/tmp")
+        var environment = ProcessInfo.processInfo.environment
+        environment["HOME"] = "/tmp"
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(test) as nobody: \(text.suffix(2000))")
+        #expect(text.contains("\(test)() passed"), "\(test) as nobody: \(text.suffix(2000))")
     }
 
     @Test func fanotifyRefusesUnprivilegedWithAClearError() throws {

@@ -79,11 +79,6 @@ ssize_t sbx_read_process_string(pid_t pid, uint64_t addr, char *buf, size_t cap)
 /// process_vm_readv(2), falling back to /proc/PID/mem: exactly `len` bytes at `addr`.
 ssize_t sbx_read_process_memory(pid_t pid, uint64_t addr, void *buf, size_t len);
 
-/// Test helper: fork; in the child set no_new_privs, install a filter answering SECCOMP_RET_USER_NOTIF for
-/// the `count` syscall numbers `nrs` (SECCOMP_FILTER_FLAG_NEW_LISTENER), pass the listener back over a
-/// socketpair and execv(argv[0], argv). Returns the child pid and the listener in `*listener`. The filter
-/// is installed only in the child, never in the calling process.
-pid_t sbx_test_spawn_notified(char *const argv[], const int *nrs, int count, int *listener);
 
 #ifdef __cplusplus
 }
