@@ -45,6 +45,8 @@ struct Run: ParsableCommand {
         var command = self.command
         if command.first == "--" {
             command.removeFirst()
+        } else if command.first == "-h" || command.first == "--help" {
+            throw CleanExit.helpRequest(Run.self)
         } else if let first = command.first, first.hasPrefix("-") {
             // Passthrough capture would take an unknown option for the command.
             Sandbox.fail(SandboxError(.usage, first, "unknown option of 'sandbox run'", hint: "see 'sandbox run --help'; the command goes after --"))

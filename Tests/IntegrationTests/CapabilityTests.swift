@@ -9,6 +9,17 @@ extension SandboxBinary {
     @Suite struct CapabilityTests {
         static let netBindService: UInt64 = 1 << 10
 
+        /// Runs a freshly copied program, retrying while exec fails with ETXTBSY: a process forked by a
+        /// parallel test while the copy was open for writing holds that fd until it execs.
+        static func runCopied(_ path: String, _ args: [String]) throws -> ProcessOutput {
+            var out = try Harness.run(path, args)
+            for _ in 0..<20 where out.status == 126 || out.stderr.contains("Text file busy") {
+                usleep(50_000)
+                out = try Harness.run(path, args)
+            }
+            return out
+        }
+
         /// Root keeping one capability: it is the only one left in every set, and it is ambient, so it
         /// survives the execve of an ordinary program.
         @Test(.enabled(if: Condition.root("keptCapabilityIsTheOnlyOneLeft")))
@@ -50,7 +61,7 @@ extension SandboxBinary {
             let install = try UnprivilegedTests.Install()
             let setpriv = try #require(Harness.tool("setpriv"))
             let asNobody = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--inh-caps=-all", "--"]
-            let outside = try Harness.run(setpriv, asNobody + [id, "-u"])
+            let outside = try Self.runCopied(setpriv, asNobody + [id, "-u"])
             guard outside.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "0" else {
                 print("skipped setuidProgramGainsNothing: setuid has no effect under \(dir.path) (nosuid mount?): \(outside)")
                 return
@@ -72,11 +83,11 @@ extension SandboxBinary {
             let grep = dir.file("grep")
             try FileManager.default.copyItem(atPath: "/usr/bin/grep", toPath: grep)
             chmod(grep, 0o755)
-            let set = try Harness.run(setcap, ["cap_net_raw+ep", grep])
+            let set = try Self.runCopied(setcap, ["cap_net_raw+ep", grep])
             #expect(set.status == 0, "\(set)")
             let setpriv = try #require(Harness.tool("setpriv"))
             let asNobody = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--inh-caps=-all", "--"]
-            let outside = ProcStatus(try Harness.run(setpriv, asNobody + [grep, "^Cap", "/proc/self/status"]).stdout)
+            let outside = ProcStatus(try Self.runCopied(setpriv, asNobody + [grep, "^Cap", "/proc/self/status"]).stdout)
             guard outside.capabilities("CapEff") == 1 << 13 else {
                 print("skipped fileCapabilitiesGainNothing: file capabilities have no effect here: \(outside.fields)")
                 return

@@ -61,6 +61,13 @@ extension SandboxBinary {
             #expect(out.stderr.split(separator: "\n").count == 1, "one line expected: \(out)")
         }
 
+        /// `run --help` prints the usage with examples and exits 0.
+        @Test func runHelpShowsExamples() throws {
+            let out = try Harness.sandbox(["run", "--help"])
+            #expect(out.status == 0, "\(out)")
+            #expect(out.stdout.contains("USAGE: sandbox run") && out.stdout.contains("Examples:"), "\(out)")
+        }
+
         /// An unknown option of `run` before `--` is a bad flag, not the command.
         @Test func unknownRunOptionIs125() throws {
             let out = try Harness.sandbox(["run", "-q", "--bogus", "--", "true"])

@@ -20,8 +20,13 @@ extension SandboxBinary {
                 work = try TemporaryDirectory(mode: 0o777)
                 chmod(work.path, 0o777)
                 sandbox = directory.file("sandbox")
-                try FileManager.default.copyItem(atPath: try Harness.sandbox, toPath: sandbox)
-                chmod(sandbox, 0o755)
+                // A hard link where possible: copying opens the file for writing, and a process forked by
+                // a parallel test in that moment holds the write fd until it execs, so that executing the
+                // copy fails with ETXTBSY.
+                if link(try Harness.sandbox, sandbox) != 0 {
+                    try FileManager.default.copyItem(atPath: try Harness.sandbox, toPath: sandbox)
+                    chmod(sandbox, 0o755)
+                }
             }
 
             /// `setpriv --reuid=nobody ... sandbox ARGS`, from the writable directory.

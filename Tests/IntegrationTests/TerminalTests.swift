@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+
+extension SandboxBinary {
+    /// sandbox started from a terminal: the command gets a pseudo-terminal of its own, and Ctrl-C typed at
+    /// the caller's terminal reaches it once. The caller's terminal is a pty made by python3's pty module.
+    @Suite struct TerminalTests {
+        static let driver = #"""
+        import json, os, pty, select, sys, time
+        sandbox = sys.argv[1]
+        script = 'tty; trap "echo got-INT; exit 3" INT; echo ready; while :; do sleep 0.1; done'
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execv(sandbox, [sandbox, "run", "-q", "--", "sh", "-c", script])
+        outer = os.readlink("/proc/%d/fd/0" % pid)
+        out, deadline = b"", time.time() + 10
+        def pump(until):
+            global out
+            while time.time() < deadline and not until(out):
+                ready, _, _ = select.select([fd], [], [], 0.2)
+                if ready:
+                    try:
+                        data = os.read(fd, 4096)
+                    except OSError:
+                        return
+                    if not data:
+                        return
+                    out += data
+        pump(lambda o: b"ready" in o)
+        os.write(fd, b"\x03")
+        pump(lambda o: False)
+        _, status = os.waitpid(pid, 0)
+        print(json.dumps({"outer": outer, "output": out.decode(errors="replace"), "status": os.waitstatus_to_exitcode(status)}))
+        """#
+
+        @Test func ownTerminalAndCtrlCOnce() throws {
+            let python = try Harness.python3
+            let out = try Harness.run(python, ["-c", Self.driver, try Harness.sandbox], timeout: 20)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any], "\(out)")
+            let outer = try #require(json["outer"] as? String)
+            let output = try #require(json["output"] as? String)
+            let lines = output.split(whereSeparator: { $0 == "\r" || $0 == "\n" }).map(String.init)
+            let inner = try #require(lines.first, "\(output)")
+            #expect(inner.hasPrefix("/dev/pts/") && inner != outer, "the command's terminal \(inner) must not be the caller's \(outer)")
+            // The terminal echoes ^C before the trap's output, on the same line.
+            #expect(output.components(separatedBy: "got-INT").count == 2, "Ctrl-C reaches the command exactly once: \(output)")
+            #expect(json["status"] as? Int == 3, "sandbox exits with the command's status: \(json)")
+        }
+    }
+}
