@@ -67,6 +67,19 @@ extension SandboxBinary {
 
         static func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
+        /// A tiny command's peak memory carries a floor: until execve the forked child counts the pages it
+        /// shares copy-on-write with its parent (GNU time's figure has the same floor, from its own smaller
+        /// RSS). The floor must stay a few MiB; a child that shared the supervisor's memory outright
+        /// (CLONE_VM) would report the supervisor's whole resident size (12 MiB and more).
+        @Test func smallCommandPeakMemoryHasOnlyTheForkFloor() throws {
+            let command = ["/bin/sh", "-c", "true"]
+            let gnu = try Self.gnuTime(command)
+            let (out, report) = try Harness.sandboxReport([], command)
+            #expect(out.status == 0, "\(out)")
+            let ours = report.usage.maxRssBytes
+            #expect(ours <= gnu.rss + 8 * 1024 * 1024, "sandbox \(ours) B, GNU time \(gnu.rss) B")
+        }
+
         /// The report's CPU time and peak RSS agree with GNU time's on the same command, within 10%.
         /// Both are medians of three interleaved runs: CPU time on a shared machine varies from run to run.
         @Test func usageAgreesWithGnuTime() throws {

@@ -77,13 +77,10 @@ struct sbx_plan {
     int want_listener;              // SECCOMP_FILTER_FLAG_NEW_LISTENER, fd sent over notify_socket
     int notify_socket;
     int error_fd;                   // write end of a close-on-exec pipe
-    int vfork;                      // share our memory until exec (see spawn.c); only when nothing the
-                                    // child does after seccomp(2) can wait on the (then suspended) supervisor
 };
 
-/// Clones the child with every signal blocked across the clone: with `vfork` set, clone(CLONE_VM |
-/// CLONE_VFORK | CLONE_PIDFD), returning once the child has exec'd or exited; otherwise clone3 with
-/// CLONE_PIDFD (falling back to fork and pidfd_open). Returns the child's pid and stores its pidfd, or returns -1 with errno set
+/// Clones the child (clone3 with CLONE_PIDFD, falling back to fork and pidfd_open) with every signal
+/// blocked across the clone. Returns the child's pid and stores its pidfd, or returns -1 with errno set
 /// when the clone itself failed (the child never ran). Never returns in the child.
 pid_t sbx_spawn(const struct sbx_plan *plan, int *pidfd_out);
 

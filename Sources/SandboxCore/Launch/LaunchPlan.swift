@@ -155,17 +155,6 @@ public final class LaunchPlan {
         self.notes = notes
     }
 
-    /// Whether the child may share our memory until exec (CLONE_VM | CLONE_VFORK, which spares copying
-    /// page tables). We are suspended meanwhile, so no call the child makes after installing the filter
-    /// (sendmsg, close, execve, write and exit on failure) may be one we must answer.
-    var vforkIsSafe: Bool {
-        guard let seccomp else { return true }
-        let afterFilter = ["sendmsg", "close", "execve", "write", "exit", "exit_group"].compactMap(SyscallTable.number(of:))
-        return !afterFilter.contains { nr in
-            seccomp.observed.contains(nr) || seccomp.notifiedRules[nr] != nil || (seccomp.notified[nr] != nil && nr != SyscallTable.number(of: "sendmsg"))
-        }
-    }
-
     deinit {
         if let notifySocket {
             close(notifySocket.parent)

@@ -71,7 +71,6 @@ public enum Launcher {
                 c.want_listener = plan.notifySocket == nil ? 0 : 1
                 c.notify_socket = plan.notifySocket?.child ?? -1
                 c.error_fd = errorPipe[1]
-                c.vfork = plan.vforkIsSafe ? 1 : 0
                 return sbx_spawn(&c, &pidfd)
             }
         }
