@@ -59,14 +59,21 @@ struct Run: ParsableCommand {
             let profile = try resolver.resolve(self.profile.isEmpty ? ["default"] : self.profile, overrides: overrides)
             let killAfter = try self.killAfter.map { try Self.duration($0, flag: "--kill-after") } ?? profile.killAfter
             let trace = try traceFiles.map(TraceWriter.init)
+            // Opened now, so that an unwritable report path fails before the command runs.
+            let reportFD = try report.map { path -> Int32 in
+                if path == "-" { return 1 }
+                let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                guard fd >= 0 else { throw SandboxError(.usage, "--report \(path)", String(cString: strerror(errno))) }
+                return fd
+            }
             let plan = try LaunchPlan(profile: profile, command: command, onFileEvent: trace?.write)
             let supervisor = Supervisor(plan: plan, options: .init(timeout: timeout, killAfter: killAfter))
             let result = try supervisor.run()
             if let failure = result.setupFailure { printError("sandbox: \(failure.error)") }
             if !quiet { printError(ReportRenderer.summaryLines(result).joined(separator: "\n")) }
-            if let report {
-                let text = ReportRenderer.json(result).serialized() + "\n"
-                if report == "-" { try FileIO.writeAll(1, text, name: "stdout") } else { try FileIO.writeText(text, to: report) }
+            if let reportFD, let report {
+                try FileIO.writeAll(reportFD, ReportRenderer.json(result).serialized() + "\n", name: report)
+                if reportFD != 1 { close(reportFD) }
             }
             Glibc.exit(result.exitStatus)
         } catch let error as SandboxError {

@@ -48,6 +48,10 @@ extension SandboxBinary {
         @Test(arguments: [
             ["run", "--timeout", "soon", "--", "true"],
             ["run", "--timeout"],
+            ["run", "--kill-after", "0", "--", "true"],
+            ["run", "--report", "/nonexistent-dir-sbx-itest/report.json", "--", "true"],
+            ["profile", "bpf", "default", "--output", "/nonexistent-dir-sbx-itest/bpf"],
+            ["profile", "export", "default"],
             ["--no-such-flag", "run", "--", "true"],
             ["run", "-p", "no-such-profile", "--", "true"],
             ["run", "--set", "process.nice=high", "--", "true"],

@@ -129,8 +129,14 @@ public final class LaunchPlan {
             if wantsNotify, socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) < 0 {
                 throw SandboxError.system("socketpair", errno: errno)
             }
-            let program = try SeccompCompiler.compile(seccompSettings, notifySocketFD: wantsNotify ? pair[1] : nil,
+            let program: SeccompProgram
+            do {
+                program = try SeccompCompiler.compile(seccompSettings, notifySocketFD: wantsNotify ? pair[1] : nil,
                                                       observe: watch?.observedSyscalls ?? [])
+            } catch {
+                if pair[0] >= 0 { close(pair[0]); close(pair[1]) }
+                throw error
+            }
             if program.usesNotification {
                 notifySocket = (pair[0], pair[1])
             } else {
