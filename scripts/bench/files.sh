@@ -65,3 +65,22 @@ if [ -n "$audit_ok" ]; then
   seen=$(jq --arg dir "$work/files." '[.files[] | select((.path | startswith($dir)) and (.operations | index("create")) and (.operations | index("write")) and (.operations | index("delete")))] | length' "$work/report.json" 2>/dev/null || echo 0)
   summary "files: recorded with create+write+delete" "$seen of $files ($(jq -r '.files_mechanism' "$work/report.json" 2>/dev/null), overflow $(jq -r '.files_overflow' "$work/report.json" 2>/dev/null))"
 fi
+
+# The unprivileged mechanism (seccomp user notification on the file syscalls), as `nobody` when we are root:
+# every observed call is a round trip through the supervisor, so it costs far more than fanotify.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && [ -n "$audit_ok" ]; then
+  nobody_dir=$(mktemp -d "$shm/sandbox-bench-nobody.XXXXXX")
+  chmod 755 "$nobody_dir"
+  cp "$SANDBOX" "$nobody_dir/sandbox"; cp "$prog" "$nobody_dir/files-bin"; chmod 755 "$nobody_dir/sandbox" "$nobody_dir/files-bin"
+  mkdir -m 777 "$nobody_dir/work"
+  drop="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+  printf '#!/bin/sh\nexec %s %s "$@"\n' "$drop" "$nobody_dir/files-bin" > "$nobody_dir/bare.sh"
+  printf '#!/bin/sh\nexec %s %s run -q -p audit --set %s -- %s "$@"\n' "$drop" "$nobody_dir/sandbox" "'watch.ignore=[\"/proc\",\"/sys\"]'" "$nobody_dir/files-bin" > "$nobody_dir/notify.sh"
+  chmod 755 "$nobody_dir/bare.sh" "$nobody_dir/notify.sh"
+  hyperfine -N --warmup 1 --runs 3 --export-json "$out_dir/files-nobody.json" \
+    -n bare-nobody "$nobody_dir/bare.sh $nobody_dir/work $files" -n audit-nobody "$nobody_dir/notify.sh $nobody_dir/work $files" || true
+  nb=$(median "$out_dir/files-nobody.json" bare-nobody); na=$(median "$out_dir/files-nobody.json" audit-nobody)
+  summary "files: as nobody, seccomp-notify (ms)" "${na:-n/a} (bare ${nb:-n/a})"
+  summary "files: seccomp-notify/bare (no target)" "$(ratio "$na" "$nb")"
+  rm -rf "$nobody_dir"
+fi
