@@ -226,13 +226,6 @@ struct SeccompCompilerTests {
         _ = try SeccompCompiler.compile(settings, notifySocketFD: nil)
     }
 
-    @Test func rulesOnDifferentArgumentsOfOneSyscallAreRefused() throws {
-        let a = SeccompRule(syscall: "ioctl", action: .errno(1), condition: ArgumentCondition(index: 1, op: .eq, value: 1, mask: 1), origin: Origin("r.toml", line: 2))
-        let b = SeccompRule(syscall: "ioctl", action: .errno(1), condition: ArgumentCondition(index: 2, op: .eq, value: 1, mask: 1), origin: Origin("r.toml", line: 2))
-        let error = #expect(throws: SandboxError.self) { try SeccompCompiler.compile(Self.settings(rules: [a, b]), notifySocketFD: nil) }
-        #expect(error?.description.contains("r.toml:2: seccomp.rules: the rules for ioctl compare different arguments") == true)
-    }
-
     // MARK: - Rule parser
 
     static let origin = Origin("t.toml", line: 4)

@@ -36,14 +36,14 @@ public struct SeccompProgram: Sendable {
     }
 }
 
-/// Compiles a profile's `[seccomp]` section with libseccomp, in the parent, before the fork.
+/// Compiles a profile's `[seccomp]` section into a BPF program, in the parent, before the fork.
 ///
-/// The filter's default action is ENOSYS: it applies only to syscall numbers this build's libseccomp
-/// table does not know (newer than the profile), so libc sees "not implemented" and falls back, as it
-/// must for clone3 (moby#42680). Every known syscall gets an explicit action. Denials with an errno or a
-/// kill become SECCOMP_RET_USER_NOTIF when `notify` is on, so the supervisor can name them and answer
-/// with exactly the profile's errno (or kill the process). Other ABIs (i386 `int 0x80`, x32) are killed
-/// unless the profile lists them; libseccomp's binary-tree optimisation keeps the lookup logarithmic.
+/// Every syscall this build's table (libseccomp's) knows gets an explicit action; every other number gets
+/// ENOSYS: it is newer than the profile, so libc sees "not implemented" and falls back, as it must for
+/// clone3 (moby#42680). Denials with an errno or a kill become SECCOMP_RET_USER_NOTIF when `notify` is on,
+/// so the supervisor can name them and answer with exactly the profile's errno (or kill the process).
+/// Other ABIs (i386 `int 0x80`, x32) are killed unless the profile lists them. The program itself comes
+/// from `SeccompFilterBuilder`.
 public enum SeccompCompiler {
     /// `notifySocketFD` is the child's end of the socket the listener fd travels on; the filter allows
     /// sendmsg on exactly that fd so the child can send it after the filter is installed.
@@ -51,22 +51,31 @@ public enum SeccompCompiler {
     /// `observe` names allowed syscalls to notify anyway, for the unprivileged file watcher; the supervisor
     /// answers those with SECCOMP_USER_NOTIF_FLAG_CONTINUE (safe here: it records, it does not decide).
     public static func compile(_ settings: SeccompSettings, notifySocketFD: Int32?, observe: Set<String> = []) throws -> SeccompProgram {
+        let plan = try plan(settings, notifySocketFD: notifySocketFD, observe: observe)
+        let instructions = try SeccompFilterBuilder.build(native: plan.native, x32: plan.x32, others: plan.others, badArch: Action.killProcess)
+        return SeccompProgram(instructions: instructions, notified: plan.notified, notifiedRules: plan.notifiedRules, observed: plan.observed)
+    }
+
+    /// The native ABI's decisions (for tests that compare them with libseccomp's program).
+    static func nativePolicy(_ settings: SeccompSettings, notifySocketFD: Int32?) throws -> ABIPolicy {
+        try plan(settings, notifySocketFD: notifySocketFD, observe: []).native
+    }
+
+    /// The decisions per ABI, and the supervisor's tables for notified syscalls.
+    private struct Plan {
+        var native: ABIPolicy
+        var x32: ABIPolicy?
+        var others: [ABIPolicy]
+        var notified: [Int32: SeccompVerdict]
+        var notifiedRules: [Int32: [(SeccompRule, SeccompVerdict)]]
+        var observed: Set<Int32>
+    }
+
+    private static func plan(_ settings: SeccompSettings, notifySocketFD: Int32?, observe: Set<String>) throws -> Plan {
         let verdicts = try resolve(settings)
         // Denials are notified when the profile asks for named violations; observation needs only a socket.
         let notify = settings.notify && notifySocketFD != nil
         let canObserve = notifySocketFD != nil
-
-        guard let ctx = seccomp_init(Action.errno(ENOSYS)) else {
-            throw SandboxError(.setup, "seccomp_init", "libseccomp failed to allocate a filter")
-        }
-        defer { seccomp_release(ctx) }
-        try check(seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, Action.killProcess), "seccomp_attr_set(BADARCH)")
-        try check(seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2), "seccomp_attr_set(OPTIMIZE)")
-        for arch in settings.architectures where arch != "native" {
-            guard let token = SeccompArchitectures.token(arch) else { continue }
-            let rc = seccomp_arch_add(ctx, token)
-            if rc != 0 && rc != -EEXIST { try check(rc, "seccomp_arch_add(\(arch))") }
-        }
 
         var notified: [Int32: SeccompVerdict] = [:]
         var observed: Set<Int32> = []
@@ -104,40 +113,74 @@ public enum SeccompCompiler {
                 SeccompRule(syscall: "sendmsg", action: .allow, condition: condition, origin: Origin("sandbox: listener hand-over")), at: 0)
         }
 
+        var native = ABIPolicy(auditArch: seccomp_arch_native(), decisions: [:], unknown: Action.errno(ENOSYS))
         for (nr, name) in SyscallTable.native {
             guard let base = verdicts[name] else { continue }
-            if let rules = rulesBySyscall[name] {
-                let indexes = Set(rules.compactMap { $0.condition?.index })
-                guard indexes.count == 1, let index = indexes.first else {
-                    throw SandboxError(.usage, "\(rules[0].origin): seccomp.rules", "the rules for \(name) compare different arguments",
-                                       hint: "libseccomp can only fall back to the list action when all rules of a syscall compare one argument")
-                }
-                for rule in rules {
-                    let verdict = SeccompVerdict(syscall: name, action: rule.action, reason: "rule at \(rule.origin)")
-                    try add(ctx, kernelAction(verdict, nr: nr), nr, rule.condition!, "\(name) (\(rule.origin))")
-                    if notifies(verdict) { notifiedRules[nr, default: []].append((rule, verdict)) }
-                }
-                // The fallback: a comparison that always holds, on the same argument, so that libseccomp
-                // checks the rules above first and gives every other call the list's action. (An
-                // unconditional rule would replace the conditional ones.)
-                // With the x86 ABI in the filter, libseccomp also maps socket calls onto socketcall(2) and
-                // may report the fallback there as a duplicate (EEXIST): that ABI then falls back to the
-                // filter default, ENOSYS, which is still a denial.
-                try add(ctx, kernelAction(base, nr: nr), nr, ArgumentCondition(index: index, op: .ge, value: 0, mask: 0), name,
-                        tolerateExisting: settings.architectures.count > 1)
-            } else if kernelAction(base, nr: nr) != Action.errno(ENOSYS) {
-                // (libseccomp refuses a rule that repeats the filter's default action.)
-                try check(seccomp_rule_add_array(ctx, kernelAction(base, nr: nr), nr, 0, nil), "seccomp_rule_add(\(name))")
+            var decision = SyscallDecision(kernelAction(base, nr: nr))
+            // Rules are checked in the order written; the first that holds decides.
+            for rule in rulesBySyscall[name] ?? [] {
+                let verdict = SeccompVerdict(syscall: name, action: rule.action, reason: "rule at \(rule.origin)")
+                decision.rules.append((rule.condition!, kernelAction(verdict, nr: nr)))
+                if notifies(verdict) { notifiedRules[nr, default: []].append((rule, verdict)) }
             }
+            native.decisions[UInt32(nr)] = decision
             if notifies(base) { notified[nr] = base }
         }
-        return SeccompProgram(instructions: try export(ctx), notified: notified, notifiedRules: notifiedRules, observed: observed)
+
+        // Other ABIs: the same profile by syscall name, with the kernel's own actions (the supervisor
+        // names notifications by native number, so they are not notified).
+        var x32: ABIPolicy?
+        var others: [ABIPolicy] = []
+        for arch in Set(settings.architectures.compactMap(SeccompArchitectures.token)) where arch != 0 && arch != native.auditArch {
+            let table = SyscallTable.table(forArchitecture: arch)
+            let abiVerdicts = try resolve(settings, names: table.map(\.name))
+            var abi = ABIPolicy(auditArch: arch, decisions: [:], unknown: Action.errno(ENOSYS))
+            for (nr, name) in table {
+                var decision = SyscallDecision(directAction(abiVerdicts[name]!))
+                for rule in rulesBySyscall[name] ?? [] {
+                    decision.rules.append((rule.condition!, directAction(SeccompVerdict(syscall: name, action: rule.action, reason: ""))))
+                }
+                abi.decisions[UInt32(bitPattern: nr)] = decision
+            }
+            // i386 multiplexes sockets and SysV IPC through socketcall(2) and ipc(2), whose arguments sit in
+            // memory: they get the strictest action of any call they can reach.
+            for (multiplexer, members) in SyscallGroups.multiplexed {
+                guard let nr = table.first(where: { $0.name == multiplexer })?.nr else { continue }
+                let actions = ([multiplexer] + members).flatMap { name -> [UInt32] in
+                    guard let verdict = abiVerdicts[name] ?? verdicts[name] else { return [] }
+                    return [directAction(verdict)] + (rulesBySyscall[name] ?? []).map {
+                        directAction(SeccompVerdict(syscall: name, action: $0.action, reason: ""))
+                    }
+                }
+                abi.decisions[UInt32(bitPattern: nr)] = SyscallDecision(actions.max(by: { Action.precedence($0) < Action.precedence($1) })!)
+            }
+            if arch == SeccompArchitectures.tokens["x32"] { x32 = abi } else { others.append(abi) }
+        }
+        return Plan(native: native, x32: x32, others: others.sorted { $0.auditArch < $1.auditArch },
+                    notified: notified, notifiedRules: notifiedRules, observed: observed)
+    }
+
+    /// The kernel action of a verdict without user notification.
+    private static func directAction(_ verdict: SeccompVerdict) -> UInt32 {
+        switch verdict.action {
+        case .allow: return Action.allow
+        case .log: return Action.log
+        case .trap: return Action.trap
+        case .errno(let e): return Action.errno(e)
+        case .killThread: return Action.killThread
+        case .killProcess: return Action.killProcess
+        }
     }
 
     /// The action of every native syscall, from the lists. A syscall named in both `allow` and `deny`
     /// gets the more specific entry's action (a name beats a group); at equal specificity deny wins.
     /// `absent` beats both.
     public static func resolve(_ settings: SeccompSettings) throws -> [String: SeccompVerdict] {
+        try resolve(settings, names: SyscallTable.native.map(\.name))
+    }
+
+    /// The same for the syscall names of one ABI.
+    static func resolve(_ settings: SeccompSettings, names: [String]) throws -> [String: SeccompVerdict] {
         func expand(_ entries: [String]) throws -> [String: (specificity: Int, entry: String)] {
             var result: [String: (Int, String)] = [:]
             for entry in entries {
@@ -153,7 +196,7 @@ public enum SeccompCompiler {
         var unconditional: [String: SeccompRule] = [:]
         for rule in settings.rules where rule.condition == nil { unconditional[rule.syscall] = rule }
         var verdicts: [String: SeccompVerdict] = [:]
-        for (_, name) in SyscallTable.native {
+        for name in names {
             if let rule = unconditional[name] {
                 verdicts[name] = SeccompVerdict(syscall: name, action: rule.action, reason: "rule at \(rule.origin)")
                 continue
@@ -180,47 +223,20 @@ public enum SeccompCompiler {
         static let log: UInt32 = 0x7FFC_0000
         static let allow: UInt32 = 0x7FFF_0000
         static func errno(_ e: Int32) -> UInt32 { 0x0005_0000 | (UInt32(e) & 0xFFFF) }
-    }
 
-    private static func add(_ ctx: scmp_filter_ctx, _ action: UInt32, _ nr: Int32, _ c: ArgumentCondition, _ what: String,
-                            tolerateExisting: Bool = false) throws {
-        let op: scmp_compare
-        switch c.op {
-        case .eq: op = SCMP_CMP_EQ
-        case .ne: op = SCMP_CMP_NE
-        case .lt: op = SCMP_CMP_LT
-        case .le: op = SCMP_CMP_LE
-        case .gt: op = SCMP_CMP_GT
-        case .ge: op = SCMP_CMP_GE
-        case .masked_eq: op = SCMP_CMP_MASKED_EQ
+        /// The kernel's order when several filters or candidates disagree: kill process, kill thread,
+        /// trap, errno, user notification, trace, log, allow (seccomp(2)).
+        static func precedence(_ action: UInt32) -> Int {
+            switch action & 0xFFFF_0000 {
+            case killProcess: return 7
+            case killThread: return 6
+            case trap: return 5
+            case 0x0005_0000: return 4
+            case notify: return 3
+            case 0x7FF0_0000: return 2
+            case log: return 1
+            default: return 0
+            }
         }
-        // For masked_eq libseccomp takes (mask, value) in datum_a, datum_b.
-        var cmp = c.op == .masked_eq
-            ? scmp_arg_cmp(arg: UInt32(c.index), op: op, datum_a: c.mask, datum_b: c.value)
-            : scmp_arg_cmp(arg: UInt32(c.index), op: op, datum_a: c.value, datum_b: 0)
-        let rc = seccomp_rule_add_array(ctx, action, nr, 1, &cmp)
-        if tolerateExisting && rc == -EEXIST { return }
-        try check(rc, "seccomp_rule_add(\(what))")
-    }
-
-    private static func check(_ rc: Int32, _ stage: String) throws {
-        if rc < 0 { throw SandboxError.system(stage, errno: -rc) }
-    }
-
-    /// seccomp_export_bpf writes to an fd; a memfd keeps it in memory (libseccomp 2.5 has no export to a
-    /// buffer).
-    private static func export(_ ctx: scmp_filter_ctx) throws -> [sock_filter] {
-        let fd = sbx_memfd("sandbox-bpf")
-        guard fd >= 0 else { throw SandboxError.system("memfd_create", errno: errno) }
-        defer { close(fd) }
-        try check(seccomp_export_bpf(ctx, fd), "seccomp_export_bpf")
-        let size = Int(lseek(fd, 0, SEEK_CUR))
-        guard size > 0, size % MemoryLayout<sock_filter>.size == 0 else {
-            throw SandboxError(.setup, "seccomp_export_bpf", "unexpected program size \(size)")
-        }
-        var program = [sock_filter](repeating: sock_filter(), count: size / MemoryLayout<sock_filter>.size)
-        let n = program.withUnsafeMutableBytes { pread(fd, $0.baseAddress, size, 0) }
-        guard n == size else { throw SandboxError.system("pread(bpf)", errno: errno) }
-        return program
     }
 }

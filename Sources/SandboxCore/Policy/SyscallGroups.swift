@@ -25,6 +25,15 @@ public struct SyscallGroup: Sendable {
 /// files from one commit, so that `@known` covers the calls the other groups name.
 public enum SyscallGroups {
     /// Every group, in systemd's order (`@default` first, `@known` last).
+    /// The i386 multiplexers and the calls they reach (the first argument picks one): a filter cannot
+    /// read their arguments, so they get the strictest action of all of these.
+    static let multiplexed: [(String, [String])] = [
+        ("socketcall", ["socket", "bind", "connect", "listen", "accept", "getsockname", "getpeername", "socketpair", "send",
+                        "recv", "sendto", "recvfrom", "shutdown", "setsockopt", "getsockopt", "sendmsg", "recvmsg", "accept4",
+                        "recvmmsg", "sendmmsg"]),
+        ("ipc", ["semop", "semget", "semctl", "semtimedop", "msgsnd", "msgrcv", "msgget", "msgctl", "shmat", "shmdt", "shmget", "shmctl"]),
+    ]
+
     public static let all: [SyscallGroup] = [
         group("@default", "System calls that are always permitted", """
             @sandbox arch_prctl brk cacheflush clock_getres clock_getres_time64 clock_gettime

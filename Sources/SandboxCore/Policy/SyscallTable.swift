@@ -30,6 +30,16 @@ public enum SyscallTable {
         name(of: nr).map { (nr, $0) }
     }
 
+    /// The syscalls of another ABI (an AUDIT_ARCH_* token), by number; x32 numbers carry the x32 bit.
+    static func table(forArchitecture arch: UInt32) -> [(nr: Int32, name: String)] {
+        let base: Int32 = arch == SeccompArchitectures.tokens["x32"] ? 0x4000_0000 : 0
+        return (base..<base + enumerationLimit).compactMap { nr in
+            guard let cString = seccomp_syscall_resolve_num_arch(arch, nr) else { return nil }
+            defer { free(cString) }
+            return (nr, String(cString: cString))
+        }
+    }
+
     public static let nativeNames: Set<String> = Set(native.map(\.name))
 
     /// Checks a syscall name written in a profile; a group (`@name`) is checked against the group table.
