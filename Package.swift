@@ -37,6 +37,9 @@ let package = Package(
         .executableTarget(name: "sandbox-probe"),
         .testTarget(name: "SandboxCoreTests", dependencies: ["SandboxCore"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SandboxCore"]),
+        .testTarget(name: "CLITests", dependencies: [
+            "sandbox", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
     ],
     swiftLanguageModes: [.v5]
 )

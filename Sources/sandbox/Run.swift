@@ -51,42 +51,10 @@ struct Run: ParsableCommand {
             // Passthrough capture would take an unknown option for the command.
             Sandbox.fail(SandboxError(.usage, first, "unknown option of 'sandbox run'", hint: "see 'sandbox run --help'; the command goes after --"))
         }
-        do {
-            let timeout = try self.timeout.map { try Self.duration($0, flag: "--timeout") }
-            let resolver = ProfileResolver()
-            var overrides = self.overrides
-            if traceFiles != nil { overrides.append("watch.enabled=true") }
-            let profile = try resolver.resolve(self.profile.isEmpty ? ["default"] : self.profile, overrides: overrides)
-            let killAfter = try self.killAfter.map { try Self.duration($0, flag: "--kill-after") } ?? profile.killAfter
-            let trace = try traceFiles.map(TraceWriter.init)
-            // Opened now, so that an unwritable report path fails before the command runs.
-            let reportFD = try report.map { path -> Int32 in
-                if path == "-" { return 1 }
-                let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-                guard fd >= 0 else { throw SandboxError(.usage, "--report \(path)", String(cString: strerror(errno))) }
-                return fd
-            }
-            let plan = try LaunchPlan(profile: profile, command: command, onFileEvent: trace?.write)
-            let supervisor = Supervisor(plan: plan, options: .init(timeout: timeout, killAfter: killAfter))
-            let result = try supervisor.run()
-            if let failure = result.setupFailure { printError("sandbox: \(failure.error)") }
-            if !quiet { printError(ReportRenderer.summaryLines(result).joined(separator: "\n")) }
-            if let reportFD, let report {
-                try FileIO.writeAll(reportFD, ReportRenderer.json(result).serialized() + "\n", name: report)
-                if reportFD != 1 { close(reportFD) }
-            }
-            Glibc.exit(result.exitStatus)
-        } catch let error as SandboxError {
-            Sandbox.fail(error)
-        }
+        RunRequest(profiles: profile, timeout: timeout, killAfter: killAfter, overrides: overrides, report: report,
+                   traceFiles: traceFiles, quiet: quiet, command: command).execute()
     }
 
-    static func duration(_ text: String, flag: String) throws -> Double {
-        guard let seconds = Units.seconds(text), seconds > 0 else {
-            throw SandboxError(.usage, "\(flag) \(text)", "not a duration", hint: "e.g. 500ms, 30s, 5m, 2h")
-        }
-        return seconds
-    }
 }
 
 /// `--trace-files`: one JSON line per file event, written as it happens.

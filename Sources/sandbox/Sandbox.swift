@@ -20,6 +20,7 @@ struct Sandbox: ParsableCommand {
     /// Argument errors exit 125 (sandbox's own failure), not ArgumentParser's 64, so that callers can tell
     /// them from the command's statuses.
     static func main() {
+        if let request = RunRequest.parseCommonForm(CommandLine.arguments.dropFirst()) { request.execute() }
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -1,0 +1,96 @@
+import SandboxCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `sandbox run` was asked to do, however its arguments were parsed, and the run itself.
+struct RunRequest: Equatable {
+    var profiles: [String] = []
+    var timeout: String?
+    var killAfter: String?
+    var overrides: [String] = []
+    var report: String?
+    var traceFiles: String?
+    var quiet = false
+    var command: [String] = []
+
+    /// Runs the command and exits with its status (or 125 when sandbox cannot start it).
+    func execute() -> Never {
+        do {
+            let timeout = try self.timeout.map { try Self.duration($0, flag: "--timeout") }
+            let resolver = ProfileResolver()
+            var overrides = self.overrides
+            if traceFiles != nil { overrides.append("watch.enabled=true") }
+            let profile = try resolver.resolve(profiles.isEmpty ? ["default"] : profiles, overrides: overrides)
+            let killAfter = try self.killAfter.map { try Self.duration($0, flag: "--kill-after") } ?? profile.killAfter
+            let trace = try traceFiles.map(TraceWriter.init)
+            // Opened now, so that an unwritable report path fails before the command runs.
+            let reportFD = try report.map { path -> Int32 in
+                if path == "-" { return 1 }
+                let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                guard fd >= 0 else { throw SandboxError(.usage, "--report \(path)", String(cString: strerror(errno))) }
+                return fd
+            }
+            let plan = try LaunchPlan(profile: profile, command: command, onFileEvent: trace?.write)
+            let supervisor = Supervisor(plan: plan, options: .init(timeout: timeout, killAfter: killAfter))
+            let result = try supervisor.run()
+            if let failure = result.setupFailure { printError("sandbox: \(failure.error)") }
+            if !quiet { printError(ReportRenderer.summaryLines(result).joined(separator: "\n")) }
+            if let reportFD, let report {
+                try FileIO.writeAll(reportFD, ReportRenderer.json(result).serialized() + "\n", name: report)
+                if reportFD != 1 { close(reportFD) }
+            }
+            exit(result.exitStatus)
+        } catch let error as SandboxError {
+            Sandbox.fail(error)
+        } catch {
+            Sandbox.fail(SandboxError(.setup, "sandbox run", "\(error)"))
+        }
+    }
+
+    static func duration(_ text: String, flag: String) throws -> Double {
+        guard let seconds = Units.seconds(text), seconds > 0 else {
+            throw SandboxError(.usage, "\(flag) \(text)", "not a duration", hint: "e.g. 500ms, 30s, 5m, 2h")
+        }
+        return seconds
+    }
+
+    /// The arguments of `sandbox run` in their plain spelling (`-p NAME`, `--timeout=30s`, `-q`, …, then
+    /// `--` and the command), parsed without swift-argument-parser, whose reflection over the command
+    /// tree costs about 2 ms at every start. Anything else (help, a typo, a bundled `-qp`, a value that
+    /// looks like an option, no `--`) returns nil and goes to ArgumentParser, which parses it or explains
+    /// the mistake. A test checks that both parsers agree on every argument list this one accepts.
+    static func parseCommonForm(_ arguments: ArraySlice<String>) -> RunRequest? {
+        var request = RunRequest()
+        var rest = arguments
+        guard rest.popFirst() == "run" else { return nil }
+        while let argument = rest.popFirst() {
+            if argument == "--" {
+                request.command = Array(rest)
+                return request.command.isEmpty ? nil : request
+            }
+            if argument == "-q" || argument == "--quiet" {
+                request.quiet = true
+                continue
+            }
+            var name = argument, value: String
+            if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
+                name = String(argument[..<equals])
+                value = String(argument[argument.index(after: equals)...])
+            } else {
+                guard let next = rest.popFirst(), next == "-" || !next.hasPrefix("-") else { return nil }
+                value = next
+            }
+            switch name {
+            case "-p", "--profile": request.profiles.append(value)
+            case "--timeout": request.timeout = value
+            case "--kill-after": request.killAfter = value
+            case "--set": request.overrides.append(value)
+            case "--report": request.report = value
+            case "--trace-files": request.traceFiles = value
+            default: return nil
+            }
+        }
+        return nil
+    }
+}
