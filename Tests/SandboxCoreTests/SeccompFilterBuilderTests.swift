@@ -144,6 +144,21 @@ struct SeccompFilterBuilderTests {
         try Self.expectSameAsReference(settings, "long")
     }
 
+    /// The enumeration stops after a run of unknown numbers; nothing libseccomp knows may lie past it.
+    @Test(arguments: [UInt32(0), SeccompArchitectures.tokens["x32"]!, BPFInterpreter.auditArchI386, SeccompArchitectures.tokens["aarch64"]!])
+    func syscallTablesMissNothing(_ arch: UInt32) {
+        let table = arch == 0 ? SyscallTable.native : SyscallTable.table(forArchitecture: arch)
+        let base: Int32 = arch == SeccompArchitectures.tokens["x32"] ? 0x4000_0000 : 0
+        let token = arch == 0 ? seccomp_arch_native() : arch
+        let everything = (base..<base + 4096).filter { nr in
+            guard let name = seccomp_syscall_resolve_num_arch(token, nr) else { return false }
+            free(name)
+            return true
+        }
+        #expect(table.map(\.nr) == everything)
+        #expect(table.count > 300)
+    }
+
     @Test func x32AndI386WhenListed() throws {
         var settings = try builtin("default").seccomp
         settings.architectures = ["native", "x32", "i386"]

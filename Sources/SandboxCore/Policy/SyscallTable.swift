@@ -26,17 +26,34 @@ public enum SyscallTable {
 
     /// Every syscall of the native ABI that libseccomp can name, by number. A syscall newer than this
     /// table is "unknown to the profile" and gets ENOSYS (see SeccompCompiler).
-    public static let native: [(nr: Int32, name: String)] = (0..<enumerationLimit).compactMap { nr in
-        name(of: nr).map { (nr, $0) }
+    public static let native: [(nr: Int32, name: String)] = enumerate { name(of: $0) }
+
+    /// Asks libseccomp about each number from `base` on (a linear search of its table each time), up to
+    /// `enumerationLimit`, stopping after `gapLimit` unknown numbers in a row: past the last syscall only
+    /// misses follow. (x86_64's largest gap, 335-423, is 89 numbers.)
+    static let gapLimit: Int32 = 160
+    static func enumerate(from base: Int32 = 0, _ lookup: (Int32) -> String?) -> [(nr: Int32, name: String)] {
+        var result: [(nr: Int32, name: String)] = []
+        var misses: Int32 = 0
+        for nr in base..<base + enumerationLimit {
+            if let name = lookup(nr) {
+                result.append((nr, name))
+                misses = 0
+            } else {
+                misses += 1
+                if misses == gapLimit { break }
+            }
+        }
+        return result
     }
 
     /// The syscalls of another ABI (an AUDIT_ARCH_* token), by number; x32 numbers carry the x32 bit.
     static func table(forArchitecture arch: UInt32) -> [(nr: Int32, name: String)] {
         let base: Int32 = arch == SeccompArchitectures.tokens["x32"] ? 0x4000_0000 : 0
-        return (base..<base + enumerationLimit).compactMap { nr in
+        return enumerate(from: base) { nr in
             guard let cString = seccomp_syscall_resolve_num_arch(arch, nr) else { return nil }
             defer { free(cString) }
-            return (nr, String(cString: cString))
+            return String(cString: cString)
         }
     }
 
