@@ -39,7 +39,7 @@ enum TOMLDateTime {
         var rest = word.dropFirst(8)
         if rest.first == UInt8(ascii: ".") {
             rest = rest.dropFirst()
-            let digits = rest.prefix(while: TOMLParser.isDigit)
+            let digits = rest.prefix(while: \.isDigit)
             guard !digits.isEmpty else { return nil }
             rest = rest.dropFirst(digits.count)
         }
@@ -59,7 +59,7 @@ enum TOMLDateTime {
         guard word.count >= offset + count else { return nil }
         var value = 0
         for byte in word.dropFirst(offset).prefix(count) {
-            guard TOMLParser.isDigit(byte) else { return nil }
+            guard byte.isDigit else { return nil }
             value = value * 10 + Int(byte - UInt8(ascii: "0"))
         }
         return value

@@ -150,13 +150,13 @@ extension TOMLParser {
         let digits = code == UInt8(ascii: "u") ? 4 : 8
         var value: UInt32 = 0
         for i in 0..<digits {
-            guard let byte = peek(2 + i), let digit = Self.digitValue(byte, radix: 16) else {
+            guard let byte = peek(2 + i), let digit = byte.digitValue(radix: 16) else {
                 throw Failure(line, "\\\(Character(UnicodeScalar(code))) needs \(digits) hexadecimal digits")
             }
             value = value << 4 | UInt32(digit)
         }
         guard let scalar = Unicode.Scalar(value) else {
-            throw Failure(line, "\\\(Character(UnicodeScalar(code)))\(Self.hex(value, digits: digits)) is not a Unicode scalar value")
+            throw Failure(line, "\\\(Character(UnicodeScalar(code)))\(ParseFailure.hex(value, digits: digits)) is not a Unicode scalar value")
         }
         UTF8.encode(scalar) { text.append($0) }
         position += 2 + digits
@@ -164,7 +164,7 @@ extension TOMLParser {
 
     private func controlInString(_ byte: UInt8) -> Failure {
         if byte == .newline || (byte == .carriageReturn && peek(1) == .newline) { return Failure(line, "unterminated string") }
-        let code = Self.hex(UInt32(byte), digits: 4)
+        let code = ParseFailure.hex(UInt32(byte), digits: 4)
         return Failure(line, "control character U+\(code) in a string (write it as \\u\(code))")
     }
 
@@ -236,7 +236,7 @@ extension TOMLParser {
         position = end
         // RFC 3339 allows a space between the date and the time: `1979-05-27 07:32:00`.
         if TOMLDateTime.isDate(bytes[start..<position]), peek() == .space,
-           let h = peek(1), Self.isDigit(h), let m = peek(2), Self.isDigit(m), peek(3) == UInt8(ascii: ":") {
+           let h = peek(1), h.isDigit, let m = peek(2), m.isDigit, peek(3) == UInt8(ascii: ":") {
             position += 1
             while let byte = peek(), Self.isWordByte(byte) { position += 1 }
         }
@@ -262,7 +262,7 @@ extension TOMLParser {
         if body.elementsEqual("inf".utf8) { return .float(sign == UInt8(ascii: "-") ? -.infinity : .infinity) }
         if body.elementsEqual("nan".utf8) { return .float(sign == UInt8(ascii: "-") ? -.nan : .nan) }
         var invalid: Failure {
-            Failure(line, "invalid value '\(text)'" + (body.first.map(Self.isDigit) == true ? "" : " (a string needs quotes)"))
+            Failure(line, "invalid value '\(text)'" + (body.first?.isDigit == true ? "" : " (a string needs quotes)"))
         }
         var tooLarge: Failure { Failure(line, "integer '\(text)' does not fit in 64 bits") }
 
@@ -308,7 +308,7 @@ extension TOMLParser {
         let limit = negative ? UInt64(Int.max) + 1 : UInt64(Int.max)
         for byte in digits where byte != UInt8(ascii: "_") {
             let (shifted, o1) = magnitude.multipliedReportingOverflow(by: UInt64(radix))
-            let (sum, o2) = shifted.addingReportingOverflow(UInt64(Self.digitValue(byte, radix: radix)!))
+            let (sum, o2) = shifted.addingReportingOverflow(UInt64(byte.digitValue(radix: radix)!))
             guard !o1 && !o2 && sum <= limit else { return nil }
             magnitude = sum
         }
@@ -318,13 +318,13 @@ extension TOMLParser {
     /// The end of a run of digits starting at `i`, with each `_` between two digits; nil when there is
     /// no digit at `i` or an `_` is misplaced.
     private static func digitRun(_ word: ArraySlice<UInt8>, from start: Int, radix: Int) -> Int? {
-        guard start < word.endIndex, digitValue(word[start], radix: radix) != nil else { return nil }
+        guard start < word.endIndex, word[start].digitValue(radix: radix) != nil else { return nil }
         var i = start + 1
         while i < word.endIndex {
-            if digitValue(word[i], radix: radix) != nil {
+            if word[i].digitValue(radix: radix) != nil {
                 i += 1
             } else if word[i] == UInt8(ascii: "_") {
-                guard i + 1 < word.endIndex, digitValue(word[i + 1], radix: radix) != nil else { return nil }
+                guard i + 1 < word.endIndex, word[i + 1].digitValue(radix: radix) != nil else { return nil }
                 i += 2
             } else {
                 break
@@ -341,19 +341,6 @@ extension TOMLParser {
         default: return nil
         }
     }
-
-    static func digitValue(_ byte: UInt8, radix: Int) -> Int? {
-        let value: Int
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): value = Int(byte - UInt8(ascii: "0"))
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): value = Int(byte - UInt8(ascii: "a")) + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): value = Int(byte - UInt8(ascii: "A")) + 10
-        default: return nil
-        }
-        return value < radix ? value : nil
-    }
-
-    static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
     /// What a bare value is spelt with: letters, digits, and `_ + - . :`.
     static func isWordByte(_ byte: UInt8) -> Bool {

@@ -8,15 +8,7 @@
 /// This file reads the document's lines (keys, headers, comments); `TOMLParser+Values.swift` reads
 /// values; `TOMLTree` enforces what a line may do to the tables before it.
 struct TOMLParser {
-    /// A syntax error, before it is given the file's name.
-    struct Failure: Error {
-        let line: Int
-        let message: String
-        init(_ line: Int, _ message: String) {
-            self.line = line
-            self.message = message
-        }
-    }
+    typealias Failure = ParseFailure
 
     let bytes: [UInt8]
     var position = 0
@@ -186,7 +178,7 @@ struct TOMLParser {
     func describeNext() -> String {
         guard let byte = peek() else { return "the end of the file" }
         if byte == .newline || (byte == .carriageReturn && peek(1) == .newline) { return "the end of the line" }
-        if Self.isControl(byte) { return "control character U+" + Self.hex(UInt32(byte), digits: 4) }
+        if Self.isControl(byte) { return "control character U+" + ParseFailure.hex(UInt32(byte), digits: 4) }
         if byte < 0x80 { return "'" + String(UnicodeScalar(byte)) + "'" }
         // A whole UTF-8 sequence: a lead byte says how long it is.
         let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2
@@ -194,22 +186,11 @@ struct TOMLParser {
     }
 
     static func isBareKeyByte(_ b: UInt8) -> Bool {
-        switch b {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
-            return true
-        default:
-            return false
-        }
+        b.isLetterOrDigit || b == UInt8(ascii: "_") || b == UInt8(ascii: "-")
     }
 
     /// U+0000 to U+001F and U+007F: allowed raw only as tab, and as newlines where lines may break.
     static func isControl(_ b: UInt8) -> Bool {
         (b < 0x20 && b != .tab) || b == 0x7F
-    }
-
-    static func hex(_ value: UInt32, digits: Int) -> String {
-        let text = String(value, radix: 16, uppercase: true)
-        return String(repeating: "0", count: max(0, digits - text.count)) + text
     }
 }

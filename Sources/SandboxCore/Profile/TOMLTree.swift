@@ -67,13 +67,13 @@ struct TOMLTree {
             return id
         case .table(let id):
             if case .dotted = tables[id].definition {
-                throw TOMLParser.Failure(line, "table [\(written)] is already defined by dotted keys on line \(tables[id].line)")
+                throw ParseFailure(line, "table [\(written)] is already defined by dotted keys on line \(tables[id].line)")
             }
-            throw TOMLParser.Failure(line, "table [\(written)] is defined twice (first on line \(tables[id].line))")
+            throw ParseFailure(line, "table [\(written)] is defined twice (first on line \(tables[id].line))")
         case .tables:
-            throw TOMLParser.Failure(line, "[\(written)] is an array of tables (line \(entry.line)); add to it with [[\(written)]]")
+            throw ParseFailure(line, "[\(written)] is an array of tables (line \(entry.line)); add to it with [[\(written)]]")
         case .value(let value):
-            throw TOMLParser.Failure(line, "cannot define table [\(written)]: " + Self.already(written, value, entry.line))
+            throw ParseFailure(line, "cannot define table [\(written)]: " + Self.already(written, value, entry.line))
         }
     }
 
@@ -95,11 +95,11 @@ struct TOMLTree {
             tables[parent].entries[i].slot = .tables(ids)
             return id
         case .table(let id):
-            throw TOMLParser.Failure(line, "cannot append to [[\(written)]]: it is a table (line \(tables[id].line)), not an array of tables")
+            throw ParseFailure(line, "cannot append to [[\(written)]]: it is a table (line \(tables[id].line)), not an array of tables")
         case .value(.array):
-            throw TOMLParser.Failure(line, "cannot append to [[\(written)]]: it is an array written inline on line \(entry.line)")
+            throw ParseFailure(line, "cannot append to [[\(written)]]: it is an array written inline on line \(entry.line)")
         case .value(let value):
-            throw TOMLParser.Failure(line, "cannot define [[\(written)]]: " + Self.already(written, value, entry.line))
+            throw ParseFailure(line, "cannot define [[\(written)]]: " + Self.already(written, value, entry.line))
         }
     }
 
@@ -121,18 +121,18 @@ struct TOMLTree {
                 case .implicit: tables[id].definition = .dotted(section: number)
                 case .dotted(section: number): break
                 case .header, .dotted:
-                    throw TOMLParser.Failure(line, "cannot add to table '\(written)' with dotted keys: it is defined on line \(tables[id].line)")
+                    throw ParseFailure(line, "cannot add to table '\(written)' with dotted keys: it is defined on line \(tables[id].line)")
                 }
                 current = id
             case .tables:
-                throw TOMLParser.Failure(line, "cannot add to '\(written)' with dotted keys: it is an array of tables (line \(entry.line))")
+                throw ParseFailure(line, "cannot add to '\(written)' with dotted keys: it is an array of tables (line \(entry.line))")
             case .value(let value):
-                throw TOMLParser.Failure(line, "cannot add to '\(written)': " + Self.already(written, value, entry.line))
+                throw ParseFailure(line, "cannot add to '\(written)': " + Self.already(written, value, entry.line))
             }
         }
         let name = path[path.count - 1]
         if let i = find(name, in: current) {
-            throw TOMLParser.Failure(line, "duplicate key '\(Self.display(path))' (first on line \(tables[current].entries[i].line))")
+            throw ParseFailure(line, "duplicate key '\(Self.display(path))' (first on line \(tables[current].entries[i].line))")
         }
         insert(name, .value(value), into: current, line: line)
     }
@@ -186,7 +186,7 @@ struct TOMLTree {
             case .tables(let ids): current = ids[ids.count - 1]
             case .value(let value):
                 let written = Self.display(path[...n])
-                throw TOMLParser.Failure(line, "cannot add to '\(written)': " + Self.already(written, value, entry.line))
+                throw ParseFailure(line, "cannot add to '\(written)': " + Self.already(written, value, entry.line))
             }
         }
         return current
@@ -227,8 +227,8 @@ struct TOMLTree {
         return "'\(written)' is already a value (line \(line)), not a table"
     }
 
-    static func tooDeep(_ line: Int) -> TOMLParser.Failure {
-        TOMLParser.Failure(line, "tables and arrays nested more than \(maximumDepth) deep")
+    static func tooDeep(_ line: Int) -> ParseFailure {
+        ParseFailure(line, "tables and arrays nested more than \(maximumDepth) deep")
     }
 
     /// A key path as it would be written: `a."b c".d`.
