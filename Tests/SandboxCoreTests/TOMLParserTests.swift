@@ -95,6 +95,10 @@ struct TOMLParserTests {
         #expect(try Self.value(text, "e.f.g.w") == .integer(4))
         #expect(try Self.value(text, "e.v") == .integer(5), "a table named as a parent may be defined later")
         #expect(try Self.value(text, "fruit.apple.texture.smooth") == .bool(true), "a header may add a sub-table to a dotted table")
+        // Dotted keys add to their section's dotted tables, whatever comes between them.
+        let dotted = "a.b = 1\nc = { d = 1 }\na.e = 2\n[t]\nx.y = 1\nz = [{ w = 1 }]\nx.v = 2\n"
+        #expect(try Self.value(dotted, "a.e") == .integer(2))
+        #expect(try Self.value(dotted, "t.x.v") == .integer(2))
         #expect(try Self.parse(text).entries.map(\.key) == ["a", "c", "e", "fruit"])
     }
 

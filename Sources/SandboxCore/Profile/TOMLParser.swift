@@ -33,6 +33,7 @@ struct TOMLParser {
 
     private mutating func document() throws -> TOMLTable {
         var section = TOMLTree.root
+        var number = 0
         while let byte = peek() {
             switch byte {
             case .space, .tab:
@@ -42,12 +43,13 @@ struct TOMLParser {
                 break
             case .leftBracket:
                 section = try header()
+                number = sections
             default:
                 let keyLine = line
                 let path = try key()
                 try expectEquals(after: path)
                 let value = try self.value(depth: tree.depth(of: section) + path.count)
-                try tree.setValue(path, value, in: section, number: sections, line: keyLine)
+                try tree.setValue(path, value, in: section, number: number, line: keyLine)
             }
             try endOfLine()
         }
