@@ -58,7 +58,7 @@ struct TOMLTree {
         guard let i = find(name, in: parent) else {
             return try add(.header, name, to: parent, line: line)
         }
-        let written = Self.display(path)
+        var written: String { Self.display(path) }  // for messages only
         let entry = tables[parent].entries[i]
         switch entry.slot {
         case .table(let id) where tables[id].definition == .implicit:
@@ -86,7 +86,7 @@ struct TOMLTree {
             insert(name, .tables([id]), into: parent, line: line)
             return id
         }
-        let written = Self.display(path)
+        var written: String { Self.display(path) }  // for messages only
         let entry = tables[parent].entries[i]
         switch entry.slot {
         case .tables(var ids):
@@ -113,7 +113,7 @@ struct TOMLTree {
                 current = try add(.dotted(section: number), name, to: current, line: line)
                 continue
             }
-            let written = Self.display(path[...n])
+            var written: String { Self.display(path[...n]) }
             let entry = tables[current].entries[i]
             switch entry.slot {
             case .table(let id):
@@ -185,7 +185,7 @@ struct TOMLTree {
             case .table(let id): current = id
             case .tables(let ids): current = ids[ids.count - 1]
             case .value(let value):
-                let written = Self.display(path[...n])
+                var written: String { Self.display(path[...n]) }
                 throw ParseFailure(line, "cannot add to '\(written)': " + Self.already(written, value, entry.line))
             }
         }
@@ -233,6 +233,11 @@ struct TOMLTree {
 
     /// A key path as it would be written: `a."b c".d`.
     static func display<C: Collection>(_ path: C) -> String where C.Element == String {
-        path.map(TOMLText.key).joined(separator: ".")
+        var text = ""
+        for (i, key) in path.enumerated() {
+            if i > 0 { text += "." }
+            text += TOMLText.key(key)
+        }
+        return text
     }
 }
