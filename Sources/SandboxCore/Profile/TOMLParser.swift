@@ -5,8 +5,8 @@
 /// breaking would cost more than the parse. Bytes at or above 0x80 are only ever copied (in strings and
 /// comments) or rejected, so a valid String in gives valid Strings out.
 ///
-/// This file reads the document's lines (keys, headers, comments); `TOMLParser+Values.swift` reads
-/// values; `TOMLTree` enforces what a line may do to the tables before it.
+/// This file reads the document's lines (keys, headers, comments); `TOMLParser+Values.swift` and
+/// `TOMLParser+Strings.swift` read values; `TOMLTree` enforces what a line may do to the tables before it.
 struct TOMLParser {
     typealias Failure = ParseFailure
 
