@@ -165,6 +165,7 @@ struct JSONParserTests {
         (#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "errnoRet": "1"}]}"#, "syscalls[0].errnoRet: expected an errno number 1...4095, found \"1\""),
         (#"{"defaultAction": "SCMP_ACT_ALLOW", "architectures": "SCMP_ARCH_X86"}"#, "architectures: expected a list of strings"),
         (#"{"defaultAction": 1}"#, "defaultAction: expected a string, found 1"),
+        (#"{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 18446744073709551615}"#, "defaultErrnoRet: errno 18446744073709551615 is out of range 1...4095"),
     ]
 
     @Test("a field of the wrong type is an error", arguments: badTypes)

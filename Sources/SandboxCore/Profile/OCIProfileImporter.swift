@@ -109,6 +109,7 @@ public enum OCIProfileImporter {
 
     /// The kernel's SECCOMP_RET_DATA holds an errno of at most 4095 (MAX_ERRNO).
     private static func errnoValue(_ value: JSONValue, at: String, fail: (String, String) -> SandboxError) throws -> Int32 {
+        if case .uint(let n) = value { throw fail(at, "errno \(n) is out of range 1...4095") }
         guard case .int(let n) = value else {
             throw fail(at, "expected an errno number 1...4095, found \(value.serialized(indent: nil))")
         }
