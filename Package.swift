@@ -9,7 +9,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // System libraries, through pkg-config (Debian: libseccomp-dev, libcap-dev).
@@ -21,10 +20,7 @@ let package = Package(
         .target(name: "CSandboxSys"),
         .target(
             name: "SandboxCore",
-            dependencies: [
-                "CSeccomp", "CCap", "CSandboxSpawn", "CSandboxSys",
-                .product(name: "TOMLKit", package: "TOMLKit"),
-            ]
+            dependencies: ["CSeccomp", "CCap", "CSandboxSpawn", "CSandboxSys"]
         ),
         .executableTarget(
             name: "sandbox",

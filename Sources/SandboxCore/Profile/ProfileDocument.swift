@@ -1,4 +1,6 @@
-import TOMLKit
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One profile as written in one file: its parents and its settings, each with the line it is on.
 /// Checking here is structural (known keys, no reserved sections); values are checked when the merged
@@ -9,25 +11,19 @@ public struct ProfileDocument: Sendable {
     public let source: String
     public let extends: [String]
     public let extendsOrigin: Origin
-    /// Leaf settings by key path. A list key written `KEY_add` is stored under that name.
+    /// Leaf settings by key path, in the order they are written. A list key written `KEY_add` is stored
+    /// under that name.
     public let settings: [(path: String, setting: Setting)]
 
     public init(name: String, source: String, text: String) throws {
         self.name = name
         self.source = source
-        if text.utf8.contains(0) || text.unicodeScalars.contains("\u{FFFD}") {
+        if Self.isBinary(text) {
             throw SandboxError(.usage, source, "not a TOML profile (binary data)")
         }
-        let table: TOMLTable
-        do {
-            table = try TOMLTable(string: text)
-        } catch let error as TOMLParseError {
-            let detail = error.description.split(separator: "\n").first.map(String.init) ?? "syntax error"
-            throw SandboxError(.usage, "\(source):\(error.source.begin.line)", "invalid TOML: \(detail)")
-        }
-        let locator = KeyLocator(text: text)
+        let table = try TOMLParser.parse(text, source: source)
         var settings: [(String, Setting)] = []
-        try Self.flatten(table, prefix: "", source: source, locator: locator, into: &settings)
+        try Self.flatten(table, prefix: "", source: source, into: &settings)
 
         var extends: [String] = []
         var extendsOrigin = Origin(source)
@@ -46,21 +42,24 @@ public struct ProfileDocument: Sendable {
         self.settings = settings
     }
 
-    private static func flatten(_ table: TOMLTable, prefix: String, source: String, locator: KeyLocator,
+    private static func flatten(_ table: TOMLTable, prefix: String, source: String,
                                 into settings: inout [(String, Setting)]) throws {
-        for key in table.keys {
+        for entry in table.entries {
+            let key = entry.key
             let path = prefix.isEmpty ? key : prefix + "." + key
-            let origin = Origin(source, line: locator.line(for: path))
-            guard let node = table[key] else { continue }
+            let origin = Origin(source, line: entry.line)
             if ProfileSchema.byPath[path] != nil || isAppendKey(path) {
-                let value = try convert(node, path: path, origin: origin)
+                let value = try convert(entry.value, path: path, origin: origin)
+                // Each table of a list of tables (`[[seccomp.rules]]`) has a line of its own, so an error
+                // in the third rule names the third rule's line.
                 var elementOrigins: [Origin]?
-                if case .array(let items) = value, let lines = locator.arrayHeaders[path], lines.count == items.count {
-                    elementOrigins = lines.map { Origin(source, line: $0) }
+                if case .array(let items) = entry.value, !items.isEmpty {
+                    let lines = items.compactMap { item -> Int? in if case .table(let t) = item { return t.line } else { return nil } }
+                    if lines.count == items.count { elementOrigins = lines.map { Origin(source, line: $0) } }
                 }
                 settings.append((path, Setting(value: value, origin: origin, elementOrigins: elementOrigins)))
-            } else if prefix.isEmpty, ProfileSchema.sections.contains(key), let sub = node.table {
-                try flatten(sub, prefix: key, source: source, locator: locator, into: &settings)
+            } else if prefix.isEmpty, ProfileSchema.sections.contains(key), case .table(let sub) = entry.value {
+                try flatten(sub, prefix: key, source: source, into: &settings)
             } else if prefix.isEmpty, ProfileSchema.reservedSections.contains(key) {
                 throw SandboxError(.usage, "\(origin): [\(key)]", "section reserved for a later version of sandbox",
                                    hint: "this sandbox cannot enforce it; remove the section")
@@ -95,18 +94,34 @@ public struct ProfileDocument: Sendable {
         return nil
     }
 
-    private static func convert(_ node: TOMLValueConvertible, path: String, origin: Origin) throws -> ProfileValue {
-        switch node.type {
-        case .string: return .string(node.string!)
-        case .int: return .integer(node.int!)
-        case .double: return .float(node.double!)
-        case .bool: return .bool(node.bool!)
-        case .array: return .array(try node.array!.map { try convert($0, path: path, origin: origin) })
-        case .table:
-            let t = node.table!
-            return .table(try t.keys.map { ($0, try convert(t[$0]!, path: path + "." + $0, origin: origin)) })
-        default:
+    private static func convert(_ value: TOMLValue, path: String, origin: Origin) throws -> ProfileValue {
+        switch value {
+        case .string(let s): return .string(s)
+        case .integer(let i): return .integer(i)
+        case .float(let d): return .float(d)
+        case .bool(let b): return .bool(b)
+        case .array(let items): return .array(try items.map { try convert($0, path: path, origin: origin) })
+        case .table(let t):
+            return .table(try t.entries.map { ($0.key, try convert($0.value, path: path + "." + $0.key, origin: origin)) })
+        case .dateTime:
             throw SandboxError(.usage, "\(origin): \(path)", "dates and times have no meaning in a profile")
+        }
+    }
+
+    /// A NUL byte, or U+FFFD (what invalid UTF-8 becomes when a file is read as text): a binary file,
+    /// not a profile with a typo in it.
+    private static func isBinary(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard let base = bytes.baseAddress else { return false }
+            if memchr(base, 0, bytes.count) != nil { return true }
+            var from = 0
+            while let found = memchr(base + from, 0xEF, bytes.count - from) {
+                let at = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+                if at + 2 < bytes.count && bytes[at + 1] == 0xBF && bytes[at + 2] == 0xBD { return true }
+                from = at + 1
+            }
+            return false
         }
     }
 }

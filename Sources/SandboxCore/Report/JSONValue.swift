@@ -1,9 +1,12 @@
-/// A JSON value with ordered object keys, and its serialisation. The report's key order is part of its
-/// readability (version first, usage figures together), which Foundation's encoder does not keep.
+/// A JSON value with ordered object keys, and its serialisation (what `JSONParser` reads, too). The
+/// report's key order is part of its readability (version first, usage figures together), which
+/// Foundation's encoder does not keep.
 public indirect enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case int(Int64)
+    /// A non-negative integer beyond Int64 (seccomp argument values are unsigned 64-bit).
+    case uint(UInt64)
     case double(Double)
     case string(String)
     case array([JSONValue])
@@ -22,6 +25,7 @@ public indirect enum JSONValue: Sendable {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
+        case .uint(let u): out += String(u)
         case .double(let d): out += d.isFinite ? String(fixed: d, decimals: 6) : "null"
         case .string(let s): out += JSONValue.quote(s)
         case .array(let items):
