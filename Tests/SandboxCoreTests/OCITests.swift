@@ -203,6 +203,24 @@ struct OCITests {
         #expect(arg["valueTwo"] as? Int == Int(Self.TIOCSTI))
     }
 
+    /// Argument values above Int64.max (masks, negative ints as the kernel sees them) survive the trip.
+    @Test func exportKeepsValuesAboveInt64() throws {
+        let dir = try TempDir()
+        let profile = try dir.write("big.toml", """
+            extends = "default"
+            [[seccomp.rules_add]]
+            syscall = "kill"
+            action = "errno:EPERM"
+            args = [{ index = 0, op = "masked_eq", mask = "0xFFFFFFFFFFFFFFFF", value = "0x8000000000000001" }]
+            """)
+        let original = try dir.resolver.resolve([profile])
+        let text = try OCIProfileExporter.export(original).serialized()
+        #expect(text.contains("18446744073709551615"), "the mask as an unsigned number")
+        let file = try dir.write("exported.json", text)
+        let reimported = try dir.resolver.resolve([file])
+        #expect(reimported.seccomp.rules.contains { $0.syscall == "kill" && $0.condition?.mask == UInt64.max && $0.condition?.value == 0x8000_0000_0000_0001 })
+    }
+
     /// Export the default profile, import the file again: every native syscall gets the same verdict, the
     /// argument rules are the same, and the compiled filters behave the same.
     @Test func exportThenImportRoundTrips() throws {

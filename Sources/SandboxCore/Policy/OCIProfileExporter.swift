@@ -23,8 +23,8 @@ public enum OCIProfileExporter {
             let ops: [ArgumentCondition.Operator: String] = [.eq: "SCMP_CMP_EQ", .ne: "SCMP_CMP_NE", .lt: "SCMP_CMP_LT", .le: "SCMP_CMP_LE",
                                                              .gt: "SCMP_CMP_GT", .ge: "SCMP_CMP_GE", .masked_eq: "SCMP_CMP_MASKED_EQ"]
             let (value, valueTwo) = c.op == .masked_eq ? (c.mask, c.value) : (c.value, UInt64(0))
-            let arg: JSONValue = .object([("index", .int(Int64(c.index))), ("value", .int(Int64(bitPattern: value))),
-                                          ("valueTwo", .int(Int64(bitPattern: valueTwo))), ("op", .string(ops[c.op]!))])
+            let arg: JSONValue = .object([("index", .int(Int64(c.index))), ("value", .uint(value)),
+                                          ("valueTwo", .uint(valueTwo)), ("op", .string(ops[c.op]!))])
             syscalls.append(entry([rule.syscall], rule.action, args: [arg]))
         }
         let nativeArch: String = {

@@ -15,7 +15,7 @@ import Glibc
 public struct ProfileResolver {
     public var searchPath: [String]
 
-    public init(environment: [String: String] = ProcessEnvironment.current) {
+    public init(environment: [String: String] = ProcessEnvironment.variables("SANDBOX_PROFILE_PATH", "HOME")) {
         var path: [String] = []
         if let custom = environment["SANDBOX_PROFILE_PATH"] {
             path += custom.split(separator: ":").map(String.init).filter { !$0.isEmpty }

@@ -2,11 +2,12 @@
 import Glibc
 #endif
 
-/// The caller's environment, read once from `environ`.
+/// The caller's environment.
 public enum ProcessEnvironment {
-    public static var current: [String: String] {
+    /// Only the named variables (getenv: no copy of the whole environment).
+    public static func variables(_ names: String...) -> [String: String] {
         var result: [String: String] = [:]
-        for (key, value) in pairs { result[key] = value }
+        for name in names { if let value = getenv(name) { result[name] = String(cString: value) } }
         return result
     }
 
