@@ -70,7 +70,7 @@ struct SeccompFilterBuilderTests {
         let reference = try reference(native)
         var compared = 0
         for nr in Int32(0)..<600 {
-            let decision = native.decisions[UInt32(nr)] ?? SyscallDecision(native.unknown)
+            let decision = native.decision(for: UInt32(nr)) ?? SyscallDecision(native.unknown)
             let argumentSets: [[UInt64]] = decision.rules.isEmpty ? [[]] : probes(decision).map { value in
                 var args = [UInt64](repeating: 0, count: 6)
                 args[decision.rules[0].condition.index] = value

@@ -113,7 +113,7 @@ public enum SeccompCompiler {
                 SeccompRule(syscall: "sendmsg", action: .allow, condition: condition, origin: Origin("sandbox: listener hand-over")), at: 0)
         }
 
-        var native = ABIPolicy(auditArch: seccomp_arch_native(), decisions: [:], unknown: Action.errno(ENOSYS))
+        var native = ABIPolicy(auditArch: seccomp_arch_native(), unknown: Action.errno(ENOSYS))
         for (nr, name) in SyscallTable.native {
             guard let base = verdicts[name] else { continue }
             var decision = SyscallDecision(kernelAction(base, nr: nr))
@@ -123,7 +123,7 @@ public enum SeccompCompiler {
                 decision.rules.append((rule.condition!, kernelAction(verdict, nr: nr)))
                 if notifies(verdict) { notifiedRules[nr, default: []].append((rule, verdict)) }
             }
-            native.decisions[UInt32(nr)] = decision
+            native.set(UInt32(nr), decision)
             if notifies(base) { notified[nr] = base }
         }
 
@@ -134,13 +134,13 @@ public enum SeccompCompiler {
         for arch in Set(settings.architectures.compactMap(SeccompArchitectures.token)) where arch != 0 && arch != native.auditArch {
             let table = SyscallTable.table(forArchitecture: arch)
             let abiVerdicts = try resolve(settings, names: table.map(\.name))
-            var abi = ABIPolicy(auditArch: arch, decisions: [:], unknown: Action.errno(ENOSYS))
+            var abi = ABIPolicy(auditArch: arch, unknown: Action.errno(ENOSYS))
             for (nr, name) in table {
                 var decision = SyscallDecision(directAction(abiVerdicts[name]!))
                 for rule in rulesBySyscall[name] ?? [] {
                     decision.rules.append((rule.condition!, directAction(SeccompVerdict(syscall: name, action: rule.action, reason: ""))))
                 }
-                abi.decisions[UInt32(bitPattern: nr)] = decision
+                abi.set(UInt32(bitPattern: nr), decision)
             }
             // i386 multiplexes sockets and SysV IPC through socketcall(2) and ipc(2), whose arguments sit in
             // memory: they get the strictest action of any call they can reach.
@@ -152,7 +152,7 @@ public enum SeccompCompiler {
                         directAction(SeccompVerdict(syscall: name, action: $0.action, reason: ""))
                     }
                 }
-                abi.decisions[UInt32(bitPattern: nr)] = SyscallDecision(actions.max(by: { Action.precedence($0) < Action.precedence($1) })!)
+                abi.set(UInt32(bitPattern: nr), SyscallDecision(actions.max(by: { Action.precedence($0) < Action.precedence($1) })!))
             }
             if arch == SeccompArchitectures.tokens["x32"] { x32 = abi } else { others.append(abi) }
         }

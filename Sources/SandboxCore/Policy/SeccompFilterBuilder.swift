@@ -22,8 +22,38 @@ struct SyscallDecision: Equatable {
 struct ABIPolicy {
     /// AUDIT_ARCH_* of the ABI (seccomp_data.arch).
     var auditArch: UInt32
-    var decisions: [UInt32: SyscallDecision]
+    /// Sorted by number (the syscall tables come sorted, so `set` mostly appends).
+    private(set) var decisions: [(nr: UInt32, decision: SyscallDecision)] = []
     var unknown: UInt32
+
+    init(auditArch: UInt32, unknown: UInt32) {
+        self.auditArch = auditArch
+        self.unknown = unknown
+    }
+
+    mutating func set(_ nr: UInt32, _ decision: SyscallDecision) {
+        let index = firstIndex(notBelow: nr)
+        if index < decisions.count && decisions[index].nr == nr {
+            decisions[index].decision = decision
+        } else {
+            decisions.insert((nr, decision), at: index)
+        }
+    }
+
+    func decision(for nr: UInt32) -> SyscallDecision? {
+        let index = firstIndex(notBelow: nr)
+        return index < decisions.count && decisions[index].nr == nr ? decisions[index].decision : nil
+    }
+
+    private func firstIndex(notBelow nr: UInt32) -> Int {
+        if let last = decisions.last, last.nr < nr { return decisions.count }
+        var low = 0, high = decisions.count
+        while low < high {
+            let mid = (low + high) / 2
+            if decisions[mid].nr < nr { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
 }
 
 /// Builds the classic-BPF program of a seccomp filter from per-ABI decisions.
@@ -86,8 +116,7 @@ enum SeccompFilterBuilder {
         let unknown = SyscallDecision(abi.unknown)
         var result: [Range] = []
         var next: UInt32 = 0
-        for nr in abi.decisions.keys.sorted() {
-            let decision = abi.decisions[nr]!
+        for (nr, decision) in abi.decisions {
             if nr > next { append(Range(start: next, end: nr, decision: unknown), to: &result) }
             append(Range(start: nr, end: nr + 1, decision: decision), to: &result)
             next = nr + 1
