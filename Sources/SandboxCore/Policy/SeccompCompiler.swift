@@ -182,7 +182,7 @@ public enum SeccompCompiler {
     /// The same for the syscall names of one ABI.
     static func resolve(_ settings: SeccompSettings, names: [String]) throws -> [String: SeccompVerdict] {
         func expand(_ entries: [String]) throws -> [String: (specificity: Int, entry: String)] {
-            var result: [String: (Int, String)] = [:]
+            var result: [String: (specificity: Int, entry: String)] = [:]
             for entry in entries {
                 let names = entry.hasPrefix("@") ? try SyscallGroups.expand(entry) : [entry]
                 let specificity = entry.hasPrefix("@") ? 1 : 2

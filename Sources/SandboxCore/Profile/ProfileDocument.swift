@@ -22,7 +22,7 @@ public struct ProfileDocument: Sendable {
             throw SandboxError(.usage, source, "not a TOML profile (binary data)")
         }
         let table = try TOMLParser.parse(text, source: source)
-        var settings: [(String, Setting)] = []
+        var settings: [(path: String, setting: Setting)] = []
         try Self.flatten(table, prefix: "", source: source, into: &settings)
 
         var extends: [String] = []
@@ -43,7 +43,7 @@ public struct ProfileDocument: Sendable {
     }
 
     private static func flatten(_ table: TOMLTable, prefix: String, source: String,
-                                into settings: inout [(String, Setting)]) throws {
+                                into settings: inout [(path: String, setting: Setting)]) throws {
         for entry in table.entries {
             let key = entry.key
             let path = prefix.isEmpty ? key : prefix + "." + key
