@@ -82,6 +82,33 @@ import Testing
         #expect(expected.contains(.init(path: directory + "/d", operation: .mkdir)))
     }
 
+    /// The recorder keeps paths per directory and decides the filters per directory; its report must be
+    /// what filtering every path with `WatchOptions.accepts` and sorting the whole paths gives, including
+    /// entries that interleave with a nested directory's ("/w/a/b" < "/w/a/b-c" < "/w/a/b/x" < "/w/a/c")
+    /// and prefixes that name a single entry.
+    @Test func recorderMatchesPathwiseFilterAndOrder() {
+        let paths = ["/", "/w", "/w/a", "/w/a/b", "/w/a/b-c", "/w/a/b/x", "/w/a/b/x/y", "/w/a/c", "/w/a/b.d",
+                     "/w/a/b/x/y/z", "/w/ab", "/w/a/bz", "/w/skip", "/w/skip/in", "/w/skipped", "/w/only",
+                     "/x/y", "/x/y/z", "/x-y/z", "/x/y-z", "/w/a/é", "/w/a/e", "/w/a/z"]
+        let optionSets = [
+            WatchOptions(ignore: [], workingDirectory: "/w"),
+            WatchOptions(ignore: ["/w/skip", "/x/y/z"], workingDirectory: "/w"),
+            WatchOptions(include: ["/w/a/b", "/w/only", "/x"], ignore: ["/w/a/b/x/y"], workingDirectory: "/w"),
+            WatchOptions(include: ["/w/a"], ignore: ["/w/a/b-c"], workingDirectory: "/w"),
+        ]
+        for options in optionSets {
+            let recorder = FileActivityRecorder(options: options, onEvent: nil)
+            for (i, path) in paths.enumerated() {
+                recorder.record(path: path, operation: i % 2 == 0 ? .create : .write, pid: 1)
+                recorder.record(path: path, operation: .read, pid: 1)
+            }
+            let got = recorder.report(mechanism: "test").files.map(\.path)
+            let expected = paths.filter(options.accepts).sorted()
+            #expect(got == expected, "include \(options.include), ignore \(options.ignore)")
+            #expect(recorder.report(mechanism: "test").files.allSatisfy { $0.count == 2 && $0.operations.contains(.read) })
+        }
+    }
+
     @Test func fanotifyReportsEveryFileOfALoop() throws {
         guard FileWatchTests.isRoot else {
             print("skipped fanotifyReportsEveryFileOfALoop: fanotify filesystem marks need root")
