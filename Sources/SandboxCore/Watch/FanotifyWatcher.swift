@@ -117,12 +117,19 @@ public final class FanotifyWatcher {
 
     /// Reads the last events and returns the report; closes the descriptors. Call after the tree exited.
     public func finish() -> FileActivityReport {
-        if !finished {
-            drain()
-            drain()
-            release()
+        guard !finished else { return recorder.report(mechanism: "fanotify") }
+        // The tree is gone, so every event of it is queued already. Removing the marks stops the queue
+        // from growing with other processes' events, so it can be read to the end; and it lets the kernel
+        // retire them in the background (a kworker waits for an SRCU grace period) while we read the queue
+        // and build the report. Closing a group that still holds marks waits for that grace period inside
+        // close(2): 5-15 ms measured here, added to every run.
+        for type in [FAN_MARK_FILESYSTEM, FAN_MARK_MOUNT] {
+            _ = sbx_fanotify_mark(fanotifyFD, UInt32(FAN_MARK_FLUSH | type), 0, nil)
         }
-        return recorder.report(mechanism: "fanotify")
+        drain(batches: .max)
+        let report = recorder.report(mechanism: "fanotify")
+        release()
+        return report
     }
 
     private func release() {
