@@ -111,6 +111,8 @@ public final class FanotifyWatcher {
                 if n < 0 && errno != EAGAIN { recorder.note("fanotify read: \(String(cString: strerror(errno)))") }
                 // Queue empty: every event of a process whose exit we have seen is processed.
                 tree.settleExits()
+                // And a moment to spare before the next batch: sort what the report will need sorted.
+                lastDirectory?.tidy()
                 drainConnector()
                 return
             }
@@ -318,6 +320,7 @@ public final class FanotifyWatcher {
     /// gets the same String back from the resolver, which compares equal without reading its bytes.
     private func recordedDirectory(_ path: String) -> RecordedDirectory {
         if let lastDirectory, lastDirectory.path == path { return lastDirectory }
+        lastDirectory?.tidy()
         let directory = recorder.directory(path)
         lastDirectory = directory
         return directory

@@ -68,7 +68,7 @@ final class FileActivityRecorder {
         case .rejectAll: return
         case .checkEach: guard options.accepts(directory.path(of: name)) else { return }
         }
-        directory.entries[name, default: RecordedDirectory.Tally()].add(kept)
+        directory.add(name, kept)
         if let onEvent {
             let path = directory.path(of: name)
             let time = time ?? elapsed()

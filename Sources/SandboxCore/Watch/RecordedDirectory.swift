@@ -1,7 +1,8 @@
 /// The recorded entries of one directory, keyed by entry name. The recorder keeps paths as directory and
 /// name: an event in a directory the watcher has just seen costs a hash of the short name only (names up to
 /// 15 bytes are stored inline in the String, no allocation, no pointer to follow), the path filters are
-/// decided once per directory, and the report sorts names instead of whole paths.
+/// decided once per directory, and the report sorts names instead of whole paths. Most of that sorting
+/// is done while the supervisor waits for events (`tidy`), not after the command has exited.
 final class RecordedDirectory {
     struct Tally {
         var operations = FileOperationSet()
@@ -17,7 +18,12 @@ final class RecordedDirectory {
     let path: String
     /// `WatchOptions.childFilter(of: path)`.
     let filter: WatchOptions.ChildFilter
-    var entries: [String: Tally] = [:]
+    /// Entry names and their tallies in order of arrival; `slots` finds a name's place.
+    private var names: [String] = []
+    private var tallies: [Tally] = []
+    private var slots: [String: Int32] = [:]
+    /// The slots of the first `sorted.count` names, ordered by name; later names are not sorted yet.
+    private var sorted: [Int32] = []
     /// Only while a report is built: the recorded directories below this one with no recorded directory
     /// in between, keyed by their path relative to this one plus "/".
     fileprivate var nested: [(key: String, directory: RecordedDirectory)] = []
@@ -25,6 +31,54 @@ final class RecordedDirectory {
     init(path: String, filter: WatchOptions.ChildFilter) {
         self.path = path
         self.filter = filter
+    }
+
+    var isEmpty: Bool { names.isEmpty }
+
+    /// Folds `operations` into the entry `name`.
+    func add(_ name: String, _ operations: FileOperationSet) {
+        if let slot = slots[name] {
+            tallies[Int(slot)].add(operations)
+            return
+        }
+        slots[name] = Int32(names.count)
+        names.append(name)
+        var tally = Tally()
+        tally.add(operations)
+        tallies.append(tally)
+    }
+
+    /// Sorts the names that arrived since the last sort into `sorted`, once they are a quarter as many as
+    /// the sorted ones: each name is then merged a logarithmic number of times in all.
+    func tidy() {
+        let arrived = names.count - sorted.count
+        guard arrived > 0, arrived * 4 >= sorted.count else { return }
+        sortArrivals()
+    }
+
+    private func sortArrivals() {
+        let names = self.names
+        var arrivals = Array(Int32(sorted.count)..<Int32(names.count))
+        arrivals.sort { names[Int($0)] < names[Int($1)] }
+        if sorted.isEmpty {
+            sorted = arrivals
+            return
+        }
+        var merged: [Int32] = []
+        merged.reserveCapacity(names.count)
+        var i = 0, j = 0
+        while i < sorted.count && j < arrivals.count {
+            if names[Int(arrivals[j])] < names[Int(sorted[i])] {
+                merged.append(arrivals[j])
+                j += 1
+            } else {
+                merged.append(sorted[i])
+                i += 1
+            }
+        }
+        merged += sorted[i...]
+        merged += arrivals[j...]
+        sorted = merged
     }
 
     /// The path of the entry `name` ("" names the directory itself when it is the root).
@@ -65,10 +119,10 @@ final class RecordedDirectory {
     static func sortedEntries(_ directories: [String: RecordedDirectory]) -> [FileActivityReport.FileEntry] {
         var roots: [(key: String, directory: RecordedDirectory)] = []
         var total = 0
-        for directory in directories.values where !directory.entries.isEmpty {
-            total += directory.entries.count
+        for directory in directories.values where !directory.isEmpty {
+            total += directory.names.count
             var ancestor = WatchOptions.parent(of: directory.path)
-            while let above = ancestor, directories[above]?.entries.isEmpty ?? true {
+            while let above = ancestor, directories[above]?.isEmpty ?? true {
                 ancestor = WatchOptions.parent(of: above)
             }
             if let above = ancestor, let holder = directories[above] {
@@ -88,19 +142,24 @@ final class RecordedDirectory {
     }
 
     private func append(to files: inout [FileActivityReport.FileEntry], lists: inout [UInt16: [FileOperation]]) {
-        let names = entries.sorted { $0.key < $1.key }
+        if sorted.count < names.count { sortArrivals() }
         let below = nested.sorted { $0.key < $1.key }
         nested = []
         var next = 0
-        for (name, tally) in names {
+        for slot in sorted {
+            let name = names[Int(slot)], tally = tallies[Int(slot)]
             // A name and a key never compare equal: names hold no "/".
             while next < below.count, below[next].key < name {
                 below[next].directory.append(to: &files, lists: &lists)
                 next += 1
             }
-            let bits = tally.operations.bits
-            let operations = lists[bits] ?? tally.operations.sorted
-            lists[bits] = operations
+            let operations: [FileOperation]
+            if let shared = lists[tally.operations.bits] {
+                operations = shared
+            } else {
+                operations = tally.operations.sorted
+                lists[tally.operations.bits] = operations
+            }
             files.append(FileActivityReport.FileEntry(path: path(of: name), operations: operations, count: tally.count))
         }
         for rest in below[next...] { rest.directory.append(to: &files, lists: &lists) }
