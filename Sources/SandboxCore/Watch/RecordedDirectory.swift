@@ -21,6 +21,8 @@ final class RecordedDirectory {
     /// Entry names and their tallies in order of arrival; `slots` finds a name's place.
     private var names: [String] = []
     private var tallies: [Tally] = []
+    /// The whole paths of the first `paths.count` names, built while waiting for events too.
+    private var paths: [String] = []
     private var slots: [String: Int32] = [:]
     /// The slots of the first `sorted.count` names, ordered by name; later names are not sorted yet.
     private var sorted: [Int32] = []
@@ -48,12 +50,19 @@ final class RecordedDirectory {
         tallies.append(tally)
     }
 
-    /// Sorts the names that arrived since the last sort into `sorted`, once they are a quarter as many as
-    /// the sorted ones: each name is then merged a logarithmic number of times in all.
+    /// Builds the paths of the names that arrived since the last call, and sorts them into `sorted` once
+    /// they are a quarter as many as the sorted ones: each name is then merged a logarithmic number of
+    /// times in all.
     func tidy() {
+        buildPaths()
         let arrived = names.count - sorted.count
         guard arrived > 0, arrived * 4 >= sorted.count else { return }
         sortArrivals()
+    }
+
+    private func buildPaths() {
+        paths.reserveCapacity(names.count)
+        while paths.count < names.count { paths.append(path(of: names[paths.count])) }
     }
 
     private func sortArrivals() {
@@ -142,12 +151,13 @@ final class RecordedDirectory {
     }
 
     private func append(to files: inout [FileActivityReport.FileEntry], lists: inout [UInt16: [FileOperation]]) {
+        buildPaths()
         if sorted.count < names.count { sortArrivals() }
         let below = nested.sorted { $0.key < $1.key }
         nested = []
         var next = 0
         for slot in sorted {
-            let name = names[Int(slot)], tally = tallies[Int(slot)]
+            let name = names[Int(slot)], tally = tallies[Int(slot)], path = paths[Int(slot)]
             // A name and a key never compare equal: names hold no "/".
             while next < below.count, below[next].key < name {
                 below[next].directory.append(to: &files, lists: &lists)
@@ -160,7 +170,7 @@ final class RecordedDirectory {
                 operations = tally.operations.sorted
                 lists[tally.operations.bits] = operations
             }
-            files.append(FileActivityReport.FileEntry(path: path(of: name), operations: operations, count: tally.count))
+            files.append(FileActivityReport.FileEntry(path: path, operations: operations, count: tally.count))
         }
         for rest in below[next...] { rest.directory.append(to: &files, lists: &lists) }
     }
