@@ -82,6 +82,57 @@ import Testing
         #expect(expected.contains(.init(path: directory + "/d", operation: .mkdir)))
     }
 
+    /// A write is a file opened for writing (FAN_CLOSE_WRITE), not one event per write(2): 2,000 one-byte
+    /// writes through one descriptor are one write, and an open for writing that writes nothing is one too
+    /// (as strace's reference counts it).
+    @Test func fanotifyWriteIsAnOpenForWriting() throws {
+        guard FileWatchTests.isRoot else {
+            print("skipped fanotifyWriteIsAnOpenForWriting: fanotify filesystem marks need root")
+            return
+        }
+        let directory = try FileWatchTests.freshDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(FileManager.default.createFile(atPath: directory + "/kept", contents: Data("x".utf8)))
+        let script = "dd if=/dev/zero of=big bs=1 count=2000 2>/dev/null; exec 3>>kept; exec 3>&-"
+        let report = try FileWatchTests.runUnderFanotify(script, in: directory,
+                                                        options: WatchOptions(include: [directory], workingDirectory: directory))
+        let big = report.entry(for: directory + "/big")
+        #expect(big?.operations == [.write, .create], "\(String(describing: big))")
+        #expect(big?.count == 2, "one create and one write, not one per write(2): \(String(describing: big))")
+        #expect(report.entry(for: directory + "/kept")?.operations == [.write])
+        // The reference takes the directory for empty at the start, so it is asked about "big" only.
+        try FileManager.default.removeItem(atPath: directory + "/big")
+        let expected = try FileWatchTests.straceReference(script, in: directory).filter { $0.path == directory + "/big" }
+        #expect(expected == FileWatchTests.pairs(report).filter { $0.path == directory + "/big" })
+    }
+
+    /// The recorder keeps paths per directory and decides the filters per directory; its report must be
+    /// what filtering every path with `WatchOptions.accepts` and sorting the whole paths gives, including
+    /// entries that interleave with a nested directory's ("/w/a/b" < "/w/a/b-c" < "/w/a/b/x" < "/w/a/c")
+    /// and prefixes that name a single entry.
+    @Test func recorderMatchesPathwiseFilterAndOrder() {
+        let paths = ["/", "/w", "/w/a", "/w/a/b", "/w/a/b-c", "/w/a/b/x", "/w/a/b/x/y", "/w/a/c", "/w/a/b.d",
+                     "/w/a/b/x/y/z", "/w/ab", "/w/a/bz", "/w/skip", "/w/skip/in", "/w/skipped", "/w/only",
+                     "/x/y", "/x/y/z", "/x-y/z", "/x/y-z", "/w/a/é", "/w/a/e", "/w/a/z"]
+        let optionSets = [
+            WatchOptions(ignore: [], workingDirectory: "/w"),
+            WatchOptions(ignore: ["/w/skip", "/x/y/z"], workingDirectory: "/w"),
+            WatchOptions(include: ["/w/a/b", "/w/only", "/x"], ignore: ["/w/a/b/x/y"], workingDirectory: "/w"),
+            WatchOptions(include: ["/w/a"], ignore: ["/w/a/b-c"], workingDirectory: "/w"),
+        ]
+        for options in optionSets {
+            let recorder = FileActivityRecorder(options: options, onEvent: nil)
+            for (i, path) in paths.enumerated() {
+                recorder.record(path: path, operation: i % 2 == 0 ? .create : .write, pid: 1)
+                recorder.record(path: path, operation: .read, pid: 1)
+            }
+            let got = recorder.report(mechanism: "test").files.map(\.path)
+            let expected = paths.filter(options.accepts).sorted()
+            #expect(got == expected, "include \(options.include), ignore \(options.ignore)")
+            #expect(recorder.report(mechanism: "test").files.allSatisfy { $0.count == 2 && $0.operations.contains(.read) })
+        }
+    }
+
     @Test func fanotifyReportsEveryFileOfALoop() throws {
         guard FileWatchTests.isRoot else {
             print("skipped fanotifyReportsEveryFileOfALoop: fanotify filesystem marks need root")

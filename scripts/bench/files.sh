@@ -25,20 +25,21 @@ resolve_sandbox
 shm=/dev/shm; [ -d "$shm" ] && [ -w "$shm" ] || shm=${TMPDIR:-/tmp}
 work=${BENCH_DIR:-$(mktemp -d "$shm/sandbox-bench-files.XXXXXX")}
 mkdir -p "$work"
-trap 'rm -rf "$work/files".* "$work/files-bin" "$work/audited.sh" "$work/report.json"; [ -n "${BENCH_DIR:-}" ] || rmdir "$work" 2>/dev/null || true' EXIT
+trap 'rm -rf "$work/files".* "$work/files-bin" "$work/report.json"; [ -n "${BENCH_DIR:-}" ] || rmdir "$work" 2>/dev/null || true' EXIT
 prog=$work/files-bin
 "$cc" -O2 -o "$prog" "$bench_dir/files.c"
 workload="$prog $work $files"
 "$prog" "$work" 10 || { echo "files: the workload itself fails in $work"; exit 0; }
 
-# hyperfine -N runs commands without a shell, so the TOML list goes through a small script.
-audited=$work/audited.sh
-printf '#!/bin/sh\nexec "%s" run -q -p audit --set %s "$@"\n' "$SANDBOX" "'watch.ignore=[\"/proc\",\"/sys\"]'" > "$audited"
-chmod +x "$audited"
+# hyperfine -N runs a command without a shell but splits it as one would, quotes included: the TOML list
+# goes single-quoted on its command line. (A wrapper script, as before, put a /bin/sh start on the audit
+# side only.)
+ignore='watch.ignore=["/proc","/sys"]'
+audited=("$SANDBOX" run -q -p audit --set "$ignore")
 args=(-N --warmup "$warmup" --runs "$runs" --export-json "$out_dir/files.json" -n bare "$workload")
-audit_err=$("$audited" -- $workload 2>&1 >/dev/null) && audit_ok=1 || audit_ok=
+audit_err=$("${audited[@]}" -- $workload 2>&1 >/dev/null) && audit_ok=1 || audit_ok=
 if [ -n "$audit_ok" ]; then
-  args+=(-n audit "$audited -- $workload")
+  args+=(-n audit "'$SANDBOX' run -q -p audit --set '$ignore' -- $workload")
 else
   echo "files: sandbox -p audit: n/a (the run fails here: $(head -1 <<<"$audit_err"))"
 fi
@@ -61,7 +62,7 @@ summary "files: strace/bare" "$(ratio "$st" "$bare")"
 # What the audit run saw, so that a fast figure cannot hide a watcher that watched nothing: every file
 # of one full-size run must be in the report with create, write and delete.
 if [ -n "$audit_ok" ]; then
-  "$audited" --report "$work/report.json" -- $workload >/dev/null 2>&1 || true
+  "${audited[@]}" --report "$work/report.json" -- $workload >/dev/null 2>&1 || true
   seen=$(jq --arg dir "$work/files." '[.files[] | select((.path | startswith($dir)) and (.operations | index("create")) and (.operations | index("write")) and (.operations | index("delete")))] | length' "$work/report.json" 2>/dev/null || echo 0)
   summary "files: recorded with create+write+delete" "$seen of $files ($(jq -r '.files_mechanism' "$work/report.json" 2>/dev/null), overflow $(jq -r '.files_overflow' "$work/report.json" 2>/dev/null))"
 fi

@@ -1,7 +1,7 @@
 // C helpers for the file-activity watcher (Sources/SandboxCore/Watch): fanotify event parsing, file
-// handles, the process-events connector, reading strings out of another process, and a test-only spawner
-// that installs a seccomp user-notification filter in a forked child. Each returns -1 with errno set on
-// failure. Nothing here runs in the supervised command.
+// handles, the process-events connector, reading strings out of another process, and the wake-up mode of
+// the seccomp listener the unprivileged observer is fed from. Each returns -1 with errno set on failure.
+// Nothing here runs in the supervised command.
 
 #ifndef SANDBOX_WATCH_H
 #define SANDBOX_WATCH_H
@@ -78,6 +78,11 @@ ssize_t sbx_read_process_string(pid_t pid, uint64_t addr, char *buf, size_t cap)
 
 /// process_vm_readv(2), falling back to /proc/PID/mem: exactly `len` bytes at `addr`.
 ssize_t sbx_read_process_memory(pid_t pid, uint64_t addr, void *buf, size_t len);
+
+/// ioctl(SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) on a seccomp listener (Linux
+/// 6.6): the kernel wakes the supervisor, and then the notified thread, on the waker's CPU, so that a
+/// notification's round trip is two context switches instead of two cross-CPU wake-ups.
+int sbx_notif_sync_wake_up(int listener);
 
 
 #ifdef __cplusplus

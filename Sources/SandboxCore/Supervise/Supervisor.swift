@@ -115,6 +115,9 @@ public final class Supervisor {
                 case notifySocket:
                     let fd = sbx_recv_fd(p.fd)
                     if fd >= 0 { listener = fd }
+                    // The file observer answers every file call at once: hand the CPU back and forth
+                    // instead of waking the other CPU twice per call (Linux 6.6; older kernels say EINVAL).
+                    if fd >= 0, watcher?.notifyObserver != nil { _ = sbx_notif_sync_wake_up(fd) }
                     close(p.fd)
                     notifySocket = nil
                 case listener: handleNotification(revents: p.revents)

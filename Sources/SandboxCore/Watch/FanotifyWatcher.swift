@@ -11,14 +11,18 @@ import CSandboxSys
 /// Order of calls: `init` (before the command is spawned, so nothing it does is missed), `commandStarted`
 /// right after the spawn, `drain` on every wake-up, `finish` once the whole tree has exited.
 public final class FanotifyWatcher {
-    /// Events asked for on every mark. Reads are FAN_CLOSE_NOWRITE (one per open, unlike FAN_ACCESS,
-    /// which fires on every read(2)); writes are FAN_MODIFY (also truncate(2)) and FAN_CLOSE_WRITE (an
-    /// open for writing that wrote nothing).
-    static let eventMask: UInt64 = UInt64(FAN_CLOSE_WRITE | FAN_CLOSE_NOWRITE | FAN_MODIFY | FAN_OPEN_EXEC)
+    /// Events asked for on every mark: one per open file, not one per read(2) or write(2). Reads are
+    /// FAN_CLOSE_NOWRITE (FAN_ACCESS would fire on every read(2)); writes are FAN_CLOSE_WRITE, a file
+    /// opened for writing and closed, whether it wrote or not. FAN_MODIFY is not asked for: it fires on
+    /// every write(2), each time allocating an event in the writer's context (with its file handles and
+    /// name) only for the kernel to merge it into the queued one; on the files benchmark it was a quarter
+    /// of the kernel's fanotify cost. What it alone would add is truncate(2) of a path the tree never
+    /// opens for writing, and writes through a descriptor whose last close happens outside the tree
+    /// (an output file the caller opened).
+    static let eventMask: UInt64 = UInt64(FAN_CLOSE_WRITE | FAN_CLOSE_NOWRITE | FAN_OPEN_EXEC)
         | UInt64(FAN_CREATE | FAN_DELETE | FAN_MOVED_FROM | FAN_MOVED_TO | FAN_ATTRIB) | UInt64(FAN_ONDIR)
     /// FAN_MARK_MOUNT cannot carry directory-entry events (the kernel answers EINVAL).
-    static let mountMask: UInt64 = UInt64(FAN_CLOSE_WRITE | FAN_CLOSE_NOWRITE | FAN_MODIFY | FAN_OPEN_EXEC)
-        | UInt64(FAN_ONDIR)
+    static let mountMask: UInt64 = UInt64(FAN_CLOSE_WRITE | FAN_CLOSE_NOWRITE | FAN_OPEN_EXEC) | UInt64(FAN_ONDIR)
 
     private let fanotifyFD: Int32
     private let connectorFD: Int32
@@ -31,6 +35,7 @@ public final class FanotifyWatcher {
     /// Open-for-exec counts per path: the executable's FAN_CLOSE_NOWRITE, when the process image goes
     /// away, is the end of the exec, not a read.
     private var execOpens: [String: Int] = [:]
+    private var lastDirectory: RecordedDirectory?
     private var finished = false
 
     /// Sets up fanotify_init(2), fanotify_mark(2) on every mounted filesystem (see markFilesystems), and
@@ -94,16 +99,20 @@ public final class FanotifyWatcher {
     /// Reads whatever is queued, never blocking (both fds are O_NONBLOCK). Each fanotify batch is read
     /// first, then the connector, then the batch is processed: every fork message that precedes an event
     /// in the batch has arrived by then.
-    public func drain() {
-        // Bounded so a flood of events cannot starve the rest of the supervisor's loop; the fd stays
-        // readable and poll() brings us back.
-        for _ in 0..<64 {
+    public func drain() { drain(batches: 64) }
+
+    /// Reads at most `batches` buffers. Bounded so a flood of events cannot starve the rest of the
+    /// supervisor's loop; the fd stays readable and poll() brings us back.
+    private func drain(batches: Int) {
+        for _ in 0..<batches {
             let n = read(fanotifyFD, buffer, bufferSize)
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno != EAGAIN { recorder.note("fanotify read: \(String(cString: strerror(errno)))") }
+            if n <= 0 {
+                if n < 0 && errno == EINTR { continue }
+                if n < 0 && errno != EAGAIN { recorder.note("fanotify read: \(String(cString: strerror(errno)))") }
                 // Queue empty: every event of a process whose exit we have seen is processed.
                 tree.settleExits()
+                // And a moment to spare before the next batch: sort what the report will need sorted.
+                lastDirectory?.tidy()
                 drainConnector()
                 return
             }
@@ -114,12 +123,19 @@ public final class FanotifyWatcher {
 
     /// Reads the last events and returns the report; closes the descriptors. Call after the tree exited.
     public func finish() -> FileActivityReport {
-        if !finished {
-            drain()
-            drain()
-            release()
+        guard !finished else { return recorder.report(mechanism: "fanotify") }
+        // The tree is gone, so every event of it is queued already. Removing the marks stops the queue
+        // from growing with other processes' events, so it can be read to the end; and it lets the kernel
+        // retire them in the background (a kworker waits for an SRCU grace period) while we read the queue
+        // and build the report. Closing a group that still holds marks waits for that grace period inside
+        // close(2): 5-15 ms measured here, added to every run.
+        for type in [FAN_MARK_FILESYSTEM, FAN_MARK_MOUNT] {
+            _ = sbx_fanotify_mark(fanotifyFD, UInt32(FAN_MARK_FLUSH | type), 0, nil)
         }
-        return recorder.report(mechanism: "fanotify")
+        drain(batches: .max)
+        let report = recorder.report(mechanism: "fanotify")
+        release()
+        return report
     }
 
     private func release() {
@@ -218,17 +234,19 @@ public final class FanotifyWatcher {
     }
 
     private func process(count: Int) {
+        // One time for the batch: events carry no timestamp, and they were all read by this one read(2).
+        let time = recorder.elapsed()
         var offset = 0
         var event = sbx_fan_event()
         while true {
             let next = sbx_fanotify_next(buffer, count, offset, &event)
             if next == 0 { break }
             offset = next
-            handle(event)
+            handle(event, time: time)
         }
     }
 
-    private func handle(_ event: sbx_fan_event) {
+    private func handle(_ event: sbx_fan_event, time: Double) {
         let mask = event.mask
         if mask & UInt64(FAN_Q_OVERFLOW) != 0 {
             recorder.overflow = true
@@ -237,52 +255,74 @@ public final class FanotifyWatcher {
         let isDirectory = mask & UInt64(FAN_ONDIR) != 0
         // Any directory rename, by anyone, may make cached paths stale.
         if isDirectory && mask & UInt64(FAN_MOVED_FROM | FAN_MOVED_TO) != 0 { resolver.invalidate() }
+        // A link count change: unlink(2), link(2) and rename(2) over a file report FAN_ATTRIB on the inode
+        // alone (fsnotify_link_count(), no directory record), next to the FAN_DELETE / FAN_CREATE that is
+        // recorded. Not a metadata change the command asked for, and resolving it would cost an
+        // open_by_handle_at(2) that mostly fails (the inode is gone): one per deleted file.
+        if mask & ~UInt64(FAN_ONDIR) == UInt64(FAN_ATTRIB) && event.dir_handle == nil { return }
         guard tree.contains(event.pid) else { return }
-        guard let path = resolvePath(event) else {
-            // unlink(2) drops the link count, which the kernel reports as FAN_ATTRIB on an inode that no
-            // longer has a name (no directory record) and is gone by now: part of the delete, not a loss.
-            if mask & ~UInt64(FAN_ONDIR) == UInt64(FAN_ATTRIB) && event.dir_handle == nil { return }
+
+        var operations = FileOperationSet()
+        if mask & UInt64(FAN_CREATE) != 0 { operations.insert(isDirectory ? .mkdir : .create) }
+        if mask & UInt64(FAN_DELETE) != 0 { operations.insert(isDirectory ? .rmdir : .delete) }
+        if mask & UInt64(FAN_MOVED_FROM | FAN_MOVED_TO) != 0 { operations.insert(.rename) }
+        if mask & UInt64(FAN_ATTRIB) != 0 { operations.insert(.attrib) }
+        if mask & UInt64(FAN_CLOSE_WRITE) != 0 { operations.insert(.write) }
+        if mask & UInt64(FAN_OPEN_EXEC) != 0 { operations.insert(.exec) }
+        let closedForReading = mask & UInt64(FAN_CLOSE_NOWRITE) != 0
+        let opensForExec = mask & UInt64(FAN_OPEN_EXEC) != 0
+        let createsDirectory = isDirectory && mask & UInt64(FAN_CREATE) != 0
+        // Nothing the profile wants and no bookkeeping to do: no need for the path.
+        if operations.intersection(recorder.wanted).isEmpty && !closedForReading && !opensForExec && !createsDirectory {
+            return
+        }
+
+        guard let (directory, name) = locate(event) else {
             recorder.unresolved += 1
             return
         }
-        let time = recorder.elapsed()
-        func record(_ operation: FileOperation) {
-            recorder.record(path: path, operation: operation, pid: event.pid, time: time)
+        if createsDirectory, let handle = event.obj_handle {
+            resolver.remember(fsid: event.obj_fsid, handle: handle, path: directory.path(of: name))
         }
-        if mask & UInt64(FAN_CREATE) != 0 {
-            record(isDirectory ? .mkdir : .create)
-            if isDirectory, let handle = event.obj_handle {
-                resolver.remember(fsid: event.obj_fsid, handle: handle, path: path)
-            }
-        }
-        if mask & UInt64(FAN_DELETE) != 0 { record(isDirectory ? .rmdir : .delete) }
-        if mask & UInt64(FAN_MOVED_FROM | FAN_MOVED_TO) != 0 { record(.rename) }
-        if mask & UInt64(FAN_ATTRIB) != 0 { record(.attrib) }
-        if mask & UInt64(FAN_MODIFY | FAN_CLOSE_WRITE) != 0 { record(.write) }
-        if mask & UInt64(FAN_OPEN_EXEC) != 0 {
-            record(.exec)
+        if opensForExec {
             // The kernel may merge the exec's open and the image's close into one event.
-            if mask & UInt64(FAN_CLOSE_NOWRITE) == 0 { execOpens[path, default: 0] += 1 }
-        } else if mask & UInt64(FAN_CLOSE_NOWRITE) != 0 {
-            if let opens = execOpens[path], opens > 0 {
+            if !closedForReading { execOpens[directory.path(of: name), default: 0] += 1 }
+        } else if closedForReading {
+            let path = execOpens.isEmpty ? nil : directory.path(of: name)
+            if let path, let opens = execOpens[path], opens > 0 {
                 execOpens[path] = opens - 1
             } else {
-                record(.read)
+                operations.insert(.read)
             }
         }
+        recorder.record(in: directory, name: name, operations: operations, pid: event.pid, time: time)
     }
 
-    /// Directory handle plus entry name when present ("." names the directory itself), else the object's
-    /// own handle.
-    private func resolvePath(_ event: sbx_fan_event) -> String? {
+    /// The directory and entry name an event is about: the directory handle plus the entry name when
+    /// present ("." names the directory itself), else the object's own handle.
+    private func locate(_ event: sbx_fan_event) -> (RecordedDirectory, String)? {
         if let dirHandle = event.dir_handle {
-            guard let directory = resolver.path(fsid: event.dir_fsid, handle: dirHandle) else { return nil }
-            guard let namePointer = event.name, namePointer.pointee != 0 else { return directory }
-            let name = String(cString: namePointer)
-            if name == "." { return directory }
-            return directory == "/" ? "/" + name : directory + "/" + name
+            guard let path = resolver.path(fsid: event.dir_fsid, handle: dirHandle) else { return nil }
+            // No name, or "." (the directory itself).
+            guard let name = event.name, name.pointee != 0, !(name[0] == 0x2E && name[1] == 0) else { return split(path) }
+            return (recordedDirectory(path), String(cString: name))
         }
-        if let handle = event.obj_handle { return resolver.path(fsid: event.obj_fsid, handle: handle) }
+        if let handle = event.obj_handle, let path = resolver.path(fsid: event.obj_fsid, handle: handle) { return split(path) }
         return nil
+    }
+
+    private func split(_ path: String) -> (RecordedDirectory, String) {
+        let (directory, name) = RecordedDirectory.split(path)
+        return (recordedDirectory(directory), name)
+    }
+
+    /// The recorder's entry for a directory path, remembered across events: a burst in one directory
+    /// gets the same String back from the resolver, which compares equal without reading its bytes.
+    private func recordedDirectory(_ path: String) -> RecordedDirectory {
+        if let lastDirectory, lastDirectory.path == path { return lastDirectory }
+        lastDirectory?.tidy()
+        let directory = recorder.directory(path)
+        lastDirectory = directory
+        return directory
     }
 }

@@ -3,16 +3,18 @@ import Glibc
 #endif
 
 /// The part both watchers share: filters an event by `WatchOptions`, streams it to the callback, and
-/// folds it into one entry per path. Also keeps the loss accounting (overflow, unresolved) and the notes.
+/// folds it into one entry per path (kept per directory, see `RecordedDirectory`). Also keeps the loss
+/// accounting (overflow, unresolved) and the notes.
 final class FileActivityRecorder {
-    private struct Tally {
-        var operations: Set<FileOperation> = []
-        var count = 0
-    }
+    /// The order in which the operations of one merged kernel event are streamed: a file is created
+    /// before it is written and written before it is deleted.
+    private static let streamOrder: [FileOperation] = [.create, .mkdir, .write, .read, .exec, .attrib, .rename, .delete, .rmdir]
 
     let options: WatchOptions
+    /// `options.operations` as bits, for the per-event check.
+    let wanted: FileOperationSet
     private let onEvent: ((FileEvent) -> Void)?
-    private var tallies: [String: Tally] = [:]
+    private var directories: [String: RecordedDirectory] = [:]
     private var start: Double
     var overflow = false
     var unresolved = 0
@@ -20,6 +22,7 @@ final class FileActivityRecorder {
 
     init(options: WatchOptions, onEvent: ((FileEvent) -> Void)?) {
         self.options = options
+        self.wanted = FileOperationSet(options.operations)
         self.onEvent = onEvent
         self.start = FileActivityRecorder.monotonicNow()
     }
@@ -31,17 +34,47 @@ final class FileActivityRecorder {
     func elapsed() -> Double { FileActivityRecorder.monotonicNow() - start }
 
     /// Whether `operation` is wanted at all; lets callers skip resolving a path for nothing.
-    func wants(_ operation: FileOperation) -> Bool { options.operations.contains(operation) }
+    func wants(_ operation: FileOperation) -> Bool { wanted.contains(operation) }
 
     /// Records one operation if it passes the filters.
     func record(path: String, operation: FileOperation, pid: Int32, time: Double? = nil) {
-        guard options.operations.contains(operation), options.accepts(path) else { return }
-        var tally = tallies[path] ?? Tally()
-        tally.operations.insert(operation)
-        tally.count += 1
-        tallies[path] = tally
+        var operations = FileOperationSet()
+        operations.insert(operation)
+        record(path: path, operations: operations, pid: pid, time: time)
+    }
+
+    /// Records the wanted part of `operations` (one kernel event); each operation counts as one event and
+    /// is streamed on its own.
+    func record(path: String, operations: FileOperationSet, pid: Int32, time: Double? = nil) {
+        let (parent, name) = RecordedDirectory.split(path)
+        record(in: directory(parent), name: name, operations: operations, pid: pid, time: time)
+    }
+
+    /// The record of the directory at `path` (absolute, no trailing slash), made on first use. Watchers
+    /// keep it while events stay in one directory.
+    func directory(_ path: String) -> RecordedDirectory {
+        if let known = directories[path] { return known }
+        let made = RecordedDirectory(path: path, filter: options.childFilter(of: path))
+        directories[path] = made
+        return made
+    }
+
+    /// `record(path:operations:pid:time:)` for the entry `name` of `directory`.
+    func record(in directory: RecordedDirectory, name: String, operations: FileOperationSet, pid: Int32, time: Double? = nil) {
+        let kept = operations.intersection(wanted)
+        guard !kept.isEmpty else { return }
+        switch directory.filter {
+        case .acceptAll: break
+        case .rejectAll: return
+        case .checkEach: guard options.accepts(directory.path(of: name)) else { return }
+        }
+        directory.add(name, kept)
         if let onEvent {
-            onEvent(FileEvent(path: path, operation: operation, pid: pid, time: time ?? elapsed()))
+            let path = directory.path(of: name)
+            let time = time ?? elapsed()
+            for operation in FileActivityRecorder.streamOrder where kept.contains(operation) {
+                onEvent(FileEvent(path: path, operation: operation, pid: pid, time: time))
+            }
         }
     }
 
@@ -50,14 +83,10 @@ final class FileActivityRecorder {
         if !notes.contains(text) { notes.append(text) }
     }
 
-    /// The report so far.
+    /// The report so far, sorted by path.
     func report(mechanism: String) -> FileActivityReport {
-        let files = tallies.keys.sorted().map { path -> FileActivityReport.FileEntry in
-            let tally = tallies[path]!
-            return FileActivityReport.FileEntry(path: path, operations: tally.operations.sorted(), count: tally.count)
-        }
-        return FileActivityReport(
-            mechanism: mechanism, files: files, overflow: overflow, unresolved: unresolved, notes: notes)
+        FileActivityReport(mechanism: mechanism, files: RecordedDirectory.sortedEntries(directories), overflow: overflow,
+                           unresolved: unresolved, notes: notes)
     }
 
     static func monotonicNow() -> Double {

@@ -14,6 +14,9 @@ final class FileHandleResolver {
     /// The fsid fanotify reports, to an open directory on that filesystem (the `mount_fd` argument).
     private var mountFDs: [UInt64: Int32] = [:]
     private var cache: [[UInt8]: String] = [:]
+    /// The last directory resolved and its key.
+    private var lastKey: [UInt8] = []
+    private var lastPath: String?
     private var pathBuffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
 
     /// Registers a directory fd of a marked filesystem; returns false if its fsid is already known.
@@ -30,8 +33,15 @@ final class FileHandleResolver {
 
     /// The path of the object behind `handle`, or nil when it is gone (ESTALE) or on an unknown filesystem.
     func path(fsid: UInt64, handle: UnsafeRawPointer) -> String? {
-        let key = FileHandleResolver.key(fsid: fsid, handle: handle)
-        if let known = cache[key] { return known }
+        let size = sbx_file_handle_size(handle)
+        // Most events of a batch are in the directory of the event before: compare the bytes, skip the hash.
+        if let lastPath, FileHandleResolver.key(lastKey, equals: fsid, handle: handle, size: size) { return lastPath }
+        let key = FileHandleResolver.key(fsid: fsid, handle: handle, size: size)
+        if let known = cache[key] {
+            lastKey = key
+            lastPath = known
+            return known
+        }
         guard let mountFD = mountFDs[fsid] else { return nil }
         let fd = sbx_open_by_handle(mountFD, handle)
         guard fd >= 0 else { return nil }
@@ -48,20 +58,34 @@ final class FileHandleResolver {
         }
         guard path.hasPrefix("/") else { return nil }
         cache[key] = path
+        lastKey = key
+        lastPath = path
         return path
     }
 
     /// Remembers the path of a directory just created (its handle comes with FAN_REPORT_TARGET_FID), so
     /// events inside it stay resolvable even if it is removed before we read them.
     func remember(fsid: UInt64, handle: UnsafeRawPointer, path: String) {
-        cache[FileHandleResolver.key(fsid: fsid, handle: handle)] = path
+        let key = FileHandleResolver.key(fsid: fsid, handle: handle, size: sbx_file_handle_size(handle))
+        cache[key] = path
+        if key == lastKey { lastPath = path }
     }
 
     /// Forgets every cached path: a directory was renamed, so any path below it may be stale.
-    func invalidate() { cache.removeAll(keepingCapacity: true) }
+    func invalidate() {
+        cache.removeAll(keepingCapacity: true)
+        lastPath = nil
+    }
 
-    private static func key(fsid: UInt64, handle: UnsafeRawPointer) -> [UInt8] {
-        let size = sbx_file_handle_size(handle)
+    /// Whether `key` (as built by `key(fsid:handle:size:)`) names this handle.
+    private static func key(_ key: [UInt8], equals fsid: UInt64, handle: UnsafeRawPointer, size: Int) -> Bool {
+        guard key.count == 8 + size else { return false }
+        return key.withUnsafeBytes { bytes in
+            bytes.loadUnaligned(as: UInt64.self) == fsid && memcmp(bytes.baseAddress! + 8, handle, size) == 0
+        }
+    }
+
+    private static func key(fsid: UInt64, handle: UnsafeRawPointer, size: Int) -> [UInt8] {
         var key = [UInt8](repeating: 0, count: 8 + size)
         key.withUnsafeMutableBytes { bytes in
             bytes.storeBytes(of: fsid, as: UInt64.self)

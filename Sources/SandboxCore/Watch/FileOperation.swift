@@ -6,8 +6,8 @@
 public enum FileOperation: String, CaseIterable, Sendable, Codable, Comparable {
     /// A regular file or directory opened without write access (FAN_CLOSE_NOWRITE; open(2) O_RDONLY).
     case read
-    /// A file opened for writing, written or truncated (FAN_MODIFY, FAN_CLOSE_WRITE; open(2) O_WRONLY or
-    /// O_RDWR, truncate(2)).
+    /// A file opened for writing (FAN_CLOSE_WRITE, when it is closed; open(2) O_WRONLY, O_RDWR or O_TRUNC),
+    /// or truncated by path (truncate(2); seen by the seccomp-notify observer only).
     case write
     /// A non-directory entry created (FAN_CREATE; open(2) O_CREAT on a missing file, mknod, link, symlink).
     case create

@@ -34,6 +34,36 @@ public struct WatchOptions: Sendable {
         return !ignore.contains(where: { WatchOptions.path(path, isUnder: $0) })
     }
 
+    /// What the filters say about the entries of one directory. Decided once per directory, so that the
+    /// watchers need not build and test a path per event.
+    enum ChildFilter: Equatable {
+        /// `accepts(directory/name)` is true for every name.
+        case acceptAll
+        /// `accepts(directory/name)` is false for every name.
+        case rejectAll
+        /// A prefix names an entry of the directory itself: ask `accepts` for each path.
+        case checkEach
+    }
+
+    /// `accepts(path)` for the paths directly inside `directory`, as far as it does not depend on the name.
+    func childFilter(of directory: String) -> ChildFilter {
+        if ignore.contains(where: { WatchOptions.path(directory, isUnder: $0) }) { return .rejectAll }
+        // A prefix deeper than an entry of the directory cannot contain the entry, and one above it
+        // contains them all; only a prefix that is itself an entry decides entry by entry.
+        if include.contains(where: { WatchOptions.parent(of: $0) == directory })
+            || ignore.contains(where: { WatchOptions.parent(of: $0) == directory }) {
+            return .checkEach
+        }
+        if include.isEmpty || include.contains(where: { WatchOptions.path(directory, isUnder: $0) }) { return .acceptAll }
+        return .rejectAll
+    }
+
+    /// The directory holding `path` ("/" for "/x"); nil for "/" and for a path without a slash.
+    static func parent(of path: String) -> String? {
+        guard path != "/", let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return nil }
+        return slash == path.utf8.startIndex ? "/" : String(path[..<slash])
+    }
+
     /// Component-wise prefix test: `prefix` itself or anything below it.
     static func path(_ path: String, isUnder prefix: String) -> Bool {
         if prefix == "/" { return path.hasPrefix("/") }
