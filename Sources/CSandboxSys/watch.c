@@ -211,7 +211,6 @@ ssize_t sbx_read_process_string(pid_t pid, uint64_t addr, char *buf, size_t cap)
     return -1;
 }
 
-
 // Linux 6.6 (linux/seccomp.h); defined here for older headers.
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)

@@ -159,6 +159,19 @@ struct SeccompFilterBuilderTests {
         #expect(table.count > 300)
     }
 
+    /// A profile whose rules need more than BPF_MAXINSNS instructions is refused with one line.
+    @Test func tooManyRulesAreAnError() throws {
+        let rules = (0..<1000).map { v in
+            SeccompRule(syscall: "ioctl", action: .errno(1), condition: ArgumentCondition(index: 1, op: .eq, value: UInt64(v), mask: 0),
+                        origin: Origin("many.toml", line: v))
+        }
+        let settings = SeccompSettings(enabled: true, defaultAction: .allow, denyAction: .errno(1), allow: [], deny: [], absent: [],
+                                       rules: rules, architectures: ["native"], notify: false)
+        let error = #expect(throws: SandboxError.self) { try SeccompCompiler.compile(settings, notifySocketFD: nil) }
+        #expect(error?.exitStatus == 125)
+        #expect(error?.description.contains("the kernel takes at most 4096") == true, "\(String(describing: error))")
+    }
+
     @Test func x32AndI386WhenListed() throws {
         var settings = try builtin("default").seccomp
         settings.architectures = ["native", "x32", "i386"]

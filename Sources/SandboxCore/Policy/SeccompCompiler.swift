@@ -80,21 +80,17 @@ public enum SeccompCompiler {
         var notified: [Int32: SeccompVerdict] = [:]
         var observed: Set<Int32> = []
         var notifiedRules: [Int32: [(SeccompRule, SeccompVerdict)]] = [:]
+        // The kernel's action for a native syscall: user notification where the supervisor names the denial
+        // or observes the call, the profile's own action otherwise.
         func kernelAction(_ verdict: SeccompVerdict, nr: Int32) -> UInt32 {
-            switch verdict.action {
-            case .allow where canObserve && observe.contains(verdict.syscall):
+            if verdict.action == .allow && canObserve && observe.contains(verdict.syscall) {
                 observed.insert(nr)
                 return Action.notify
-            case .allow: return Action.allow
-            case .log: return Action.log
-            case .trap: return Action.trap
-            case .errno(let e) where e == ENOSYS: return Action.errno(e)
-            case .errno(let e): return notify ? Action.notify : Action.errno(e)
-            // SIGKILL from the supervisor would take the whole process, so kill-thread stays in the kernel.
-            case .killThread: return Action.killThread
-            case .killProcess: return notify ? Action.notify : Action.killProcess
             }
+            return notifies(verdict) ? Action.notify : directAction(verdict.action)
         }
+        // ENOSYS stays in the kernel (it is "not implemented", not a violation); SIGKILL from the supervisor
+        // would take the whole process, so kill-thread does too.
         func notifies(_ verdict: SeccompVerdict) -> Bool {
             guard notify else { return false }
             switch verdict.action {
@@ -136,10 +132,8 @@ public enum SeccompCompiler {
             let abiVerdicts = try resolve(settings, names: table.map(\.name))
             var abi = ABIPolicy(auditArch: arch, unknown: Action.errno(ENOSYS))
             for (nr, name) in table {
-                var decision = SyscallDecision(directAction(abiVerdicts[name]!))
-                for rule in rulesBySyscall[name] ?? [] {
-                    decision.rules.append((rule.condition!, directAction(SeccompVerdict(syscall: name, action: rule.action, reason: ""))))
-                }
+                var decision = SyscallDecision(directAction(abiVerdicts[name]!.action))
+                for rule in rulesBySyscall[name] ?? [] { decision.rules.append((rule.condition!, directAction(rule.action))) }
                 abi.set(UInt32(bitPattern: nr), decision)
             }
             // i386 multiplexes sockets and SysV IPC through socketcall(2) and ipc(2), whose arguments sit in
@@ -148,9 +142,7 @@ public enum SeccompCompiler {
                 guard let nr = table.first(where: { $0.name == multiplexer })?.nr else { continue }
                 let actions = ([multiplexer] + members).flatMap { name -> [UInt32] in
                     guard let verdict = abiVerdicts[name] ?? verdicts[name] else { return [] }
-                    return [directAction(verdict)] + (rulesBySyscall[name] ?? []).map {
-                        directAction(SeccompVerdict(syscall: name, action: $0.action, reason: ""))
-                    }
+                    return [directAction(verdict.action)] + (rulesBySyscall[name] ?? []).map { directAction($0.action) }
                 }
                 abi.set(UInt32(bitPattern: nr), SyscallDecision(actions.max(by: { Action.precedence($0) < Action.precedence($1) })!))
             }
@@ -160,9 +152,9 @@ public enum SeccompCompiler {
                     notified: notified, notifiedRules: notifiedRules, observed: observed)
     }
 
-    /// The kernel action of a verdict without user notification.
-    private static func directAction(_ verdict: SeccompVerdict) -> UInt32 {
-        switch verdict.action {
+    /// The SECCOMP_RET_* value of a profile action, without user notification.
+    private static func directAction(_ action: SeccompAction) -> UInt32 {
+        switch action {
         case .allow: return Action.allow
         case .log: return Action.log
         case .trap: return Action.trap

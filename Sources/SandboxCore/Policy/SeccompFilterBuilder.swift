@@ -147,8 +147,8 @@ enum SeccompFilterBuilder {
         return tree(all[...])
     }
 
-    /// The rules of one number, then its fallback. Each rule reloads the argument it compares, so the
-    /// accumulator holds the syscall number again only where the caller does not need it any more.
+    /// The rules of one number, then its fallback. Each rule loads the argument it compares (the syscall
+    /// number in the accumulator is not needed past this point).
     static func decide(_ decision: SyscallDecision) -> [Instruction] {
         var code: [Instruction] = []
         for rule in decision.rules {
