@@ -32,7 +32,10 @@ struct BPFInterpreter {
     }
 
     /// What the filter returns for syscall `nr` with `args` (missing ones are 0) on ABI `arch`.
-    func run(nr: Int32, args: [UInt64] = [], arch: UInt32 = auditArchX86_64, ip: UInt64 = 0) throws -> UInt32 {
+    /// With `onlyNumberAndArch`, reading the instruction pointer or an argument is an error: the kernel's
+    /// per-syscall action cache (`seccomp_is_const_allow`) evaluates filters that way, and only a number
+    /// whose path reads neither can skip the filter.
+    func run(nr: Int32, args: [UInt64] = [], arch: UInt32 = auditArchX86_64, ip: UInt64 = 0, onlyNumberAndArch: Bool = false) throws -> UInt32 {
         var data = [UInt8](repeating: 0, count: 64)
         func put32(_ v: UInt32, at offset: Int) { for i in 0..<4 { data[offset + i] = UInt8(truncatingIfNeeded: v >> (8 * UInt32(i))) } }
         func put64(_ v: UInt64, at offset: Int) { put32(UInt32(truncatingIfNeeded: v), at: offset); put32(UInt32(truncatingIfNeeded: v >> 32), at: offset + 4) }
@@ -42,6 +45,7 @@ struct BPFInterpreter {
         for (i, a) in args.prefix(6).enumerated() { put64(a, at: 16 + 8 * i) }
         func load(_ offset: UInt32) throws -> UInt32 {
             guard offset % 4 == 0, offset + 4 <= 64 else { throw Failure(description: "load outside seccomp_data at \(offset)") }
+            if onlyNumberAndArch && offset >= 8 { throw Failure(description: "reads seccomp_data at \(offset)") }
             return (0..<4).reduce(UInt32(0)) { $0 | UInt32(data[Int(offset) + $1]) << (8 * UInt32($1)) }
         }
 

@@ -159,6 +159,27 @@ struct SeccompFilterBuilderTests {
         #expect(table.count > 300)
     }
 
+    /// Allowed syscalls without argument rules decide on the number alone, so the kernel's action cache
+    /// lets them skip the filter (what keeps read/write-heavy commands fast).
+    @Test(arguments: ["default", "strict", "build"])
+    func allowedSyscallsWithoutRulesAreConstant(_ name: String) throws {
+        let settings = try builtin(name).seccomp
+        let bpf = BPFInterpreter(try SeccompCompiler.compile(settings, notifySocketFD: 3))
+        let native = try SeccompCompiler.nativePolicy(settings, notifySocketFD: 3)
+        var constant = 0
+        for (nr, decision) in native.decisions where decision.rules.isEmpty {
+            #expect(try bpf.run(nr: Int32(nr), onlyNumberAndArch: true) == decision.fallback, "\(name): syscall \(nr)")
+            constant += 1
+        }
+        for syscall in ["read", "write", "close", "getpid"] {
+            let nr = try #require(SyscallTable.number(of: syscall))
+            #expect(try bpf.run(nr: nr, onlyNumberAndArch: true) == Ret.allow, "\(name): \(syscall)")
+        }
+        #expect(constant > 300)
+        // ioctl has argument rules in every built-in profile: its path must read an argument.
+        #expect(throws: BPFInterpreter.Failure.self) { try bpf.run(nr: try #require(SyscallTable.number(of: "ioctl")), onlyNumberAndArch: true) }
+    }
+
     /// A profile whose rules need more than BPF_MAXINSNS instructions is refused with one line.
     @Test func tooManyRulesAreAnError() throws {
         let rules = (0..<1000).map { v in
