@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -74,6 +75,16 @@ int sbx_recv_fd(int socket) {
 int sbx_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
 
 int sbx_capbset_read(int cap) { return prctl(PR_CAPBSET_READ, cap, 0, 0, 0); }
+
+int sbx_capget(uint64_t *permitted, uint64_t *effective) {
+    struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+    struct __user_cap_data_struct data[2];
+    memset(data, 0, sizeof data);
+    if (syscall(SYS_capget, &header, data) != 0) return -1;
+    *permitted = (uint64_t)data[1].permitted << 32 | data[0].permitted;
+    *effective = (uint64_t)data[1].effective << 32 | data[0].effective;
+    return 0;
+}
 
 int sbx_notif_recv(int listener, struct seccomp_notif *notif) {
     return ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, notif);

@@ -18,10 +18,11 @@ struct RunRequest: Equatable {
     func execute() -> Never {
         do {
             let timeout = try self.timeout.map { try Self.duration($0, flag: "--timeout") }
-            let resolver = ProfileResolver()
             var overrides = self.overrides
             if traceFiles != nil { overrides.append("watch.enabled=true") }
-            let profile = try resolver.resolve(profiles.isEmpty ? ["default"] : profiles, overrides: overrides)
+            let cache = try ProfileCache.fromEnvironment()
+            let entry = try cache.lookup(profiles.isEmpty ? ["default"] : profiles, overrides: overrides, resolver: ProfileResolver())
+            let profile = entry.compiled.profile
             let killAfter = try self.killAfter.map { try Self.duration($0, flag: "--kill-after") } ?? profile.killAfter
             let trace = try traceFiles.map(TraceWriter.init)
             // Opened now, so that an unwritable report path fails before the command runs.
@@ -31,9 +32,11 @@ struct RunRequest: Equatable {
                 guard fd >= 0 else { throw SandboxError(.usage, "--report \(path)", String(cString: strerror(errno))) }
                 return fd
             }
-            let plan = try LaunchPlan(profile: profile, command: command, onFileEvent: trace?.write)
+            let plan = try LaunchPlan(compiled: entry.compiled, command: command, onFileEvent: trace?.write)
+            let cacheOutcome = cache.keep(entry, seccomp: plan.seccomp)
             let supervisor = Supervisor(plan: plan, options: .init(timeout: timeout, killAfter: killAfter))
-            let result = try supervisor.run()
+            var result = try supervisor.run()
+            result.profileCache = cacheOutcome
             if let failure = result.setupFailure { printError("sandbox: \(failure.error)") }
             if !quiet { printError(ReportRenderer.summaryLines(result).joined(separator: "\n")) }
             if let reportFD, let report {

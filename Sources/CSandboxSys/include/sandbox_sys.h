@@ -40,6 +40,9 @@ int sbx_set_child_subreaper(void);
 /// prctl(PR_CAPBSET_READ, cap).
 int sbx_capbset_read(int cap);
 
+/// capget(2) of the calling process, version 3 (64-bit sets): its permitted and effective sets.
+int sbx_capget(uint64_t *permitted, uint64_t *effective);
+
 /// ioctl(SECCOMP_IOCTL_NOTIF_RECV). `notif` must be zeroed by the caller (the kernel requires it).
 int sbx_notif_recv(int listener, struct seccomp_notif *notif);
 

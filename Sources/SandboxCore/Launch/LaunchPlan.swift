@@ -27,8 +27,18 @@ public final class LaunchPlan {
     /// The child's end of the socket the seccomp listener travels on.
     let notifySocket: (parent: Int32, child: Int32)?
 
-    public init(profile: Profile, command: [String], environment callerEnvironment: [(String, String)] = ProcessEnvironment.pairs,
+    public convenience init(profile: Profile, command: [String], environment callerEnvironment: [String] = ProcessEnvironment.entries,
+                            onFileEvent: ((FileEvent) -> Void)? = nil) throws {
+        try self.init(compiled: CompiledProfile(profile: profile), command: command,
+                      environment: callerEnvironment, onFileEvent: onFileEvent)
+    }
+
+    /// `compiled.seccomp`, when present, is used instead of compiling the profile's filter again when it
+    /// `fits` this run (the same listener socket, nothing observed for the file watcher).
+    public init(compiled: CompiledProfile, command: [String],
+                environment callerEnvironment: [String] = ProcessEnvironment.entries,
                 onFileEvent: ((FileEvent) -> Void)? = nil) throws {
+        let profile = compiled.profile
         self.profile = profile
         self.command = command
         guard let program = command.first, !program.isEmpty else {
@@ -37,8 +47,9 @@ public final class LaunchPlan {
         var notEnforced: [String] = []
         var notes: [String] = []
         let environment = Self.environment(profile.process, caller: callerEnvironment)
-        self.environment = environment.map { "\($0.0)=\($0.1)" }
-        let path = environment.first { $0.0 == "PATH" }?.1 ?? callerEnvironment.first { $0.0 == "PATH" }?.1 ?? "/usr/local/bin:/usr/bin:/bin"
+        self.environment = environment
+        let path = ProcessEnvironment.value(of: "PATH", in: environment) ?? ProcessEnvironment.value(of: "PATH", in: callerEnvironment)
+            ?? "/usr/local/bin:/usr/bin:/bin"
         self.executable = try Self.resolveExecutable(program, path: path, workdir: profile.process.workdir)
 
         let privileged = Capabilities.current()
@@ -131,8 +142,13 @@ public final class LaunchPlan {
             }
             let program: SeccompProgram
             do {
-                program = try SeccompCompiler.compile(seccompSettings, notifySocketFD: wantsNotify ? pair[1] : nil,
-                                                      observe: watch?.observedSyscalls ?? [])
+                let notifySocketFD = wantsNotify ? pair[1] : nil
+                let observe = watch?.observedSyscalls ?? []
+                if watch == nil, let earlier = compiled.seccomp, earlier.fits(notifySocketFD: notifySocketFD, observe: observe) {
+                    program = earlier
+                } else {
+                    program = try SeccompCompiler.compile(seccompSettings, notifySocketFD: notifySocketFD, observe: observe)
+                }
             } catch {
                 if pair[0] >= 0 { close(pair[0]); close(pair[1]) }
                 throw error
@@ -168,20 +184,23 @@ public final class LaunchPlan {
         }
     }
 
-    /// The command's environment, from the profile's policy.
-    static func environment(_ p: ProcessSettings, caller: [(String, String)]) -> [(String, String)] {
-        var env = p.clearEnvironment ? caller.filter { p.envKeep.contains($0.0) } : caller
-        env.removeAll { p.envUnset.contains($0.0) }
+    /// The command's environment (`NAME=value` entries), from the profile's policy.
+    static func environment(_ p: ProcessSettings, caller: [String]) -> [String] {
+        func named(_ names: [String]) -> (String) -> Bool {
+            { entry in let name = ProcessEnvironment.name(of: entry); return names.contains { name == $0 } }
+        }
+        var env = p.clearEnvironment ? caller.filter(named(p.envKeep)) : caller
+        if !p.envUnset.isEmpty { env.removeAll(where: named(p.envUnset)) }
         for (key, value) in p.envSet {
-            env.removeAll { $0.0 == key }
-            env.append((key, value))
+            env.removeAll(where: named([key]))
+            env.append(key + "=" + value)
         }
         return env
     }
 
     /// `$PATH` lookup in the parent, as execvp would do it (the child calls only execve). Not found is
     /// exit 127; found but not executable is 126.
-    static func resolveExecutable(_ program: String, path: String, workdir: String?) throws -> String {
+    static func resolveExecutable<Path: StringProtocol>(_ program: String, path: Path, workdir: String?) throws -> String {
         if program.contains("/") {
             let full = program.hasPrefix("/") || workdir == nil ? program : workdir! + "/" + program
             guard access(full, F_OK) == 0 else {

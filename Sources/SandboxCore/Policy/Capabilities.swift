@@ -1,15 +1,21 @@
 import CCap
+import CSandboxSys
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Capability names and numbers through libcap, and the capability state of this process.
 public enum Capabilities {
-    /// The highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap).
+    /// The highest capability number this kernel knows (what /proc/sys/kernel/cap_last_cap says), found
+    /// with PR_CAPBSET_READ, which fails with EINVAL past it: usually two calls, starting from libcap's.
     public static let lastCap: Int32 = {
-        if let text = try? FileIO.readText("/proc/sys/kernel/cap_last_cap"),
-           let n = Int32(text.trimmingCharacters(in: " \n")) { return n }
-        return Int32(CAP_LAST_CAP)
+        var cap = Int32(CAP_LAST_CAP)
+        if sbx_capbset_read(cap) >= 0 {
+            while cap < 63 && sbx_capbset_read(cap + 1) >= 0 { cap += 1 }
+        } else {
+            while cap > 0 && sbx_capbset_read(cap) < 0 { cap -= 1 }
+        }
+        return cap
     }()
 
     /// `"net_admin"`, `"CAP_NET_ADMIN"` or `"cap_net_admin"` → 12; nil when libcap does not know the name.
@@ -36,17 +42,11 @@ public enum Capabilities {
         return "unknown capability '\(name)'" + (Suggestion.hint(for: bare, in: allNames).map { " (\($0))" } ?? "")
     }
 
-    /// The calling process's permitted and effective sets, as bit masks, from /proc/self/status (the
-    /// same numbers capget(2) returns).
+    /// The calling process's permitted and effective sets, as bit masks (capget(2)).
     public static func current() -> (permitted: UInt64, effective: UInt64) {
-        guard let status = try? FileIO.readText("/proc/self/status") else { return (0, 0) }
-        func field(_ name: String) -> UInt64 {
-            for line in status.split(separator: "\n") where line.hasPrefix(name + ":") {
-                return UInt64(line.dropFirst(name.count + 1).trimmingCharacters(in: " \t"), radix: 16) ?? 0
-            }
-            return 0
-        }
-        return (field("CapPrm"), field("CapEff"))
+        var permitted: UInt64 = 0, effective: UInt64 = 0
+        guard sbx_capget(&permitted, &effective) == 0 else { return (0, 0) }
+        return (permitted, effective)
     }
 
     public static let setpcap: Int32 = 8

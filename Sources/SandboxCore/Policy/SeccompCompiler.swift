@@ -26,6 +26,19 @@ public struct SeccompProgram: Sendable {
     public let observed: Set<Int32>
     /// Whether the filter returns SECCOMP_RET_USER_NOTIF anywhere (the child must then send a listener).
     public var usesNotification: Bool { !notified.isEmpty || !notifiedRules.isEmpty || !observed.isEmpty }
+    /// Whether it was compiled for a run with a listener socket (`notifySocketFD` given).
+    public let hasListenerSocket: Bool
+    /// The socket's fd number when the filter itself names it (sendmsg allowed on that fd only, for a
+    /// profile that does not allow sendmsg); nil when the filter is the same whatever the number.
+    public let listenerFDInFilter: Int32?
+
+    /// True when `SeccompCompiler.compile(settings, notifySocketFD:, observe:)` with these arguments would
+    /// build this same program again (for the settings it was built from): a compiled profile's filter is
+    /// reused only then.
+    public func fits(notifySocketFD: Int32?, observe: Set<String>) -> Bool {
+        observe.isEmpty && observed.isEmpty && hasListenerSocket == (notifySocketFD != nil)
+            && (listenerFDInFilter == nil || listenerFDInFilter == notifySocketFD)
+    }
 
     /// The verdict for a notification of syscall `nr` with `args`.
     public func verdict(nr: Int32, args: [UInt64]) -> SeccompVerdict? {
@@ -53,7 +66,9 @@ public enum SeccompCompiler {
     public static func compile(_ settings: SeccompSettings, notifySocketFD: Int32?, observe: Set<String> = []) throws -> SeccompProgram {
         let plan = try plan(settings, notifySocketFD: notifySocketFD, observe: observe)
         let instructions = try SeccompFilterBuilder.build(native: plan.native, x32: plan.x32, others: plan.others, badArch: Action.killProcess)
-        return SeccompProgram(instructions: instructions, notified: plan.notified, notifiedRules: plan.notifiedRules, observed: plan.observed)
+        return SeccompProgram(instructions: instructions, notified: plan.notified, notifiedRules: plan.notifiedRules,
+                              observed: plan.observed, hasListenerSocket: notifySocketFD != nil,
+                              listenerFDInFilter: plan.listenerFDInFilter)
     }
 
     /// The native ABI's decisions (for tests that compare them with libseccomp's program).
@@ -69,6 +84,7 @@ public enum SeccompCompiler {
         var notified: [Int32: SeccompVerdict]
         var notifiedRules: [Int32: [(SeccompRule, SeccompVerdict)]]
         var observed: Set<Int32>
+        var listenerFDInFilter: Int32?
     }
 
     private static func plan(_ settings: SeccompSettings, notifySocketFD: Int32?, observe: Set<String>) throws -> Plan {
@@ -102,7 +118,9 @@ public enum SeccompCompiler {
 
         var rulesBySyscall: [String: [SeccompRule]] = [:]
         for rule in settings.rules where rule.condition != nil { rulesBySyscall[rule.syscall, default: []].append(rule) }
+        var listenerFDInFilter: Int32?
         if let fd = notifySocketFD, verdicts["sendmsg"]?.action != .allow {
+            listenerFDInFilter = fd
             // The only call between seccomp(2) and execve that the profile may not allow.
             let condition = ArgumentCondition(index: 0, op: .eq, value: UInt64(fd), mask: 0)
             rulesBySyscall["sendmsg", default: []].insert(
@@ -149,7 +167,7 @@ public enum SeccompCompiler {
             if arch == SeccompArchitectures.tokens["x32"] { x32 = abi } else { others.append(abi) }
         }
         return Plan(native: native, x32: x32, others: others.sorted { $0.auditArch < $1.auditArch },
-                    notified: notified, notifiedRules: notifiedRules, observed: observed)
+                    notified: notified, notifiedRules: notifiedRules, observed: observed, listenerFDInFilter: listenerFDInFilter)
     }
 
     /// The SECCOMP_RET_* value of a profile action, without user notification.

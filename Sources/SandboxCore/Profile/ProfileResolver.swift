@@ -15,12 +15,22 @@ import Glibc
 public struct ProfileResolver {
     public var searchPath: [String]
 
-    public init(environment: [String: String] = ProcessEnvironment.variables("SANDBOX_PROFILE_PATH", "HOME")) {
+    /// The search path from `$SANDBOX_PROFILE_PATH` and `$HOME`.
+    public init() {
+        self.init(profilePath: getenv("SANDBOX_PROFILE_PATH").map { String(cString: $0) },
+                  home: getenv("HOME").map { String(cString: $0) })
+    }
+
+    public init(environment: [String: String]) {
+        self.init(profilePath: environment["SANDBOX_PROFILE_PATH"], home: environment["HOME"])
+    }
+
+    init(profilePath: String?, home: String?) {
         var path: [String] = []
-        if let custom = environment["SANDBOX_PROFILE_PATH"] {
-            path += custom.split(separator: ":").map(String.init).filter { !$0.isEmpty }
+        if let profilePath {
+            path += profilePath.split(separator: ":").map(String.init).filter { !$0.isEmpty }
         }
-        if let home = environment["HOME"], !home.isEmpty { path.append(home + "/.config/sandbox/profiles") }
+        if let home, !home.isEmpty { path.append(home + "/.config/sandbox/profiles") }
         path.append("/etc/sandbox/profiles")
         self.searchPath = path
     }
@@ -76,14 +86,29 @@ public struct ProfileResolver {
         return result
     }
 
+    /// One profile lookup made while resolving: what was asked for and what was found. Resolution reads
+    /// nothing else, so asking again and finding the same texts means it would give the same profile
+    /// (`ProfileCache` relies on this).
+    public struct Lookup: Sendable {
+        public let name: String
+        public let relativeTo: String?
+        public let found: Found
+    }
+
     /// Resolves `-p` names (stacked in order) and `--set` overrides into a checked profile.
     public func resolve(_ names: [String], overrides: [String] = []) throws -> Profile {
+        var lookups: [Lookup] = []
+        return try resolve(names, overrides: overrides, lookups: &lookups)
+    }
+
+    /// `resolve`, also appending to `lookups` every profile file or built-in the resolution read, in order.
+    public func resolve(_ names: [String], overrides: [String], lookups: inout [Lookup]) throws -> Profile {
         var merged: [String: Setting] = [:]
         for key in ProfileSchema.keys {
             if let value = key.defaultValue { merged[key.path] = Setting(value: value, origin: .schemaDefault) }
         }
         for name in names {
-            try apply(try find(name), to: &merged, chain: [])
+            try apply(try find(name, recordingIn: &lookups), to: &merged, chain: [], lookups: &lookups)
         }
         for (index, text) in overrides.enumerated() {
             try apply(Self.overrideDocument(text, index: index), to: &merged)
@@ -98,7 +123,13 @@ public struct ProfileResolver {
         return document
     }
 
-    private func apply(_ found: Found, to merged: inout [String: Setting], chain: [String]) throws {
+    private func find(_ name: String, relativeTo directory: String? = nil, recordingIn lookups: inout [Lookup]) throws -> Found {
+        let found = try find(name, relativeTo: directory)
+        lookups.append(Lookup(name: name, relativeTo: directory, found: found))
+        return found
+    }
+
+    private func apply(_ found: Found, to merged: inout [String: Setting], chain: [String], lookups: inout [Lookup]) throws {
         let document: ProfileDocument = try {
             if found.source.hasSuffix(".json") {
                 let kept = merged["capabilities.keep"].flatMap { setting -> [String]? in
@@ -116,12 +147,12 @@ public struct ProfileResolver {
         for parent in document.extends {
             let parentFound: Found
             do {
-                parentFound = try find(parent, relativeTo: directory.map { $0.isEmpty ? "." : $0 })
+                parentFound = try find(parent, relativeTo: directory.map { $0.isEmpty ? "." : $0 }, recordingIn: &lookups)
             } catch let error as SandboxError {
                 throw SandboxError(.usage, "\(document.extendsOrigin): extends", "cannot load '\(parent)' (chain: \((chain + [id, parent]).joined(separator: " -> ")))",
                                    hint: error.description)
             }
-            try apply(parentFound, to: &merged, chain: chain + [id])
+            try apply(parentFound, to: &merged, chain: chain + [id], lookups: &lookups)
         }
         try apply(document, to: &merged)
     }

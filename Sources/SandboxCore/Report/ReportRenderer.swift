@@ -10,6 +10,13 @@ public enum ReportRenderer {
             ("version", .int(1)),
             ("command", .array(r.command.map { .string($0) })),
             ("profile", .string(r.profile)),
+        ]
+        if let cache = r.profileCache {
+            var fields: [(String, JSONValue)] = [("status", .string(cache.status.rawValue))]
+            if let reason = cache.reason { fields.append(("reason", .string(reason))) }
+            pairs.append(("profile_cache", .object(fields)))
+        }
+        pairs += [
             ("exit", .object([
                 ("code", r.setupFailure == nil ? .int(Int64(r.exitCode)) : .int(Int64(r.exitStatus))),
                 ("signal", r.signal.map { .int(Int64($0)) } ?? .null),

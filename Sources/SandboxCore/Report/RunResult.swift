@@ -20,6 +20,8 @@ public struct RunResult {
     public let notes: [String]
     public let files: FileActivityReport?
     public let workdir: String
+    /// Whether the compiled profile came from the cache (`ProfileCache`).
+    public var profileCache: ProfileCache.Outcome?
 
     /// sandbox's own exit status: the command's, 124 for the wall-clock limit, 125/126/127 for setup and exec failures.
     public var exitStatus: Int32 {

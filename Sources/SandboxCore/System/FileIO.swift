@@ -13,8 +13,9 @@ public enum FileIO {
         if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
             throw SandboxError(.usage, path, "is a directory")
         }
+        // One read for a regular file (its size plus one to see EOF); /proc files say 0 and take several.
+        var buffer = [UInt8](repeating: 0, count: max(Int(st.st_size) + 1, 4096))
         var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {

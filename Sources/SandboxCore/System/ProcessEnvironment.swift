@@ -4,24 +4,28 @@ import Glibc
 
 /// The caller's environment.
 public enum ProcessEnvironment {
-    /// Only the named variables (getenv: no copy of the whole environment).
-    public static func variables(_ names: String...) -> [String: String] {
-        var result: [String: String] = [:]
-        for name in names { if let value = getenv(name) { result[name] = String(cString: value) } }
-        return result
-    }
-
-    /// In order, as `environ` holds them.
-    public static var pairs: [(String, String)] {
-        var result: [(String, String)] = []
+    /// The `NAME=value` entries, in order, as `environ` holds them.
+    public static var entries: [String] {
+        var result: [String] = []
         var pointer = environ
         while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let eq = text.firstIndex(of: "=") {
-                result.append((String(text[..<eq]), String(text[text.index(after: eq)...])))
-            }
+            result.append(String(cString: entry))
             pointer += 1
         }
         return result
+    }
+
+    /// The name part of a `NAME=value` entry.
+    public static func name(of entry: String) -> Substring {
+        let utf8 = entry.utf8
+        return Substring(utf8[..<(utf8.firstIndex(of: UInt8(ascii: "=")) ?? utf8.endIndex)])
+    }
+
+    /// The value of `name` among `entries`, if it is set there.
+    public static func value(of name: String, in entries: [String]) -> Substring? {
+        for entry in entries where Self.name(of: entry) == name {
+            return Substring(entry.utf8.dropFirst(name.utf8.count + 1))
+        }
+        return nil
     }
 }

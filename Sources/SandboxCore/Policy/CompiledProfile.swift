@@ -1,0 +1,254 @@
+import CSandboxSpawn
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What `-p` and `--set` compile to: the resolved profile, and the seccomp filter a run of it built.
+/// `ProfileCache` keeps these on disk so that a run whose profiles have not changed skips parsing,
+/// validation and the seccomp compiler (most of sandbox's own start-up time).
+public struct CompiledProfile {
+    public let profile: Profile
+    /// A filter compiled from `profile.seccomp` for an earlier run; `LaunchPlan` uses it when it `fits`
+    /// this run, and compiles anew otherwise.
+    public let seccomp: SeccompProgram?
+
+    public init(profile: Profile, seccomp: SeccompProgram? = nil) {
+        self.profile = profile
+        self.seccomp = seccomp
+    }
+}
+
+// MARK: - Encoding
+
+extension CompiledProfile {
+    func encode(into w: inout ByteWriter) {
+        let p = profile
+        w.string(p.name)
+        w.string(p.description)
+        w.array(p.settings.sorted { $0.key < $1.key }) { w, entry in
+            w.string(entry.key)
+            Self.encode(entry.value, into: &w)
+        }
+        w.strings(p.bestEffort.sorted())
+        w.array(ResourceLimit.allCases.filter { p.limits[$0] != nil }) { w, limit in
+            w.string(limit.rawValue)
+            w.optional(p.limits[limit]!.soft) { $0.u64($1) }
+            w.optional(p.limits[limit]!.hard) { $0.u64($1) }
+        }
+        w.optional(p.wall) { $0.double($1) }
+        w.double(p.killAfter)
+
+        let x = p.process
+        w.optional(x.nice) { $0.int($1) }
+        w.optional(x.ioprio) { $0.i32($1) }
+        w.optional(x.ioprioText) { $0.string($1) }
+        for flag in [x.newSession, x.noNewPrivileges, x.dieWithParent, x.killOrphans, x.clearEnvironment] { w.bool(flag) }
+        w.optional(x.workdir) { $0.string($1) }
+        w.optional(x.umask) { $0.i32($1) }
+        w.strings(x.envKeep)
+        w.strings(x.envUnset)
+        w.array(x.envSet) { w, pair in w.string(pair.0); w.string(pair.1) }
+        w.string(x.pty)
+
+        w.array(p.capabilities) { $0.i32($1) }
+
+        let s = p.seccomp
+        w.bool(s.enabled)
+        Self.encode(s.defaultAction, into: &w)
+        Self.encode(s.denyAction, into: &w)
+        w.strings(s.allow)
+        w.strings(s.deny)
+        w.strings(s.absent)
+        w.array(s.rules) { w, rule in Self.encode(rule, into: &w) }
+        w.strings(s.architectures)
+        w.bool(s.notify)
+
+        w.bool(p.watch.enabled)
+        w.strings(p.watch.include)
+        w.strings(p.watch.ignore)
+        w.strings(p.watch.operations)
+
+        w.optional(seccomp) { w, program in Self.encode(program, into: &w) }
+    }
+
+    init(from r: inout ByteReader) throws {
+        let name = try r.string()
+        let description = try r.string()
+        var settings: [String: Setting] = [:]
+        for _ in 0..<(try r.count()) { settings[try r.string()] = try Self.setting(from: &r) }
+        let bestEffort = Set(try r.strings())
+        var limits: [ResourceLimit: LimitValue] = [:]
+        for _ in 0..<(try r.count()) {
+            guard let limit = ResourceLimit(rawValue: try r.string()) else { throw ByteReader.Malformed() }
+            limits[limit] = LimitValue(soft: try r.optional { try $0.u64() }, hard: try r.optional { try $0.u64() })
+        }
+        let wall = try r.optional { try $0.double() }
+        let killAfter = try r.double()
+
+        let nice = try r.optional { try $0.int() }
+        let ioprio = try r.optional { try $0.i32() }
+        let ioprioText = try r.optional { try $0.string() }
+        let (newSession, noNewPrivileges, dieWithParent, killOrphans, clearEnvironment) =
+            (try r.bool(), try r.bool(), try r.bool(), try r.bool(), try r.bool())
+        let process = ProcessSettings(
+            nice: nice, ioprio: ioprio, ioprioText: ioprioText, newSession: newSession, noNewPrivileges: noNewPrivileges,
+            dieWithParent: dieWithParent, killOrphans: killOrphans, workdir: try r.optional { try $0.string() },
+            umask: try r.optional { try $0.i32() }, clearEnvironment: clearEnvironment, envKeep: try r.strings(),
+            envUnset: try r.strings(), envSet: try r.array { (try $0.string(), try $0.string()) }, pty: try r.string())
+
+        let capabilities = try r.array { try $0.i32() }
+
+        let seccompEnabled = try r.bool()
+        let defaultAction = try Self.action(from: &r)
+        let denyAction = try Self.action(from: &r)
+        let (allow, deny, absent) = (try r.strings(), try r.strings(), try r.strings())
+        let rules = try r.array { try Self.rule(from: &$0) }
+        let seccomp = SeccompSettings(enabled: seccompEnabled, defaultAction: defaultAction, denyAction: denyAction,
+                                      allow: allow, deny: deny, absent: absent, rules: rules,
+                                      architectures: try r.strings(), notify: try r.bool())
+        let watch = WatchSettings(enabled: try r.bool(), include: try r.strings(), ignore: try r.strings(),
+                                  operations: try r.strings())
+        profile = Profile(name: name, description: description, settings: settings, bestEffort: bestEffort, limits: limits,
+                          wall: wall, killAfter: killAfter, process: process, capabilities: capabilities, seccomp: seccomp,
+                          watch: watch)
+
+        self.seccomp = try r.optional { try Self.program(from: &$0) }
+    }
+
+    private static func encode(_ program: SeccompProgram, into w: inout ByteWriter) {
+        w.array(program.instructions) { w, insn in
+            w.u64(UInt64(insn.code) | UInt64(insn.jt) << 16 | UInt64(insn.jf) << 24 | UInt64(insn.k) << 32)
+        }
+        w.array(program.notified.sorted { $0.key < $1.key }) { w, entry in
+            w.i32(entry.key)
+            encode(entry.value, into: &w)
+        }
+        w.array(program.notifiedRules.sorted { $0.key < $1.key }) { w, entry in
+            w.i32(entry.key)
+            w.array(entry.value) { w, pair in
+                encode(pair.0, into: &w)
+                encode(pair.1, into: &w)
+            }
+        }
+        w.array(program.observed.sorted()) { $0.i32($1) }
+        w.bool(program.hasListenerSocket)
+        w.optional(program.listenerFDInFilter) { $0.i32($1) }
+    }
+
+    private static func program(from r: inout ByteReader) throws -> SeccompProgram {
+        let instructions = try r.array { r in
+            let v = try r.u64()
+            return sock_filter(code: UInt16(truncatingIfNeeded: v), jt: UInt8(truncatingIfNeeded: v >> 16),
+                               jf: UInt8(truncatingIfNeeded: v >> 24), k: UInt32(truncatingIfNeeded: v >> 32))
+        }
+        var notified: [Int32: SeccompVerdict] = [:]
+        for _ in 0..<(try r.count()) { notified[try r.i32()] = try verdict(from: &r) }
+        var notifiedRules: [Int32: [(SeccompRule, SeccompVerdict)]] = [:]
+        for _ in 0..<(try r.count()) {
+            notifiedRules[try r.i32()] = try r.array { r in (try rule(from: &r), try verdict(from: &r)) }
+        }
+        return SeccompProgram(instructions: instructions, notified: notified, notifiedRules: notifiedRules,
+                              observed: Set(try r.array { try $0.i32() }), hasListenerSocket: try r.bool(),
+                              listenerFDInFilter: try r.optional { try $0.i32() })
+    }
+
+    private static func encode(_ verdict: SeccompVerdict, into w: inout ByteWriter) {
+        w.string(verdict.syscall)
+        encode(verdict.action, into: &w)
+        w.string(verdict.reason)
+    }
+
+    private static func verdict(from r: inout ByteReader) throws -> SeccompVerdict {
+        SeccompVerdict(syscall: try r.string(), action: try action(from: &r), reason: try r.string())
+    }
+
+    private static func encode(_ rule: SeccompRule, into w: inout ByteWriter) {
+        w.string(rule.syscall)
+        encode(rule.action, into: &w)
+        w.optional(rule.condition) { w, c in
+            w.int(c.index)
+            w.string(c.op.rawValue)
+            w.u64(c.value)
+            w.u64(c.mask)
+        }
+        encode(rule.origin, into: &w)
+    }
+
+    private static func rule(from r: inout ByteReader) throws -> SeccompRule {
+        SeccompRule(syscall: try r.string(), action: try action(from: &r), condition: try r.optional { r in
+            let index = try r.int()
+            guard let op = ArgumentCondition.Operator(rawValue: try r.string()), (0..<6).contains(index) else {
+                throw ByteReader.Malformed()
+            }
+            return ArgumentCondition(index: index, op: op, value: try r.u64(), mask: try r.u64())
+        }, origin: try origin(from: &r))
+    }
+
+    private static func encode(_ action: SeccompAction, into w: inout ByteWriter) {
+        switch action {
+        case .allow: w.u8(0)
+        case .errno(let e): w.u8(1); w.i32(e)
+        case .killProcess: w.u8(2)
+        case .killThread: w.u8(3)
+        case .trap: w.u8(4)
+        case .log: w.u8(5)
+        }
+    }
+
+    private static func action(from r: inout ByteReader) throws -> SeccompAction {
+        switch try r.u8() {
+        case 0: return .allow
+        case 1: return .errno(try r.i32())
+        case 2: return .killProcess
+        case 3: return .killThread
+        case 4: return .trap
+        case 5: return .log
+        default: throw ByteReader.Malformed()
+        }
+    }
+
+    private static func encode(_ origin: Origin, into w: inout ByteWriter) {
+        w.string(origin.source)
+        w.optional(origin.line) { $0.int($1) }
+    }
+
+    private static func origin(from r: inout ByteReader) throws -> Origin {
+        Origin(try r.string(), line: try r.optional { try $0.int() })
+    }
+
+    private static func encode(_ setting: Setting, into w: inout ByteWriter) {
+        encode(setting.value, into: &w)
+        encode(setting.origin, into: &w)
+        w.optional(setting.elementOrigins) { w, origins in w.array(origins) { encode($1, into: &$0) } }
+    }
+
+    private static func setting(from r: inout ByteReader) throws -> Setting {
+        Setting(value: try value(from: &r), origin: try origin(from: &r),
+                elementOrigins: try r.optional { try $0.array { try origin(from: &$0) } })
+    }
+
+    private static func encode(_ value: ProfileValue, into w: inout ByteWriter) {
+        switch value {
+        case .string(let s): w.u8(0); w.string(s)
+        case .integer(let i): w.u8(1); w.int(i)
+        case .float(let d): w.u8(2); w.double(d)
+        case .bool(let b): w.u8(3); w.bool(b)
+        case .array(let items): w.u8(4); w.array(items) { encode($1, into: &$0) }
+        case .table(let pairs):
+            w.u8(5)
+            w.array(pairs) { w, pair in w.string(pair.0); encode(pair.1, into: &w) }
+        }
+    }
+
+    private static func value(from r: inout ByteReader) throws -> ProfileValue {
+        switch try r.u8() {
+        case 0: return .string(try r.string())
+        case 1: return .integer(try r.int())
+        case 2: return .float(try r.double())
+        case 3: return .bool(try r.bool())
+        case 4: return .array(try r.array { try value(from: &$0) })
+        case 5: return .table(try r.array { r in (try r.string(), try value(from: &r)) })
+        default: throw ByteReader.Malformed()
+        }
+    }
+}
