@@ -32,8 +32,7 @@ struct ProfileCommand: ParsableCommand {
 
         func run() throws {
             do {
-                let profile = try ProfileResolver().resolve(names, overrides: overrides)
-                print(ProfileText.render(profile))
+                print(ProfileText.render(try ProfileResolver().resolution(names, overrides: overrides)))
             } catch let error as SandboxError { Sandbox.fail(error) }
         }
     }

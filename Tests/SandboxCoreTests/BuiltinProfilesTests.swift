@@ -16,7 +16,7 @@ struct BuiltinProfilesTests {
     /// Built-ins whose seccomp lists name `@groups` cannot resolve until the group table is merged.
     static func usesGroups(_ name: String) -> Bool {
         var name: String? = name
-        while let current = name, let text = BuiltinProfiles.text[current] {
+        while let current = name, let text = BuiltinProfiles.text(current) {
             if text.contains("\"@") { return true }
             name = text.split(separator: "\n").first { $0.hasPrefix("extends") }
                 .flatMap { $0.split(separator: "\"").dropFirst().first.map(String.init) }
@@ -26,7 +26,7 @@ struct BuiltinProfilesTests {
 
     @Test func sameNamesAsTheFiles() {
         #expect(!Self.files.isEmpty, "no profiles found in \(Self.profilesDirectory)")
-        #expect(Self.files == BuiltinProfiles.text.keys.sorted(),
+        #expect(Self.files == BuiltinProfiles.names,
                 "run scripts/embed-profiles after adding or removing a profile")
     }
 
@@ -38,11 +38,11 @@ struct BuiltinProfilesTests {
             while s.last == "\n" { s = s.dropLast() }
             return s
         }
-        let embedded = try #require(BuiltinProfiles.text[name], "profiles/\(name).toml is not embedded")
+        let embedded = try #require(BuiltinProfiles.text(name), "profiles/\(name).toml is not embedded")
         #expect(trimmed(embedded) == trimmed(file), "profiles/\(name).toml changed: run scripts/embed-profiles")
     }
 
-    @Test("a built-in without groups resolves", arguments: BuiltinProfiles.text.keys.sorted().filter { !usesGroups($0) })
+    @Test("a built-in without groups resolves", arguments: BuiltinProfiles.names.filter { !usesGroups($0) })
     func resolvesWithoutGroups(_ name: String) throws {
         let profile = try builtin(name)
         #expect(profile.name == name)
@@ -51,7 +51,7 @@ struct BuiltinProfilesTests {
     }
 
     @Test("a built-in with groups resolves",
-          arguments: BuiltinProfiles.text.keys.sorted().filter { usesGroups($0) })
+          arguments: BuiltinProfiles.names.filter { usesGroups($0) })
     func resolvesWithGroups(_ name: String) throws {
         let profile = try builtin(name)
         #expect(profile.name == name)

@@ -38,7 +38,6 @@ import Glibc
         #expect(decoded.profile.name == profile.name)
         #expect(decoded.profile.limits == profile.limits)
         #expect(decoded.profile.seccomp.rules == profile.seccomp.rules)
-        #expect(decoded.profile.settings == profile.settings)
         #expect(decoded.profile.process.envSet.map(\.0) == profile.process.envSet.map(\.0))
         #expect(decoded.seccomp?.instructions.map(\.k) == program?.instructions.map(\.k))
         #expect(decoded.seccomp?.instructions.map(\.code) == program?.instructions.map(\.code))

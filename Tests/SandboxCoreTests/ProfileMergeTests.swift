@@ -37,16 +37,17 @@ struct ProfileMergeTests {
 
     @Test func inheritanceSeveralLevelsDeep() throws {
         let dir = try Self.family()
-        let p = try dir.resolver.resolve(["leaf"])
+        let resolution = try dir.resolver.resolution(["leaf"])
+        let p = resolution.profile, settings = resolution.settings
         #expect(p.description == "leaf")
         #expect(p.process.nice == 2, "mid overrides base, leaf does not touch it")
         #expect(p.limits[.open_files] == LimitValue(soft: 100, hard: 100), "inherited from base")
         #expect(p.limits[.cpu] == LimitValue(soft: 60, hard: 61), "leaf overrides base")
         #expect(p.seccomp.deny == ["mount", "umount2", "ptrace"], "_add appends, without duplicates")
-        #expect(p.settings["process.nice"]?.origin == Origin(dir.path + "/mid.toml", line: 3))
-        #expect(p.settings["limits.open_files"]?.origin == Origin(dir.path + "/base.toml", line: 3))
-        #expect(p.settings["seccomp.deny"]?.origin.description.contains("base.toml:8") == true)
-        #expect(p.settings["seccomp.deny"]?.origin.description.contains("leaf.toml:6") == true)
+        #expect(settings["process.nice"]?.origin == Origin(dir.path + "/mid.toml", line: 3))
+        #expect(settings["limits.open_files"]?.origin == Origin(dir.path + "/base.toml", line: 3))
+        #expect(settings["seccomp.deny"]?.origin.description.contains("base.toml:8") == true)
+        #expect(settings["seccomp.deny"]?.origin.description.contains("leaf.toml:6") == true)
     }
 
     @Test func listsReplaceTheInheritedList() throws {
@@ -62,9 +63,10 @@ struct ProfileMergeTests {
     @Test func addToASchemaDefaultList() throws {
         let dir = try TempDir()
         try dir.write("w.toml", "[watch]\nignore_add = [\"/run\"]\n")
-        let p = try dir.resolver.resolve(["w"])
+        let resolution = try dir.resolver.resolution(["w"])
+        let p = resolution.profile, settings = resolution.settings
         #expect(p.watch.ignore == ["/proc", "/sys", "/dev", "/run"])
-        #expect(p.settings["watch.ignore"]?.origin == Origin(dir.path + "/w.toml", line: 2))
+        #expect(settings["watch.ignore"]?.origin == Origin(dir.path + "/w.toml", line: 2))
     }
 
     @Test func extendsAList() throws {
@@ -93,10 +95,11 @@ struct ProfileMergeTests {
     @Test func extendsABuiltin() throws {
         let dir = try TempDir()
         try dir.write("mine.toml", "extends = \"default\"\n[process]\nnice = 10\n")
-        let p = try dir.resolver.resolve(["mine"])
+        let resolution = try dir.resolver.resolution(["mine"])
+        let p = resolution.profile, settings = resolution.settings
         #expect(p.process.nice == 10)
         #expect(p.seccomp.deny.contains("mount"))
-        #expect(p.settings["seccomp.deny"]?.origin.source == "builtin:default.toml")
+        #expect(settings["seccomp.deny"]?.origin.source == "builtin:default.toml")
     }
 
     @Test func stackedProfilesApplyLeftToRight() throws {
@@ -115,13 +118,14 @@ struct ProfileMergeTests {
 
     @Test func setOverridesLast() throws {
         let dir = try Self.family()
-        let p = try dir.resolver.resolve(["leaf"], overrides: [
+        let resolution = try dir.resolver.resolution(["leaf"], overrides: [
             "process.nice=7", "limits.open_files = 64", "seccomp.deny_add=[\"bpf\"]", "process.nice=8",
         ])
+        let p = resolution.profile, settings = resolution.settings
         #expect(p.process.nice == 8, "later --set wins")
         #expect(p.limits[.open_files] == LimitValue(soft: 64, hard: 64))
         #expect(p.seccomp.deny == ["mount", "umount2", "ptrace", "bpf"])
-        #expect(p.settings["process.nice"]?.origin.source == "--set")
+        #expect(settings["process.nice"]?.origin.source == "--set")
     }
 
     @Test func setWithoutQuotesIsAString() throws {
@@ -229,7 +233,7 @@ struct ProfileMergeTests {
         #expect(available.first { $0.name == "one" }?.source == first.path + "/one.toml")
         #expect(available.first { $0.name == "two" }?.source == second.path + "/two.toml")
         #expect(available.first { $0.name == "default" }?.isBuiltin == false)
-        #expect(Set(available.map(\.name)).isSuperset(of: BuiltinProfiles.text.keys))
+        #expect(Set(available.map(\.name)).isSuperset(of: BuiltinProfiles.names))
         #expect(available.count == Set(available.map(\.name)).count, "one entry per name")
     }
 
@@ -249,7 +253,7 @@ struct ProfileMergeTests {
             action = "errno:EPERM"
             args = [{ index = 1, op = "eq", value = "TIOCSTI" }]
             """)
-        let text = ProfileText.render(try dir.resolver.resolve(["file"]))
+        let text = ProfileText.render(try dir.resolver.resolution(["file"]))
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines.first == "# profile file, resolved")
         #expect(lines.contains("[limits]"))
@@ -265,7 +269,7 @@ struct ProfileMergeTests {
 
     @Test func showTextOfAnAppendNamesBothOrigins() throws {
         let dir = try Self.family()
-        let text = ProfileText.render(try dir.resolver.resolve(["leaf"]))
+        let text = ProfileText.render(try dir.resolver.resolution(["leaf"]))
         #expect(text.contains("deny = [\"mount\", \"umount2\", \"ptrace\"]  # "), "\(text)")
         #expect(text.contains("base.toml:8 + "), "\(text)")
     }

@@ -111,7 +111,7 @@ struct SeccompCompilerTests {
     }
 
     @Test func everyBuiltinWithoutGroupsCompiles() throws {
-        for name in BuiltinProfiles.text.keys.sorted() where !BuiltinProfilesTests.usesGroups(name) {
+        for name in BuiltinProfiles.names where !BuiltinProfilesTests.usesGroups(name) {
             let profile = try builtin(name)
             _ = try SeccompCompiler.compile(profile.seccomp, notifySocketFD: nil)
             _ = try SeccompCompiler.compile(profile.seccomp, notifySocketFD: 3)
@@ -138,7 +138,7 @@ struct SeccompCompilerTests {
     /// child's replace the parent's, and default's TIOCSTI and clone-namespace rules are gone. Checked here on
     /// strict's text without its @group entries, so that it runs before the group table exists.
     @Test func strictKeepsDefaultsArgumentRules() throws {
-        let text = try #require(BuiltinProfiles.text["strict"])
+        let text = try #require(BuiltinProfiles.text("strict"))
         let withoutGroups = text.split(separator: "\n", omittingEmptySubsequences: false)
             .filter { !$0.contains("\"@") }.joined(separator: "\n")
         let dir = try TempDir()

@@ -472,18 +472,18 @@ struct TOMLParserTests {
     // MARK: - Built-in profiles
 
     /// Every built-in resolves to the settings, values and lines the TOMLKit-based loader gave it.
-    @Test("a built-in parses as it did with TOMLKit", arguments: BuiltinProfiles.text.keys.sorted())
+    @Test("a built-in parses as it did with TOMLKit", arguments: BuiltinProfiles.names)
     func builtinParsesAsBefore(_ name: String) throws {
         let expected = try #require(BuiltinProfileSnapshots.text[name], "no snapshot for \(name): add `sandbox profile show \(name)` to BuiltinProfileSnapshots")
-        let text = ProfileText.render(try builtin(name))
+        let text = ProfileText.render(try builtinResolver.resolution([name]))
         #expect(text == expected, "profiles/\(name).toml no longer parses as before (or was changed: then update BuiltinProfileSnapshots)")
     }
 
     /// Every built-in: each setting has a line, and each `[[seccomp.rules]]` table's origin is the line
     /// of its header.
-    @Test("a built-in's settings point at their lines", arguments: BuiltinProfiles.text.keys.sorted())
+    @Test("a built-in's settings point at their lines", arguments: BuiltinProfiles.names)
     func builtinLines(_ name: String) throws {
-        let text = try #require(BuiltinProfiles.text[name])
+        let text = try #require(BuiltinProfiles.text(name))
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let document = try ProfileDocument(name: name, source: "builtin:\(name).toml", text: text)
         #expect(!document.settings.isEmpty)
@@ -505,8 +505,8 @@ struct TOMLParserTests {
     @Test func truncatedAndMutatedInputsThrowOrParse() {
         var random = SplitMix64(seed: 0x5EED)
         let alphabet = Array("[]{}\"'.,=#\\\n\r\t _-+:0123456789abcdefxoXEeinftrsu{}é".utf8)
-        for name in BuiltinProfiles.text.keys.sorted() {
-            let bytes = Array(BuiltinProfiles.text[name]!.utf8)
+        for name in BuiltinProfiles.names {
+            let bytes = Array(BuiltinProfiles.text(name)!.utf8)
             for end in 0...bytes.count {
                 Self.parseOrThrowOneLine(String(decoding: bytes[..<end], as: UTF8.self))
             }

@@ -25,15 +25,11 @@ extension CompiledProfile {
         let p = profile
         w.string(p.name)
         w.string(p.description)
-        w.array(p.settings.sorted { $0.key < $1.key }) { w, entry in
-            w.string(entry.key)
-            Self.encode(entry.value, into: &w)
-        }
-        w.strings(p.bestEffort.sorted())
-        w.array(ResourceLimit.allCases.filter { p.limits[$0] != nil }) { w, limit in
-            w.string(limit.rawValue)
-            w.optional(p.limits[limit]!.soft) { $0.u64($1) }
-            w.optional(p.limits[limit]!.hard) { $0.u64($1) }
+        w.strings(p.bestEffort)
+        w.array(p.limits.entries) { w, entry in
+            w.i32(entry.limit.resource)
+            w.optional(entry.value.soft) { $0.u64($1) }
+            w.optional(entry.value.hard) { $0.u64($1) }
         }
         w.optional(p.wall) { $0.double($1) }
         w.double(p.killAfter)
@@ -74,12 +70,10 @@ extension CompiledProfile {
     init(from r: inout ByteReader) throws {
         let name = try r.string()
         let description = try r.string()
-        var settings: [String: Setting] = [:]
-        for _ in 0..<(try r.count()) { settings[try r.string()] = try Self.setting(from: &r) }
-        let bestEffort = Set(try r.strings())
-        var limits: [ResourceLimit: LimitValue] = [:]
+        let bestEffort = try r.strings()
+        var limits = ResourceLimits()
         for _ in 0..<(try r.count()) {
-            guard let limit = ResourceLimit(rawValue: try r.string()) else { throw ByteReader.Malformed() }
+            guard let limit = ResourceLimit.byResource(Int64(try r.i32())) else { throw ByteReader.Malformed() }
             limits[limit] = LimitValue(soft: try r.optional { try $0.u64() }, hard: try r.optional { try $0.u64() })
         }
         let wall = try r.optional { try $0.double() }
@@ -108,7 +102,7 @@ extension CompiledProfile {
                                       architectures: try r.strings(), notify: try r.bool())
         let watch = WatchSettings(enabled: try r.bool(), include: try r.strings(), ignore: try r.strings(),
                                   operations: try r.strings())
-        profile = Profile(name: name, description: description, settings: settings, bestEffort: bestEffort, limits: limits,
+        profile = Profile(name: name, description: description, bestEffort: bestEffort, limits: limits,
                           wall: wall, killAfter: killAfter, process: process, capabilities: capabilities, seccomp: seccomp,
                           watch: watch)
 
@@ -214,41 +208,5 @@ extension CompiledProfile {
 
     private static func origin(from r: inout ByteReader) throws -> Origin {
         Origin(try r.string(), line: try r.optional { try $0.int() })
-    }
-
-    private static func encode(_ setting: Setting, into w: inout ByteWriter) {
-        encode(setting.value, into: &w)
-        encode(setting.origin, into: &w)
-        w.optional(setting.elementOrigins) { w, origins in w.array(origins) { encode($1, into: &$0) } }
-    }
-
-    private static func setting(from r: inout ByteReader) throws -> Setting {
-        Setting(value: try value(from: &r), origin: try origin(from: &r),
-                elementOrigins: try r.optional { try $0.array { try origin(from: &$0) } })
-    }
-
-    private static func encode(_ value: ProfileValue, into w: inout ByteWriter) {
-        switch value {
-        case .string(let s): w.u8(0); w.string(s)
-        case .integer(let i): w.u8(1); w.int(i)
-        case .float(let d): w.u8(2); w.double(d)
-        case .bool(let b): w.u8(3); w.bool(b)
-        case .array(let items): w.u8(4); w.array(items) { encode($1, into: &$0) }
-        case .table(let pairs):
-            w.u8(5)
-            w.array(pairs) { w, pair in w.string(pair.0); encode(pair.1, into: &w) }
-        }
-    }
-
-    private static func value(from r: inout ByteReader) throws -> ProfileValue {
-        switch try r.u8() {
-        case 0: return .string(try r.string())
-        case 1: return .integer(try r.int())
-        case 2: return .float(try r.double())
-        case 3: return .bool(try r.bool())
-        case 4: return .array(try r.array { try value(from: &$0) })
-        case 5: return .table(try r.array { r in (try r.string(), try value(from: &r)) })
-        default: throw ByteReader.Malformed()
-        }
     }
 }

@@ -76,10 +76,9 @@ public struct ProfileCache {
         if let compiled = Self.load(path, key: key, resolver: resolver) {
             return Entry(compiled: compiled, outcome: Outcome(status: .hit, reason: nil), pending: nil)
         }
-        var lookups: [ProfileResolver.Lookup] = []
-        let profile = try resolver.resolve(names, overrides: overrides, lookups: &lookups)
-        return Entry(compiled: CompiledProfile(profile: profile), outcome: Outcome(status: .miss, reason: nil),
-                     pending: (path, key, lookups))
+        let resolution = try resolver.resolution(names, overrides: overrides)
+        return Entry(compiled: CompiledProfile(profile: resolution.profile), outcome: Outcome(status: .miss, reason: nil),
+                     pending: (path, key, resolution.lookups))
     }
 
     /// After a miss, stores the profile with the filter the run compiled from it (`LaunchPlan.seccomp`),
@@ -147,7 +146,7 @@ public struct ProfileCache {
             }
             var r = ByteReader(buffer)
             do {
-                guard try r.take(magic.count).elementsEqual(magic), try r.raw().elementsEqual(key) else { return nil }
+                guard Self.equal(try r.take(magic.count), magic), Self.equal(try r.raw(), key) else { return nil }
                 let lookupCount = try r.count()
                 for _ in 0..<lookupCount {
                     let name = try r.string()
@@ -155,8 +154,9 @@ public struct ProfileCache {
                     let source = try r.string()
                     let text = try r.raw()
                     // The same question must find the same profile with the same text.
-                    guard let found = try? resolver.find(name, relativeTo: relativeTo), found.source == source,
-                          found.text.utf8.elementsEqual(text) else { return nil }
+                    guard let found = try? resolver.find(name, relativeTo: relativeTo), found.source == source else { return nil }
+                    var foundText = found.text
+                    guard foundText.withUTF8({ Self.equal(text, UnsafeRawBufferPointer($0)) }) else { return nil }
                 }
                 let compiled = try CompiledProfile(from: &r)
                 return r.isAtEnd ? compiled : nil
@@ -164,6 +164,14 @@ public struct ProfileCache {
                 return nil
             }
         }
+    }
+
+    static func equal(_ stored: UnsafeRawBufferPointer, _ expected: [UInt8]) -> Bool {
+        expected.withUnsafeBytes { equal(stored, $0) }
+    }
+
+    static func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
     }
 
     /// The file's bytes when it is a regular file of ours that nobody else can write, else nil.

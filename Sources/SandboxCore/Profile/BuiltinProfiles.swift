@@ -2,8 +2,14 @@
 
 /// The profiles in `profiles/`, compiled into the binary.
 public enum BuiltinProfiles {
-    public static let text: [String: String] = [
-        "audit": #"""
+    /// Their names, sorted.
+    public static let names = ["audit", "build", "default", "strict"]
+
+    /// The text of the built-in profile `name`, or nil when there is none.
+    public static func text(_ name: String) -> String? {
+        switch name {
+        case "audit":
+            return #"""
 # audit: for observing what a program does, not for containing it.
 #
 # Limits off, nothing blocked by seccomp, every file operation recorded. Capabilities are still dropped and
@@ -23,8 +29,9 @@ enabled = false
 
 [watch]
 enabled = true
-"""#,
-        "build": #"""
+"""#
+        case "build":
+            return #"""
 # build: compilers, build tools and test runners.
 #
 # The default profile with room for big builds, and with ptrace allowed: sanitizers (LeakSanitizer stops
@@ -45,8 +52,9 @@ processes = 16384
 
 [seccomp]
 allow = ["ptrace", "process_vm_readv"]
-"""#,
-        "default": #"""
+"""#
+        case "default":
+            return #"""
 # default: safe for ordinary command-line programs (shells, coreutils, Python, compilers, git).
 #
 # No capabilities, no_new_privs, a new session, sane limits, and a seccomp filter that denies what an
@@ -140,8 +148,9 @@ args = [{ index = 0, op = "eq", value = [0, 8, 0x20000, 0x20008, 0xFFFFFFFF] }]
 
 [watch]
 enabled = false
-"""#,
-        "strict": #"""
+"""#
+        case "strict":
+            return #"""
 # strict: an allow list. Only what common command-line programs need (files, processes, signals, timers,
 # pipes and local sockets); everything else fails with EPERM, and syscalls newer than this build's table
 # with ENOSYS. No network sockets beyond AF_UNIX.
@@ -165,6 +174,9 @@ allow = [
 syscall = "socket"
 action = "errno:EAFNOSUPPORT"
 args = [{ index = 0, op = "ne", value = "AF_UNIX" }]
-"""#,
-    ]
+"""#
+        default:
+            return nil
+        }
+    }
 }

@@ -3,10 +3,9 @@
 public struct Profile: Sendable {
     public var name: String
     public var description: String
-    /// The settings it was decoded from, with their origins (for `profile show` and error messages).
-    public var settings: [String: Setting]
-    public var bestEffort: Set<String>
-    public var limits: [ResourceLimit: LimitValue]
+    /// Features that may go unenforced (`best_effort`).
+    public var bestEffort: [String]
+    public var limits: ResourceLimits
     public var wall: Double?
     public var killAfter: Double
     public var process: ProcessSettings

@@ -16,7 +16,7 @@ enum ProfileDecoder {
         func bool(_ path: String) throws -> Bool { try field(path)?.bool() ?? false }
         func list(_ path: String) throws -> [String] { try field(path)?.list() ?? [] }
 
-        var limits: [ResourceLimit: LimitValue] = [:]
+        var limits = ResourceLimits()
         for limit in ResourceLimit.allCases {
             if let f = field("limits." + limit.rawValue) { limits[limit] = try f.limit(limit) }
         }
@@ -54,8 +54,7 @@ enum ProfileDecoder {
         return Profile(
             name: name,
             description: try string("description") ?? "",
-            settings: settings,
-            bestEffort: Set(try list("best_effort")),
+            bestEffort: try list("best_effort").reduce(into: []) { if !$0.contains($1) { $0.append($1) } },
             limits: limits,
             wall: try field("limits.wall")?.duration(),
             killAfter: try field("limits.kill_after")?.duration() ?? 5,

@@ -56,7 +56,7 @@ public struct ProfileResolver {
             let path = dir + "/" + name + ".toml"
             if FileIO.exists(path) { return Found(name: name, source: path, text: try FileIO.readText(path), isBuiltin: false) }
         }
-        if let text = BuiltinProfiles.text[name] {
+        if let text = BuiltinProfiles.text(name) {
             return Found(name: name, source: "builtin:\(name).toml", text: text, isBuiltin: true)
         }
         throw SandboxError(.usage, "-p \(name)", "no such profile",
@@ -80,8 +80,8 @@ public struct ProfileResolver {
                 result.append(Found(name: name, source: path, text: (try? FileIO.readText(path)) ?? "", isBuiltin: false))
             }
         }
-        for name in BuiltinProfiles.text.keys.sorted() where seen.insert(name).inserted {
-            result.append(Found(name: name, source: "builtin:\(name).toml", text: BuiltinProfiles.text[name]!, isBuiltin: true))
+        for name in BuiltinProfiles.names where seen.insert(name).inserted {
+            result.append(Found(name: name, source: "builtin:\(name).toml", text: BuiltinProfiles.text(name)!, isBuiltin: true))
         }
         return result
     }
@@ -95,15 +95,24 @@ public struct ProfileResolver {
         public let found: Found
     }
 
-    /// Resolves `-p` names (stacked in order) and `--set` overrides into a checked profile.
-    public func resolve(_ names: [String], overrides: [String] = []) throws -> Profile {
-        var lookups: [Lookup] = []
-        return try resolve(names, overrides: overrides, lookups: &lookups)
+    /// A resolved profile, with what it was resolved from.
+    public struct Resolution {
+        public let profile: Profile
+        /// The final value of every key and where it came from (for `profile show` and error messages).
+        public let settings: [String: Setting]
+        /// Every profile file or built-in the resolution read, in order.
+        public let lookups: [Lookup]
     }
 
-    /// `resolve`, also appending to `lookups` every profile file or built-in the resolution read, in order.
-    public func resolve(_ names: [String], overrides: [String], lookups: inout [Lookup]) throws -> Profile {
+    /// Resolves `-p` names (stacked in order) and `--set` overrides into a checked profile.
+    public func resolve(_ names: [String], overrides: [String] = []) throws -> Profile {
+        try resolution(names, overrides: overrides).profile
+    }
+
+    /// `resolve`, keeping the merged settings and the lookups it made.
+    public func resolution(_ names: [String], overrides: [String] = []) throws -> Resolution {
         var merged: [String: Setting] = [:]
+        var lookups: [Lookup] = []
         for key in ProfileSchema.keys {
             if let value = key.defaultValue { merged[key.path] = Setting(value: value, origin: .schemaDefault) }
         }
@@ -113,7 +122,8 @@ public struct ProfileResolver {
         for (index, text) in overrides.enumerated() {
             try apply(Self.overrideDocument(text, index: index), to: &merged)
         }
-        return try ProfileDecoder.decode(name: names.joined(separator: "+"), settings: merged)
+        let profile = try ProfileDecoder.decode(name: names.joined(separator: "+"), settings: merged)
+        return Resolution(profile: profile, settings: merged, lookups: lookups)
     }
 
     /// Loads and checks one document (used by `profile check` too).

@@ -61,3 +61,24 @@ public struct LimitValue: Equatable, Sendable {
     public var soft: UInt64?
     public var hard: UInt64?
 }
+
+/// The limits a profile sets, by resource. A table indexed by the RLIMIT number rather than a dictionary:
+/// it is read on every launch, and a dictionary keyed by an enum of ours costs the Swift runtime a
+/// protocol-conformance scan the first time a process makes one.
+public struct ResourceLimits: Equatable, Sendable {
+    private var values = [LimitValue?](repeating: nil, count: 16)
+
+    public init() {}
+
+    public subscript(limit: ResourceLimit) -> LimitValue? {
+        get { values[Int(limit.resource)] }
+        set { values[Int(limit.resource)] = newValue }
+    }
+
+    public var isEmpty: Bool { values.allSatisfy { $0 == nil } }
+
+    /// The limits set, in `ResourceLimit.allCases` order.
+    public var entries: [(limit: ResourceLimit, value: LimitValue)] {
+        ResourceLimit.allCases.compactMap { limit in self[limit].map { (limit, $0) } }
+    }
+}

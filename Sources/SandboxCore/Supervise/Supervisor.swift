@@ -80,55 +80,61 @@ public final class Supervisor {
         var errorPipe: Int32? = child.errorPipe
         var notifySocket: Int32? = child.notifySocket
         var status: (code: Int32, signal: Int32?)?
-        while status == nil || errorPipe != nil {
-            var fds: [pollfd] = []
-            func watch(_ fd: Int32?) { if let fd, fd >= 0 { fds.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) } }
-            watch(status == nil ? child.pidfd : nil)
-            watch(signals)
-            watch(timer)
-            watch(killTimer)
-            watch(errorPipe)
-            watch(notifySocket)
-            watch(listener)
-            for fd in terminal?.pollFDs ?? [] { watch(fd) }
-            if watchPause < 0 { for fd in watcher?.pollFDs ?? [] { watch(fd) } }
-            watch(watchPause)
-            let n = poll(&fds, nfds_t(fds.count), -1)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SandboxError.system("poll", errno: errno)
-            }
-            for p in fds where p.revents != 0 {
-                switch p.fd {
-                case child.pidfd: status = reapMain()
-                case signals: handleSignals(signals)
-                case timer:
-                    disarm(timer)
-                    timeoutExpired()
-                case killTimer:
-                    disarm(killTimer)
-                    signalTree(SIGKILL)
-                case errorPipe:
-                    setupFailure = ChildFailure.read(from: p.fd)
-                    close(p.fd)
-                    errorPipe = nil
-                case notifySocket:
-                    let fd = sbx_recv_fd(p.fd)
-                    if fd >= 0 { listener = fd }
-                    // The file observer answers every file call at once: hand the CPU back and forth
-                    // instead of waking the other CPU twice per call (Linux 6.6; older kernels say EINVAL).
-                    if fd >= 0, watcher?.notifyObserver != nil { _ = sbx_notif_sync_wake_up(fd) }
-                    close(p.fd)
-                    notifySocket = nil
-                case listener: handleNotification(revents: p.revents)
-                case watchPause:
-                    close(watchPause)
-                    watchPause = -1
-                default:
-                    terminal?.handle(fd: p.fd, revents: p.revents)
-                    if let watcher, watcher.pollFDs.contains(p.fd) {
-                        watcher.handle(fd: p.fd)
-                        if watchPause < 0 { watchPause = Self.armTimer(after: Self.watchCoalescing) }
+        // At most 16 descriptors (pidfd, signals, two timers, error pipe, notify socket, listener, three
+        // terminal fds, the watcher's and its pause timer): a fixed buffer, no array per round.
+        try withUnsafeTemporaryAllocation(of: pollfd.self, capacity: 16) { fds in
+            while status == nil || errorPipe != nil {
+                var count = 0
+                func watch(_ fd: Int32?) {
+                    if let fd, fd >= 0 { fds[count] = pollfd(fd: fd, events: Int16(POLLIN), revents: 0); count += 1 }
+                }
+                watch(status == nil ? child.pidfd : nil)
+                watch(signals)
+                watch(timer)
+                watch(killTimer)
+                watch(errorPipe)
+                watch(notifySocket)
+                watch(listener)
+                for fd in terminal?.pollFDs ?? [] { watch(fd) }
+                if watchPause < 0 { for fd in watcher?.pollFDs ?? [] { watch(fd) } }
+                watch(watchPause)
+                let n = poll(fds.baseAddress, nfds_t(count), -1)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw SandboxError.system("poll", errno: errno)
+                }
+                for p in fds[0..<count] where p.revents != 0 {
+                    switch p.fd {
+                    case child.pidfd: status = reapMain()
+                    case signals: handleSignals(signals)
+                    case timer:
+                        disarm(timer)
+                        timeoutExpired()
+                    case killTimer:
+                        disarm(killTimer)
+                        signalTree(SIGKILL)
+                    case errorPipe:
+                        setupFailure = ChildFailure.read(from: p.fd)
+                        close(p.fd)
+                        errorPipe = nil
+                    case notifySocket:
+                        let fd = sbx_recv_fd(p.fd)
+                        if fd >= 0 { listener = fd }
+                        // The file observer answers every file call at once: hand the CPU back and forth
+                        // instead of waking the other CPU twice per call (Linux 6.6; older kernels say EINVAL).
+                        if fd >= 0, watcher?.notifyObserver != nil { _ = sbx_notif_sync_wake_up(fd) }
+                        close(p.fd)
+                        notifySocket = nil
+                    case listener: handleNotification(revents: p.revents)
+                    case watchPause:
+                        close(watchPause)
+                        watchPause = -1
+                    default:
+                        terminal?.handle(fd: p.fd, revents: p.revents)
+                        if let watcher, watcher.pollFDs.contains(p.fd) {
+                            watcher.handle(fd: p.fd)
+                            if watchPause < 0 { watchPause = Self.armTimer(after: Self.watchCoalescing) }
+                        }
                     }
                 }
             }
