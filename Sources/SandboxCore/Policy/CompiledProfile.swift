@@ -50,12 +50,12 @@ extension CompiledProfile {
 
         let s = p.seccomp
         w.bool(s.enabled)
-        Self.encode(s.defaultAction, into: &w)
-        Self.encode(s.denyAction, into: &w)
+        SeccompCoding.encode(s.defaultAction, into: &w)
+        SeccompCoding.encode(s.denyAction, into: &w)
         w.strings(s.allow)
         w.strings(s.deny)
         w.strings(s.absent)
-        w.array(s.rules) { w, rule in Self.encode(rule, into: &w) }
+        w.array(s.rules) { w, rule in SeccompCoding.encode(rule, into: &w) }
         w.strings(s.architectures)
         w.bool(s.notify)
 
@@ -93,10 +93,10 @@ extension CompiledProfile {
         let capabilities = try r.array { try $0.i32() }
 
         let seccompEnabled = try r.bool()
-        let defaultAction = try Self.action(from: &r)
-        let denyAction = try Self.action(from: &r)
+        let defaultAction = try SeccompCoding.action(from: &r)
+        let denyAction = try SeccompCoding.action(from: &r)
         let (allow, deny, absent) = (try r.strings(), try r.strings(), try r.strings())
-        let rules = try r.array { try Self.rule(from: &$0) }
+        let rules = try r.array { try SeccompCoding.rule(from: &$0) }
         let seccomp = SeccompSettings(enabled: seccompEnabled, defaultAction: defaultAction, denyAction: denyAction,
                                       allow: allow, deny: deny, absent: absent, rules: rules,
                                       architectures: try r.strings(), notify: try r.bool())
@@ -113,18 +113,9 @@ extension CompiledProfile {
         w.array(program.instructions) { w, insn in
             w.u64(UInt64(insn.code) | UInt64(insn.jt) << 16 | UInt64(insn.jf) << 24 | UInt64(insn.k) << 32)
         }
-        w.array(program.notified.sorted { $0.key < $1.key }) { w, entry in
-            w.i32(entry.key)
-            encode(entry.value, into: &w)
-        }
-        w.array(program.notifiedRules.sorted { $0.key < $1.key }) { w, entry in
-            w.i32(entry.key)
-            w.array(entry.value) { w, pair in
-                encode(pair.0, into: &w)
-                encode(pair.1, into: &w)
-            }
-        }
-        w.array(program.observed.sorted()) { $0.i32($1) }
+        w.raw(program.notifications.encodedBytes)
+        w.bool(program.notifications.isUsed)
+        w.bool(program.notifications.observesAny)
         w.bool(program.hasListenerSocket)
         w.optional(program.listenerFDInFilter) { $0.i32($1) }
     }
@@ -135,28 +126,26 @@ extension CompiledProfile {
             return sock_filter(code: UInt16(truncatingIfNeeded: v), jt: UInt8(truncatingIfNeeded: v >> 16),
                                jf: UInt8(truncatingIfNeeded: v >> 24), k: UInt32(truncatingIfNeeded: v >> 32))
         }
-        var notified: [Int32: SeccompVerdict] = [:]
-        for _ in 0..<(try r.count()) { notified[try r.i32()] = try verdict(from: &r) }
-        var notifiedRules: [Int32: [(SeccompRule, SeccompVerdict)]] = [:]
-        for _ in 0..<(try r.count()) {
-            notifiedRules[try r.i32()] = try r.array { r in (try rule(from: &r), try verdict(from: &r)) }
-        }
-        return SeccompProgram(instructions: instructions, notified: notified, notifiedRules: notifiedRules,
-                              observed: Set(try r.array { try $0.i32() }), hasListenerSocket: try r.bool(),
+        let notifications = NotificationTable(encoded: Array(try r.raw()), isUsed: try r.bool(), observesAny: try r.bool())
+        return SeccompProgram(instructions: instructions, notifications: notifications, hasListenerSocket: try r.bool(),
                               listenerFDInFilter: try r.optional { try $0.i32() })
     }
+}
 
-    private static func encode(_ verdict: SeccompVerdict, into w: inout ByteWriter) {
+/// The encoding of seccomp actions, rules and verdicts, shared by the compiled profile and its notification
+/// table.
+enum SeccompCoding {
+    static func encode(_ verdict: SeccompVerdict, into w: inout ByteWriter) {
         w.string(verdict.syscall)
         encode(verdict.action, into: &w)
         w.string(verdict.reason)
     }
 
-    private static func verdict(from r: inout ByteReader) throws -> SeccompVerdict {
+    static func verdict(from r: inout ByteReader) throws -> SeccompVerdict {
         SeccompVerdict(syscall: try r.string(), action: try action(from: &r), reason: try r.string())
     }
 
-    private static func encode(_ rule: SeccompRule, into w: inout ByteWriter) {
+    static func encode(_ rule: SeccompRule, into w: inout ByteWriter) {
         w.string(rule.syscall)
         encode(rule.action, into: &w)
         w.optional(rule.condition) { w, c in
@@ -168,7 +157,7 @@ extension CompiledProfile {
         encode(rule.origin, into: &w)
     }
 
-    private static func rule(from r: inout ByteReader) throws -> SeccompRule {
+    static func rule(from r: inout ByteReader) throws -> SeccompRule {
         SeccompRule(syscall: try r.string(), action: try action(from: &r), condition: try r.optional { r in
             let index = try r.int()
             guard let op = ArgumentCondition.Operator(rawValue: try r.string()), (0..<6).contains(index) else {
@@ -178,7 +167,7 @@ extension CompiledProfile {
         }, origin: try origin(from: &r))
     }
 
-    private static func encode(_ action: SeccompAction, into w: inout ByteWriter) {
+    static func encode(_ action: SeccompAction, into w: inout ByteWriter) {
         switch action {
         case .allow: w.u8(0)
         case .errno(let e): w.u8(1); w.i32(e)
@@ -189,7 +178,7 @@ extension CompiledProfile {
         }
     }
 
-    private static func action(from r: inout ByteReader) throws -> SeccompAction {
+    static func action(from r: inout ByteReader) throws -> SeccompAction {
         switch try r.u8() {
         case 0: return .allow
         case 1: return .errno(try r.i32())
@@ -201,12 +190,12 @@ extension CompiledProfile {
         }
     }
 
-    private static func encode(_ origin: Origin, into w: inout ByteWriter) {
+    static func encode(_ origin: Origin, into w: inout ByteWriter) {
         w.string(origin.source)
         w.optional(origin.line) { $0.int($1) }
     }
 
-    private static func origin(from r: inout ByteReader) throws -> Origin {
+    static func origin(from r: inout ByteReader) throws -> Origin {
         Origin(try r.string(), line: try r.optional { try $0.int() })
     }
 }

@@ -18,14 +18,10 @@ public struct SeccompVerdict: Sendable {
 public struct SeccompProgram: Sendable {
     /// The BPF program, as `struct sock_filter` (8 bytes each).
     public let instructions: [sock_filter]
-    /// Verdicts the supervisor applies to notified syscalls, by native number.
-    public let notified: [Int32: SeccompVerdict]
-    /// Argument rules of notified syscalls, to tell which rule a notification matched.
-    let notifiedRules: [Int32: [(SeccompRule, SeccompVerdict)]]
-    /// Allowed syscalls notified only so the file watcher can observe them (answered with CONTINUE).
-    public let observed: Set<Int32>
+    /// What the supervisor answers for the syscalls the filter notifies.
+    public let notifications: NotificationTable
     /// Whether the filter returns SECCOMP_RET_USER_NOTIF anywhere (the child must then send a listener).
-    public var usesNotification: Bool { !notified.isEmpty || !notifiedRules.isEmpty || !observed.isEmpty }
+    public var usesNotification: Bool { notifications.isUsed }
     /// Whether it was compiled for a run with a listener socket (`notifySocketFD` given).
     public let hasListenerSocket: Bool
     /// The socket's fd number when the filter itself names it (sendmsg allowed on that fd only, for a
@@ -36,17 +32,17 @@ public struct SeccompProgram: Sendable {
     /// build this same program again (for the settings it was built from): a compiled profile's filter is
     /// reused only then.
     public func fits(notifySocketFD: Int32?, observe: Set<String>) -> Bool {
-        observe.isEmpty && observed.isEmpty && hasListenerSocket == (notifySocketFD != nil)
+        observe.isEmpty && !notifications.observesAny && hasListenerSocket == (notifySocketFD != nil)
             && (listenerFDInFilter == nil || listenerFDInFilter == notifySocketFD)
     }
 
     /// The verdict for a notification of syscall `nr` with `args`.
-    public func verdict(nr: Int32, args: [UInt64]) -> SeccompVerdict? {
-        if let rules = notifiedRules[nr], let match = rules.first(where: { $0.0.condition?.holds(for: args) ?? false }) {
-            return match.1
-        }
-        return notified[nr]
-    }
+    public func verdict(nr: Int32, args: [UInt64]) -> SeccompVerdict? { notifications.verdict(nr: nr, args: args) }
+
+    /// Verdicts by native syscall number (decodes a cached table).
+    public var notified: [Int32: SeccompVerdict] { notifications.entries.notified }
+    /// Syscalls notified only to be observed (decodes a cached table).
+    public var observed: Set<Int32> { notifications.entries.observed }
 }
 
 /// Compiles a profile's `[seccomp]` section into a BPF program, in the parent, before the fork.
@@ -66,8 +62,8 @@ public enum SeccompCompiler {
     public static func compile(_ settings: SeccompSettings, notifySocketFD: Int32?, observe: Set<String> = []) throws -> SeccompProgram {
         let plan = try plan(settings, notifySocketFD: notifySocketFD, observe: observe)
         let instructions = try SeccompFilterBuilder.build(native: plan.native, x32: plan.x32, others: plan.others, badArch: Action.killProcess)
-        return SeccompProgram(instructions: instructions, notified: plan.notified, notifiedRules: plan.notifiedRules,
-                              observed: plan.observed, hasListenerSocket: notifySocketFD != nil,
+        let table = NotificationTable(.init(notified: plan.notified, rules: plan.notifiedRules, observed: plan.observed))
+        return SeccompProgram(instructions: instructions, notifications: table, hasListenerSocket: notifySocketFD != nil,
                               listenerFDInFilter: plan.listenerFDInFilter)
     }
 
