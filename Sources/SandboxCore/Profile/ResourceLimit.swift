@@ -62,20 +62,39 @@ public struct LimitValue: Equatable, Sendable {
     public var hard: UInt64?
 }
 
-/// The limits a profile sets, by resource. A table indexed by the RLIMIT number rather than a dictionary:
-/// it is read on every launch, and a dictionary keyed by an enum of ours costs the Swift runtime a
-/// protocol-conformance scan the first time a process makes one.
+/// The limits a profile sets, by resource. Kept as raw rlim_t pairs indexed by the RLIMIT number rather
+/// than in a dictionary (or an array of optionals): it is read on every launch, and each generic type the
+/// process uses for the first time costs the Swift runtime a metadata instantiation, a dictionary keyed by
+/// an enum of ours also a scan of every protocol conformance.
 public struct ResourceLimits: Equatable, Sendable {
-    private var values = [LimitValue?](repeating: nil, count: 16)
+    /// soft, hard for each RLIMIT number 0..<16; UInt64.max is RLIM_INFINITY ("unlimited").
+    private var raw = [UInt64](repeating: .max, count: 32)
+    /// Bit N: RLIMIT number N is set.
+    private var present: UInt32 = 0
 
     public init() {}
 
     public subscript(limit: ResourceLimit) -> LimitValue? {
-        get { values[Int(limit.resource)] }
-        set { values[Int(limit.resource)] = newValue }
+        get {
+            let i = Int(limit.resource)
+            guard present & (1 << i) != 0 else { return nil }
+            return LimitValue(soft: raw[2 * i] == .max ? nil : raw[2 * i], hard: raw[2 * i + 1] == .max ? nil : raw[2 * i + 1])
+        }
+        set {
+            let i = Int(limit.resource)
+            if let newValue {
+                present |= 1 << i
+                raw[2 * i] = newValue.soft ?? .max
+                raw[2 * i + 1] = newValue.hard ?? .max
+            } else {
+                present &= ~(1 << i)
+                raw[2 * i] = .max
+                raw[2 * i + 1] = .max
+            }
+        }
     }
 
-    public var isEmpty: Bool { values.allSatisfy { $0 == nil } }
+    public var isEmpty: Bool { present == 0 }
 
     /// The limits set, in `ResourceLimit.allCases` order.
     public var entries: [(limit: ResourceLimit, value: LimitValue)] {
