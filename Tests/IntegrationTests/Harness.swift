@@ -64,16 +64,20 @@ enum Harness {
 
     static let isRoot = getuid() == 0
 
-    /// Runs `sandbox ARGS...` to completion.
-    static func sandbox(_ args: [String], extraFiles: [Int32: String] = [:], timeout: Double = 30) throws -> ProcessOutput {
-        try run(try sandbox, args, extraFiles: extraFiles, timeout: timeout)
+    /// Runs `sandbox ARGS...` to completion. `environment` adds to (or, with nil, removes from) the
+    /// test runner's own environment.
+    static func sandbox(_ args: [String], extraFiles: [Int32: String] = [:], environment: [String: String?] = [:],
+                        timeout: Double = 30) throws -> ProcessOutput {
+        try run(try sandbox, args, extraFiles: extraFiles, environment: environment, timeout: timeout)
     }
 
     /// Runs `sandbox run ... --report FILE -- COMMAND` and decodes the report.
-    static func sandboxReport(_ options: [String], _ command: [String], timeout: Double = 30) throws -> (ProcessOutput, SandboxReport) {
+    static func sandboxReport(_ options: [String], _ command: [String], environment: [String: String?] = [:],
+                              timeout: Double = 30) throws -> (ProcessOutput, SandboxReport) {
         let dir = try TemporaryDirectory()
         let reportPath = dir.path + "/report.json"
-        let output = try sandbox(["run", "-q", "--report", reportPath] + options + ["--"] + command, timeout: timeout)
+        let output = try sandbox(["run", "-q", "--report", reportPath] + options + ["--"] + command, environment: environment,
+                                 timeout: timeout)
         guard let data = FileManager.default.contents(atPath: reportPath) else {
             throw HarnessError("sandbox wrote no report to \(reportPath): \(output)")
         }
@@ -82,13 +86,15 @@ enum Harness {
 
     /// Runs a program to completion; kills it and throws after `timeout` seconds so that a hang fails
     /// one test instead of the whole run.
-    static func run(_ path: String, _ args: [String], extraFiles: [Int32: String] = [:], timeout: Double = 30) throws -> ProcessOutput {
-        let process = try start(path, args, extraFiles: extraFiles)
+    static func run(_ path: String, _ args: [String], extraFiles: [Int32: String] = [:], environment: [String: String?] = [:],
+                    timeout: Double = 30) throws -> ProcessOutput {
+        let process = try start(path, args, extraFiles: extraFiles, environment: environment)
         return try process.wait(timeout: timeout)
     }
 
     /// Starts a program in the background.
-    static func start(_ path: String, _ args: [String], extraFiles: [Int32: String] = [:]) throws -> SpawnedProcess {
+    static func start(_ path: String, _ args: [String], extraFiles: [Int32: String] = [:],
+                      environment: [String: String?] = [:]) throws -> SpawnedProcess {
         let dir = try TemporaryDirectory()
         let out = dir.path + "/stdout", err = dir.path + "/stderr"
         var actions = posix_spawn_file_actions_t()
@@ -111,7 +117,9 @@ enum Harness {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
 
         let argv = ([path] + args).map { strdup($0) } + [nil]
-        let envp = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        var variables = ProcessInfo.processInfo.environment
+        for (name, value) in environment { variables[name] = value }
+        let envp = variables.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, path, &actions, &attributes, argv, envp)

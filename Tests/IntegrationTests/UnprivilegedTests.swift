@@ -30,15 +30,15 @@ extension SandboxBinary {
             }
 
             /// `setpriv --reuid=nobody ... sandbox ARGS`, from the writable directory.
-            func run(_ args: [String]) throws -> ProcessOutput {
+            func run(_ args: [String], environment: [String: String?] = [:]) throws -> ProcessOutput {
                 let setpriv = try #require(Harness.tool("setpriv"))
                 return try Harness.run(setpriv, ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--inh-caps=-all",
-                                                 "--", sandbox] + args)
+                                                 "--", sandbox] + args, environment: environment)
             }
 
-            func report(_ options: [String], _ command: [String]) throws -> (ProcessOutput, SandboxReport) {
+            func report(_ options: [String], _ command: [String], environment: [String: String?] = [:]) throws -> (ProcessOutput, SandboxReport) {
                 let path = work.file("report-\(UUID().uuidString).json")
-                let out = try run(["run", "-q", "--report", path] + options + ["--"] + command)
+                let out = try run(["run", "-q", "--report", path] + options + ["--"] + command, environment: environment)
                 guard let data = FileManager.default.contents(atPath: path) else { throw HarnessError("no report at \(path): \(out)") }
                 return (out, try SandboxReport.decode(data, context: out))
             }
