@@ -11,7 +11,9 @@ public final class LaunchPlan {
     public let profile: Profile
     public let command: [String]
     public let executable: String
-    public let environment: [String]
+    /// The command's environment as `NAME=value` entries, or nil for sandbox's own, passed on as it is
+    /// (`environ`, no copy) when the profile neither clears, unsets nor sets a variable.
+    public let environment: [String]?
     public let rlimits: [sbx_rlimit]
     public let keepCaps: UInt64
     public let dropBounding: Bool
@@ -27,7 +29,7 @@ public final class LaunchPlan {
     /// The child's end of the socket the seccomp listener travels on.
     let notifySocket: (parent: Int32, child: Int32)?
 
-    public convenience init(profile: Profile, command: [String], environment callerEnvironment: [String] = ProcessEnvironment.entries,
+    public convenience init(profile: Profile, command: [String], environment callerEnvironment: [String]? = nil,
                             onFileEvent: ((FileEvent) -> Void)? = nil) throws {
         try self.init(compiled: CompiledProfile(profile: profile), command: command,
                       environment: callerEnvironment, onFileEvent: onFileEvent)
@@ -36,7 +38,7 @@ public final class LaunchPlan {
     /// `compiled.seccomp`, when present, is used instead of compiling the profile's filter again when it
     /// `fits` this run (the same listener socket, nothing observed for the file watcher).
     public init(compiled: CompiledProfile, command: [String],
-                environment callerEnvironment: [String] = ProcessEnvironment.entries,
+                environment callerEnvironment: [String]? = nil,
                 onFileEvent: ((FileEvent) -> Void)? = nil) throws {
         let profile = compiled.profile
         self.profile = profile
@@ -48,8 +50,11 @@ public final class LaunchPlan {
         var notes: [String] = []
         let environment = Self.environment(profile.process, caller: callerEnvironment)
         self.environment = environment
-        let path = ProcessEnvironment.value(of: "PATH", in: environment) ?? ProcessEnvironment.value(of: "PATH", in: callerEnvironment)
-            ?? "/usr/local/bin:/usr/bin:/bin"
+        func path(in entries: [String]?) -> Substring? {
+            guard let entries else { return getenv("PATH").map { Substring(String(cString: $0)) } }
+            return ProcessEnvironment.value(of: "PATH", in: entries)
+        }
+        let path = path(in: environment) ?? path(in: callerEnvironment) ?? "/usr/local/bin:/usr/bin:/bin"
         self.executable = try Self.resolveExecutable(program, path: path, workdir: profile.process.workdir)
 
         let privileged = Capabilities.current()
@@ -184,11 +189,14 @@ public final class LaunchPlan {
         }
     }
 
-    /// The command's environment (`NAME=value` entries), from the profile's policy.
-    static func environment(_ p: ProcessSettings, caller: [String]) -> [String] {
+    /// The command's environment (`NAME=value` entries) from the profile's policy and the caller's
+    /// (nil: this process's); nil when the policy changes nothing and the caller's is this process's.
+    static func environment(_ p: ProcessSettings, caller: [String]?) -> [String]? {
+        if caller == nil, !p.clearEnvironment, p.envUnset.isEmpty, p.envSet.isEmpty { return nil }
         func named(_ names: [String]) -> (String) -> Bool {
             { entry in let name = ProcessEnvironment.name(of: entry); return names.contains { name == $0 } }
         }
+        let caller = caller ?? ProcessEnvironment.entries
         var env = p.clearEnvironment ? caller.filter(named(p.envKeep)) : caller
         if !p.envUnset.isEmpty { env.removeAll(where: named(p.envUnset)) }
         for (key, value) in p.envSet {

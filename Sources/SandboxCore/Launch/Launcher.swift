@@ -35,7 +35,8 @@ public enum Launcher {
 
         // C strings and arrays that must outlive the clone (the child reads them from its copy).
         let argv = CStringArray(plan.command)
-        let envp = CStringArray(plan.environment)
+        // nil: our own environment, which the child's copy of memory still holds.
+        let envp = plan.environment.map(CStringArray.init)
         let path = strdup(plan.executable)!
         let workdir = plan.profile.process.workdir.map { strdup($0)! }
         defer { free(path); workdir.map { free($0) } }
@@ -47,7 +48,7 @@ public enum Launcher {
                 var c = sbx_plan()
                 c.path = UnsafePointer(path)
                 c.argv = UnsafePointer(argv.pointer)
-                c.envp = UnsafePointer(envp.pointer)
+                c.envp = envp.map { UnsafePointer($0.pointer) } ?? UnsafePointer(environ)
                 c.workdir = workdir.map { UnsafePointer($0) }
                 c.new_session = plan.profile.process.newSession ? 1 : 0
                 c.pty_slave = ptySlave

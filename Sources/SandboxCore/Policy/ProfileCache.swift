@@ -120,8 +120,11 @@ public struct ProfileCache {
     /// The hash of the key in hex: a file name, not a check (the key itself is compared).
     static func fileName(for key: [UInt8]) -> String {
         let hash = key.withUnsafeBytes { checksum($0) }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex + ".bin"
+        let digits = Array("0123456789abcdef".utf8)
+        var name = [UInt8](repeating: 0, count: 20)
+        for i in 0..<16 { name[i] = digits[Int(hash >> UInt64(60 - 4 * i) & 0xF)] }
+        name.replaceSubrange(16..<20, with: ".bin".utf8)
+        return String(decoding: name, as: UTF8.self)
     }
 
     /// FNV-1a over 64-bit words (then the tail bytes): a check against a damaged file, not against an
