@@ -29,6 +29,27 @@ extension SandboxBinary {
             }
         }
 
+        /// The environment policy: passed through untouched by default, else cleared, kept, unset and set
+        /// in that order.
+        @Test func environmentPolicy() throws {
+            let env: [String: String?] = ["SBX_TEST_A": "a=1", "SBX_TEST_B": "b", "LANG": "C"]
+            let inherited = try Harness.sandbox(["run", "-q", "--", "env"], environment: env)
+            #expect(inherited.status == 0, "\(inherited)")
+            let lines = Set(inherited.stdout.split(separator: "\n").map(String.init))
+            #expect(lines.isSuperset(of: ["SBX_TEST_A=a=1", "SBX_TEST_B=b", "LANG=C"]), "\(inherited)")
+            #expect(lines.contains { $0.hasPrefix("PATH=") }, "\(inherited)")
+
+            let cleared = try Harness.sandbox(["run", "-q", "--set", "process.env=clear", "--set", "process.env_keep=[\"SBX_TEST_A\", \"PATH\"]",
+                                               "--set", "process.env_unset=[\"PATH\"]", "--set", "process.env_set={ LANG = \"C.UTF-8\" }",
+                                               "--", "/usr/bin/env"], environment: env)
+            #expect(cleared.status == 0, "\(cleared)")
+            #expect(cleared.stdout.split(separator: "\n").sorted() == ["LANG=C.UTF-8", "SBX_TEST_A=a=1"], "\(cleared)")
+
+            let unset = try Harness.sandbox(["run", "-q", "--set", "process.env_unset=[\"SBX_TEST_B\"]", "--", "env"], environment: env)
+            #expect(unset.stdout.contains("SBX_TEST_A=a=1\n"), "\(unset)")
+            #expect(!unset.stdout.contains("SBX_TEST_B"), "\(unset)")
+        }
+
         @Test func resourceLimitsMatchTheProfile() throws {
             let out = try Harness.sandbox(["run", "-q", "--", "sh", "-c", "ulimit -n; ulimit -Hn; ulimit -c"])
             #expect(out.status == 0, "\(out)")
