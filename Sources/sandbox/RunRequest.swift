@@ -43,7 +43,8 @@ struct RunRequest: Equatable {
                 try FileIO.writeAll(reportFD, ReportRenderer.json(result).serialized() + "\n", name: report)
                 if reportFD != 1 { close(reportFD) }
             }
-            exit(result.exitStatus)
+            // _exit: everything was written with write(2); atexit handlers of the runtime have nothing to do.
+            _exit(result.exitStatus)
         } catch let error as SandboxError {
             Sandbox.fail(error)
         } catch {

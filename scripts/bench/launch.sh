@@ -1,19 +1,29 @@
 #!/usr/bin/env bash
 # Launch overhead: how long `sandbox run` takes to start and reap a command that does nothing, beside bare
-# /bin/true, bubblewrap and firejail, in ONE hyperfine run (same machine state for all). Then the
-# supervisor's own peak RSS (VmHWM of the sandbox process, read from /proc while it supervises `sleep`).
-# Targets: sandbox/bwrap <= 0.8; VmHWM <= 8 MiB. Nothing here asserts: it prints figures.
+# /bin/true, bubblewrap and firejail. Two measurements of the same commands:
+# - interleaved (scripts/bench/interleave.c, compiled here): every round runs each command once, in a
+#   rotating order, so the machine's drift during the run lands on all of them alike. The headline ratio.
+# - one hyperfine run (each command's runs back to back), for its mean, spread and min/max.
+# sandbox runs from a warm compiled-profile cache (every run after the first); "cache off" is
+# SANDBOX_CACHE=off, which compiles the profile every time (the first run of a profile costs that much).
+# Then the supervisor's own peak RSS (VmHWM of the sandbox process, read from /proc while it supervises
+# `sleep`). Targets: sandbox/bwrap <= 0.8; VmHWM <= 8 MiB. Nothing here asserts: it prints figures.
 #
-# Environment: SANDBOX (binary under test; default: scripts/build-release), RUNS (default 200),
-# WARMUP (default 20), BENCH_OUT (JSON output directory; default bench-out/).
+# Environment: SANDBOX (binary under test; default: scripts/build-release), RUNS (default 200; the
+# interleaved run does ROUNDS, default 500), WARMUP (default 20), BENCH_OUT (output directory; default
+# bench-out/).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 runs=${RUNS:-200}
+rounds=${ROUNDS:-500}
 warmup=${WARMUP:-20}
 need hyperfine || { echo "launch: hyperfine unavailable, nothing measured"; exit 0; }
 need jq || { echo "launch: jq unavailable, cannot read hyperfine's JSON"; exit 0; }
 resolve_sandbox
+# A cache of the benchmark's own, warmed below by `works`.
+export SANDBOX_CACHE=$out_dir/profile-cache
+rm -rf "$SANDBOX_CACHE"
 
 true_bin=$(command -v true)   # /bin/true or /usr/bin/true
 args=(-N --warmup "$warmup" --runs "$runs" --export-json "$out_dir/launch.json")
@@ -37,16 +47,44 @@ else
   echo "launch: skipping firejail: not installed or it refuses to run here (it needs setuid root, no nesting)"
 fi
 
+# The interleaved run: the same commands, and sandbox with the cache off.
+interleave=$out_dir/interleave
+if cc -O2 -o "$interleave" "$bench_dir/interleave.c" 2>/dev/null; then
+  names=(); commands=()
+  add() { names+=("$1"); shift; commands+=(::: "$@"); }
+  add bare "$true_bin"
+  works "$SANDBOX" run -q -p default -- "$true_bin" && {
+    add sandbox "$SANDBOX" run -q -p default -- "$true_bin"
+    add "sandbox, cache off" SANDBOX_CACHE=off "$SANDBOX" run -q -p default -- "$true_bin"
+  }
+  printf '%s\n' "${args[@]}" | grep -qx bwrap && add bwrap $bwrap_cmd
+  printf '%s\n' "${args[@]}" | grep -qx firejail && add firejail $firejail_cmd
+  echo "== launch: interleaved, $rounds rounds (medians, ms)"
+  if "$interleave" "$rounds" "$warmup" "${commands[@]}" > "$out_dir/interleave.tsv"; then
+    declare -A med
+    while IFS=$'\t' read -r i ms; do med[${names[$i]}]=$ms; done < "$out_dir/interleave.tsv"
+    for name in "${names[@]}"; do printf '  %-20s %s\n' "$name" "${med[$name]}"; done
+    summary "launch: sandbox/bwrap, interleaved (target <= 0.8)" "$(ratio "${med[sandbox]:-}" "${med[bwrap]:-}")"
+    summary "launch: sandbox, cache off/bwrap, interleaved" "$(ratio "${med[sandbox, cache off]:-}" "${med[bwrap]:-}")"
+    summary "launch: sandbox/bare, interleaved" "$(ratio "${med[sandbox]:-}" "${med[bare]:-}")"
+  else
+    echo "launch: the interleaved run failed"
+  fi
+  echo
+else
+  echo "launch: no C compiler for scripts/bench/interleave.c; interleaved run skipped"
+fi
+
 hyperfine "${args[@]}"
 json=$out_dir/launch.json
 bare=$(median "$json" bare); sb=$(median "$json" sandbox); bw=$(median "$json" bwrap); fj=$(median "$json" firejail)
 echo
-echo "== launch: medians (ms), $runs runs"
+echo "== launch: hyperfine medians (ms), $runs runs"
 summary "launch: bare true (ms)" "${bare:-n/a}"
 summary "launch: sandbox -p default (ms)" "${sb:-n/a}"
 summary "launch: bwrap (ms)" "${bw:-n/a}"
 summary "launch: firejail (ms)" "${fj:-n/a}"
-summary "launch: sandbox/bwrap (target <= 0.8)" "$(ratio "$sb" "$bw")"
+summary "launch: sandbox/bwrap, hyperfine" "$(ratio "$sb" "$bw")"
 summary "launch: sandbox/bare" "$(ratio "$sb" "$bare")"
 summary "launch: sandbox/firejail" "$(ratio "$sb" "$fj")"
 

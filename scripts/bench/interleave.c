@@ -1,0 +1,105 @@
+// interleave ROUNDS WARMUP ::: [NAME=VALUE...] COMMAND [ARGS...] ::: ...
+//
+// Runs the commands round-robin, ROUNDS times each after WARMUP untimed rounds, and prints one line per
+// command: its index and the median wall time in ms. hyperfine runs all runs of one command, then all of
+// the next, so a drift of the machine during the run (another job, CPU frequency, the host of this VM)
+// lands on one command and moves the ratios; here every round runs each command once, in an order that
+// rotates, so drift lands on all of them alike.
+//
+// Leading NAME=VALUE words set environment variables for that command only (like env(1), without the
+// extra exec). Commands are started with posix_spawn, stdout and stderr to /dev/null; a command that
+// fails stops the run. Commands are looked up on PATH. Used by scripts/bench/launch.sh.
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+struct command {
+    char **argv;
+    char **envp;
+};
+
+static int by_value(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+// environ plus the command's NAME=VALUE words (which replace a variable of the same name).
+static char **environment(char **words, int count) {
+    int n = 0;
+    while (environ[n]) n++;
+    char **envp = calloc((size_t)(n + count + 1), sizeof *envp);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        int replaced = 0;
+        for (int j = 0; j < count; j++) {
+            size_t len = (size_t)(strchr(words[j], '=') - words[j]) + 1;
+            if (strncmp(environ[i], words[j], len) == 0) replaced = 1;
+        }
+        if (!replaced) envp[k++] = environ[i];
+    }
+    for (int j = 0; j < count; j++) envp[k++] = words[j];
+    return envp;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 5) {
+        fprintf(stderr, "usage: interleave ROUNDS WARMUP ::: [NAME=VALUE...] COMMAND [ARGS...] ::: ...\n");
+        return 2;
+    }
+    int rounds = atoi(argv[1]), warmup = atoi(argv[2]);
+    struct command commands[64];
+    int n = 0;
+    for (int i = 3; i < argc && n < 64; i++) {
+        if (strcmp(argv[i], ":::") != 0) continue;
+        argv[i] = NULL;  // ends the previous command's argv
+        int first = i + 1, words = 0;
+        while (first + words < argc && strchr(argv[first + words], '=') && argv[first + words][0] != '/') words++;
+        commands[n].envp = environment(argv + first, words);
+        commands[n].argv = argv + first + words;
+        n++;
+    }
+    if (rounds < 1 || n == 0) {
+        fprintf(stderr, "interleave: nothing to run\n");
+        return 2;
+    }
+    double *times = calloc((size_t)rounds * (size_t)n, sizeof *times);
+    posix_spawn_file_actions_t files;
+    posix_spawn_file_actions_init(&files);
+    posix_spawn_file_actions_addopen(&files, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&files, 2, "/dev/null", O_WRONLY, 0);
+    for (int r = -warmup; r < rounds; r++) {
+        for (int c = 0; c < n; c++) {
+            int k = ((r + c) % n + n) % n;
+            struct timespec start, end;
+            pid_t pid;
+            int status;
+            clock_gettime(CLOCK_MONOTONIC, &start);
+            if (posix_spawnp(&pid, commands[k].argv[0], &files, NULL, commands[k].argv, commands[k].envp) != 0) {
+                fprintf(stderr, "interleave: cannot start %s\n", commands[k].argv[0]);
+                return 1;
+            }
+            waitpid(pid, &status, 0);
+            clock_gettime(CLOCK_MONOTONIC, &end);
+            if (status != 0) {
+                fprintf(stderr, "interleave: %s failed (wait status %d)\n", commands[k].argv[0], status);
+                return 1;
+            }
+            if (r >= 0)
+                times[(size_t)k * (size_t)rounds + (size_t)r] =
+                    (double)(end.tv_sec - start.tv_sec) * 1e3 + (double)(end.tv_nsec - start.tv_nsec) / 1e6;
+        }
+    }
+    for (int c = 0; c < n; c++) {
+        double *t = times + (size_t)c * (size_t)rounds;
+        qsort(t, (size_t)rounds, sizeof *t, by_value);
+        printf("%d\t%.3f\n", c, rounds % 2 ? t[rounds / 2] : (t[rounds / 2 - 1] + t[rounds / 2]) / 2);
+    }
+    return 0;
+}
