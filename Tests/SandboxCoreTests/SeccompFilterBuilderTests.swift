@@ -126,6 +126,52 @@ struct SeccompFilterBuilderTests {
         #expect(try bpf.run(nr: ioctl, args: [0, 4, 9]) == Ret.allow)
     }
 
+    /// The shortcuts of the argument compiler: one-bit tests merged into one BPF_JSET, words whose mask
+    /// leaves nothing to compare skipped; each against libseccomp's program, and with the instruction
+    /// counts they exist for.
+    @Test func argumentShortcutsMatchLibseccomp() throws {
+        func rule(_ index: Int, _ op: ArgumentCondition.Operator, _ value: UInt64, mask: UInt64 = 0) -> SeccompRule {
+            SeccompRule(syscall: "clone", action: .errno(1), condition: ArgumentCondition(index: index, op: op, value: value, mask: mask),
+                        origin: Origin("s.toml", line: 1))
+        }
+        func program(_ rules: [SeccompRule], _ name: String) throws -> [sock_filter] {
+            let settings = SeccompSettings(enabled: true, defaultAction: .allow, denyAction: .errno(1), allow: [], deny: [], absent: [],
+                                           rules: rules, architectures: ["native"], notify: false)
+            try Self.expectSameAsReference(settings, name)
+            return try SeccompCompiler.compile(settings, notifySocketFD: nil).instructions
+        }
+        // The same program with one full 64-bit comparison (5 instructions) in the rules' place.
+        let base = try program([rule(0, .eq, 7)], "one eq").count - 5
+        // Seven one-bit tests of argument 0 with one action: load, jset, return.
+        let bits: [UInt64] = [0x20000, 0x2000000, 0x4000000, 0x8000000, 0x10000000, 0x20000000, 0x40000000]
+        let merged = try program(bits.map { rule(0, .masked_eq, $0, mask: $0) }, "merged bits")
+        #expect(merged.count == base + 3)
+        #expect(merged.contains { $0.code == 0x45 }, "BPF_JMP|BPF_JSET")
+        // Not merged across an argument, or with a test of two bits at once or of a high-word bit.
+        _ = try program([rule(0, .masked_eq, 0x100, mask: 0x100), rule(1, .masked_eq, 0x400, mask: 0x400),
+                         rule(0, .masked_eq, 0x1800, mask: 0x1800), rule(0, .masked_eq, 0x1_0000_0000, mask: 0x1_0000_0000)],
+                        "unmergeable")
+        // A low-word mask of all ones needs no AND, a zero high mask no high-word check: load, jeq, return.
+        #expect(try program([rule(1, .masked_eq, 0x5412, mask: 0xFFFF_FFFF)], "low word only").count == base + 3)
+        _ = try program([rule(2, .masked_eq, 0, mask: 0), rule(2, .masked_eq, 0x1_0000_0000, mask: 0xFFFF_0000_0000_0000)], "zero masks")
+    }
+
+    /// First match wins, also between one-bit tests with different actions (they are not merged).
+    @Test func oneBitTestsWithDifferentActionsKeepTheirOrder() throws {
+        let clone = try #require(SyscallTable.number(of: "clone"))
+        func rule(_ bit: UInt64, _ errno: Int32) -> SeccompRule {
+            SeccompRule(syscall: "clone", action: .errno(errno), condition: ArgumentCondition(index: 0, op: .masked_eq, value: bit, mask: bit),
+                        origin: Origin("o.toml", line: 1))
+        }
+        let settings = SeccompSettings(enabled: true, defaultAction: .allow, denyAction: .errno(1), allow: [], deny: [], absent: [],
+                                       rules: [rule(0x100, 1), rule(0x200, 13), rule(0x400, 1)], architectures: ["native"], notify: false)
+        let bpf = BPFInterpreter(try SeccompCompiler.compile(settings, notifySocketFD: nil))
+        #expect(try bpf.run(nr: clone, args: [0x300]) == Ret.errno(1))
+        #expect(try bpf.run(nr: clone, args: [0x600]) == Ret.errno(13))
+        #expect(try bpf.run(nr: clone, args: [0x400]) == Ret.errno(1))
+        #expect(try bpf.run(nr: clone, args: [0x800]) == Ret.allow)
+    }
+
     /// Enough rules that the binary search's jumps pass 255 instructions (BPF's conditional reach).
     @Test func longProgramsJumpFarCorrectly() throws {
         let names = ["ioctl", "fcntl", "prctl", "socket", "setsockopt", "madvise", "mprotect", "clone", "personality", "kill"]

@@ -81,7 +81,14 @@ enum SeccompRuleParser {
             }
         }
         guard let index, !numbers.isEmpty else { throw fail("args: each condition needs index and value", nil) }
-        return numbers.map { ArgumentCondition(index: index, op: op, value: $0, mask: mask ?? $0) }
+        let conditions = numbers.map { ArgumentCondition(index: index, op: op, value: $0, mask: mask ?? $0) }
+        // (arg & mask) == value cannot hold when the value has bits the mask clears. libseccomp (and so
+        // Docker) would compare with value & mask instead; either reading hides a mistake, so say so.
+        if op == .masked_eq, let c = conditions.first(where: { $0.value & ~$0.mask != 0 }) {
+            throw fail("args: masked_eq value 0x\(String(c.value, radix: 16)) has bits outside mask 0x\(String(c.mask, radix: 16)), so it never matches",
+                       "clear those bits from the value, or widen the mask")
+        }
+        return conditions
     }
 
     private static func integer(_ v: ProfileValue, _ name: String, _ fail: (String, String?) -> SandboxError) throws -> UInt64 {
