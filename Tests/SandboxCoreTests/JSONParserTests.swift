@@ -145,13 +145,13 @@ struct JSONParserTests {
         let file = try dir.write("big.json", """
             {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
               {"names": ["ioctl"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 1, "value": 18446744073709551615, "op": "SCMP_CMP_EQ"}]},
-              {"names": ["fcntl"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 1, "value": 18446744073709551614, "valueTwo": 9223372036854775809, "op": "SCMP_CMP_MASKED_EQ"}]}
+              {"names": ["fcntl"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 1, "value": 18446744073709551614, "valueTwo": 9223372036854775810, "op": "SCMP_CMP_MASKED_EQ"}]}
             ]}
             """)
         let rules = try dir.resolver.resolve([file]).seccomp.rules
         #expect(rules.first { $0.syscall == "ioctl" }?.condition == ArgumentCondition(index: 1, op: .eq, value: .max, mask: .max))
         #expect(rules.first { $0.syscall == "fcntl" }?.condition
-                == ArgumentCondition(index: 1, op: .masked_eq, value: 9_223_372_036_854_775_809, mask: 18_446_744_073_709_551_614))
+                == ArgumentCondition(index: 1, op: .masked_eq, value: 9_223_372_036_854_775_810, mask: 18_446_744_073_709_551_614))
     }
 
     /// A known field of the wrong type is an error naming it, not a silently dropped entry.
