@@ -1,10 +1,12 @@
 // interleave ROUNDS WARMUP ::: [NAME=VALUE...] COMMAND [ARGS...] ::: ...
 //
-// Runs the commands round-robin, ROUNDS times each after WARMUP untimed rounds, and prints one line per
+// Runs the commands in rounds, ROUNDS times each after WARMUP untimed rounds, and prints one line per
 // command: its index and the median wall time in ms. hyperfine runs all runs of one command, then all of
 // the next, so a drift of the machine during the run (another job, CPU frequency, the host of this VM)
 // lands on one command and moves the ratios; here every round runs each command once, in an order that
-// rotates, so drift lands on all of them alike.
+// is shuffled anew (a fixed seed, so runs are repeatable), so drift lands on all of them alike, and no
+// command always follows the same one (a heavy one, firejail, leaves the kernel work to do that would
+// otherwise always land on its successor).
 //
 // Leading NAME=VALUE words set environment variables for that command only (like env(1), without the
 // extra exec). Commands are started with posix_spawn, stdout and stderr to /dev/null; a command that
@@ -74,9 +76,17 @@ int main(int argc, char **argv) {
     posix_spawn_file_actions_init(&files);
     posix_spawn_file_actions_addopen(&files, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&files, 2, "/dev/null", O_WRONLY, 0);
+    int order[64];
+    for (int c = 0; c < n; c++) order[c] = c;
+    unsigned long long seed = 0x9E3779B97F4A7C15ULL;
     for (int r = -warmup; r < rounds; r++) {
+        for (int c = n - 1; c > 0; c--) {  // Fisher-Yates with a 64-bit LCG
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            int j = (int)((seed >> 33) % (unsigned long long)(c + 1));
+            int t = order[c]; order[c] = order[j]; order[j] = t;
+        }
         for (int c = 0; c < n; c++) {
-            int k = ((r + c) % n + n) % n;
+            int k = order[c];
             struct timespec start, end;
             pid_t pid;
             int status;

@@ -2,7 +2,7 @@
 # Launch overhead: how long `sandbox run` takes to start and reap a command that does nothing, beside bare
 # /bin/true, bubblewrap and firejail. Two measurements of the same commands:
 # - interleaved (scripts/bench/interleave.c, compiled here): every round runs each command once, in a
-#   rotating order, so the machine's drift during the run lands on all of them alike. The headline ratio.
+#   shuffled order, so the machine's drift during the run lands on all of them alike. The headline ratio.
 # - one hyperfine run (each command's runs back to back), for its mean, spread and min/max.
 # sandbox runs from a warm compiled-profile cache (every run after the first); "cache off" is
 # SANDBOX_CACHE=off, which compiles the profile every time (the first run of a profile costs that much).
