@@ -29,12 +29,6 @@ public final class LaunchPlan {
     /// The child's end of the socket the seccomp listener travels on.
     let notifySocket: (parent: Int32, child: Int32)?
 
-    public convenience init(profile: Profile, command: [String], environment callerEnvironment: [String]? = nil,
-                            onFileEvent: ((FileEvent) -> Void)? = nil) throws {
-        try self.init(compiled: CompiledProfile(profile: profile), command: command,
-                      environment: callerEnvironment, onFileEvent: onFileEvent)
-    }
-
     /// `compiled.seccomp`, when present, is used instead of compiling the profile's filter again when it
     /// `fits` this run (the same listener socket, nothing observed for the file watcher).
     public init(compiled: CompiledProfile, command: [String],
