@@ -77,13 +77,12 @@ public final class Supervisor {
             if watchPause >= 0 { close(watchPause) }
         }
 
-        var errorPipe: Int32? = child.errorPipe
         var notifySocket: Int32? = child.notifySocket
         var status: (code: Int32, signal: Int32?)?
-        // At most 16 descriptors (pidfd, signals, two timers, error pipe, notify socket, listener, three
-        // terminal fds, the watcher's and its pause timer): a fixed buffer, no array per round.
+        // At most 16 descriptors (pidfd, signals, two timers, notify socket, listener, three terminal
+        // fds, the watcher's and its pause timer): a fixed buffer, no array per round.
         try withUnsafeTemporaryAllocation(of: pollfd.self, capacity: 16) { fds in
-            while status == nil || errorPipe != nil {
+            while status == nil {
                 var count = 0
                 func watch(_ fd: Int32?) {
                     if let fd, fd >= 0 { fds[count] = pollfd(fd: fd, events: Int16(POLLIN), revents: 0); count += 1 }
@@ -92,7 +91,6 @@ public final class Supervisor {
                 watch(signals)
                 watch(timer)
                 watch(killTimer)
-                watch(errorPipe)
                 watch(notifySocket)
                 watch(listener)
                 for fd in terminal?.pollFDs ?? [] { watch(fd) }
@@ -113,10 +111,6 @@ public final class Supervisor {
                     case killTimer:
                         disarm(killTimer)
                         signalTree(SIGKILL)
-                    case errorPipe:
-                        setupFailure = ChildFailure.read(from: p.fd)
-                        close(p.fd)
-                        errorPipe = nil
                     case notifySocket:
                         let fd = sbx_recv_fd(p.fd)
                         if fd >= 0 { listener = fd }
@@ -139,6 +133,11 @@ public final class Supervisor {
                 }
             }
         }
+        // The error pipe is read once the command has exited, not watched: a failing step writes its
+        // record and _exits, and a successful execve closes the pipe, so either is there by now (and the
+        // supervisor is not woken at the command's execve for nothing).
+        setupFailure = ChildFailure.read(from: child.errorPipe)
+        close(child.errorPipe)
         let wall = Self.now() - start
         if plan.profile.process.killOrphans { OrphanReaper.killAll() }
         OrphanReaper.reapAll()
