@@ -3,6 +3,7 @@
 # /bin/true, bubblewrap and firejail. Two measurements of the same commands:
 # - interleaved (scripts/bench/interleave.c, compiled here): every round runs each command once, in a
 #   shuffled order, so the machine's drift during the run lands on all of them alike. The headline ratio.
+#   (Not firejail, see below.)
 # - one hyperfine run (each command's runs back to back), for its mean, spread and min/max.
 # sandbox runs from a warm compiled-profile cache (every run after the first); "cache off" is
 # SANDBOX_CACHE=off, which compiles the profile every time (the first run of a profile costs that much).
@@ -58,7 +59,10 @@ if cc -O2 -o "$interleave" "$bench_dir/interleave.c" 2>/dev/null; then
     add "sandbox, cache off" SANDBOX_CACHE=off "$SANDBOX" run -q -p default -- "$true_bin"
   }
   printf '%s\n' "${args[@]}" | grep -qx bwrap && add bwrap $bwrap_cmd
-  printf '%s\n' "${args[@]}" | grep -qx firejail && add firejail $firejail_cmd
+  # Not firejail: its 25 ms of namespace set-up leave kernel work behind (namespace teardown in kworkers,
+  # RCU callbacks) that lands on whichever command follows it and takes the second CPU sandbox uses;
+  # with firejail in the rotation sandbox/bwrap read 0.80-0.82 where they read 0.68-0.72 without it. It
+  # is measured by hyperfine below, after the others.
   echo "== launch: interleaved, $rounds rounds (medians, ms)"
   if "$interleave" "$rounds" "$warmup" "${commands[@]}" > "$out_dir/interleave.tsv"; then
     declare -A med
