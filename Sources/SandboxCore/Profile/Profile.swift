@@ -1,5 +1,8 @@
 /// A resolved profile: every value decoded and checked, inheritance applied. What the policy layer
 /// compiles into kernel objects.
+///
+/// The compiled-profile cache stores it field by field (`CompiledProfile.encode`, `init(from:)`): a new
+/// field here needs its place there too, or the decoder no longer compiles.
 public struct Profile: Sendable {
     public var name: String
     public var description: String
