@@ -219,20 +219,15 @@ public struct ProfileCache {
         let temporary = path + ".\(getpid()).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { return "cannot write \(temporary): \(String(cString: strerror(errno)))" }
-        let written = w.bytes.withUnsafeBytes { buffer -> Bool in
-            var offset = 0
-            while offset < buffer.count {
-                let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return false }
-                offset += n
-            }
-            return true
+        do {
+            defer { close(fd) }
+            try FileIO.writeAll(fd, w.bytes, name: temporary)
+        } catch {
+            unlink(temporary)
+            return "cannot write \(path): \(error)"
         }
-        let writeErrno = errno
-        close(fd)
-        guard written, rename(temporary, path) == 0 else {
-            let e = written ? errno : writeErrno
+        guard rename(temporary, path) == 0 else {
+            let e = errno
             unlink(temporary)
             return "cannot write \(path): \(String(cString: strerror(e)))"
         }

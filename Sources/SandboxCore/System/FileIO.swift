@@ -38,17 +38,22 @@ public enum FileIO {
 
     /// Writes all of `text` to `fd`, retrying short writes and EINTR.
     public static func writeAll(_ fd: Int32, _ text: String, name: String) throws {
-        var utf8 = Array(text.utf8)
-        var offset = 0
-        while offset < utf8.count {
-            let n = utf8.withUnsafeMutableBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SandboxError.system("write(\(name))", errno: errno)
+        try writeAll(fd, Array(text.utf8), name: name)
+    }
+
+    /// Writes all of `bytes` to `fd`, retrying short writes and EINTR.
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], name: String) throws {
+        try bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw SandboxError.system("write(\(name))", errno: errno)
+                }
+                offset += n
             }
-            offset += n
         }
-        utf8.removeAll()
     }
 
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
