@@ -88,9 +88,10 @@ public enum ReportRenderer {
             for (i, line) in files.humanSummary(workingDirectory: r.workdir).enumerated() { rows.append((i == 0 ? "files" : "", line)) }
         }
         for item in r.notEnforced { rows.append(("not enforced", item)) }
-        let width = rows.map(\.0.count).max() ?? 0
+        // The labels are ASCII: UTF-8 length, not grapheme counting (the Unicode tables cost a start-up).
+        let width = rows.map(\.0.utf8.count).max() ?? 0
         return ["sandbox: \(r.command.joined(separator: " ")) [profile \(r.profile)]"]
-            + rows.map { "  " + $0.0 + String(repeating: " ", count: width - $0.0.count) + "  " + $0.1 }
+            + rows.map { "  " + $0.0 + String(repeating: " ", count: width - $0.0.utf8.count) + "  " + $0.1 }
     }
 
     public static func signalName(_ sig: Int32) -> String {
