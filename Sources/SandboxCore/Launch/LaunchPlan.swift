@@ -139,6 +139,13 @@ public final class LaunchPlan {
             if wantsNotify, socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) < 0 {
                 throw SandboxError.system("socketpair", errno: errno)
             }
+            // The child's end at a steady number (the lowest free from 100): a filter that names it (a
+            // profile that denies sendmsg) then stays reusable from the cache whatever else this run has
+            // open (--report, --trace-files).
+            if pair[1] >= 0 {
+                let steady = fcntl(pair[1], F_DUPFD_CLOEXEC, 100)
+                if steady >= 0 { close(pair[1]); pair[1] = steady }
+            }
             let program: SeccompProgram
             do {
                 let notifySocketFD = wantsNotify ? pair[1] : nil
