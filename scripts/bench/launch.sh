@@ -11,13 +11,13 @@
 # `sleep`). Targets: sandbox/bwrap <= 0.8; VmHWM <= 8 MiB. Nothing here asserts: it prints figures.
 #
 # Environment: SANDBOX (binary under test; default: scripts/build-release), RUNS (default 200; the
-# interleaved run does ROUNDS, default 500), WARMUP (default 20), BENCH_OUT (output directory; default
+# interleaved run does ROUNDS, default 1000), WARMUP (default 20), BENCH_OUT (output directory; default
 # bench-out/).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 runs=${RUNS:-200}
-rounds=${ROUNDS:-500}
+rounds=${ROUNDS:-1000}
 warmup=${WARMUP:-20}
 need hyperfine || { echo "launch: hyperfine unavailable, nothing measured"; exit 0; }
 need jq || { echo "launch: jq unavailable, cannot read hyperfine's JSON"; exit 0; }
