@@ -29,7 +29,7 @@ public final class NotificationTable: @unchecked Sendable {  // decoded once, by
         observesAny = !entries.observed.isEmpty
     }
 
-    /// A table as `encode` wrote it, decoded on first use.
+    /// A table as `encodedBytes` gave it, decoded on first use.
     init(encoded: [UInt8], isUsed: Bool, observesAny: Bool) {
         self.encoded = encoded
         self.isUsed = isUsed
