@@ -112,6 +112,12 @@ import Glibc
         return (entry.compiled, cache.keep(entry, seccomp: program))
     }
 
+    /// A profile directory, and a cache in a subdirectory of it (removed with it).
+    static func fixture() throws -> (profiles: TempDir, cache: ProfileCache) {
+        let profiles = try TempDir()
+        return (profiles, ProfileCache(directory: profiles.path + "/cache"))
+    }
+
     static func entries(_ dir: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".bin") }
     }
@@ -142,8 +148,7 @@ import Glibc
     }
 
     @Test func anEditedProfileIsCompiledAgain() throws {
-        let profiles = try TempDir(), cacheDir = try TempDir()
-        let cache = ProfileCache(directory: cacheDir.path)
+        let (profiles, cache) = try Self.fixture()
         try profiles.write("mine.toml", "extends = \"default\"\n[process]\nnice = 3\n")
         #expect(try Self.run(cache, ["mine"], resolver: profiles.resolver).0.profile.process.nice == 3)
         #expect(try Self.run(cache, ["mine"], resolver: profiles.resolver).1.status == .hit)
@@ -155,8 +160,7 @@ import Glibc
     }
 
     @Test func aParentProfileEditIsSeenToo() throws {
-        let profiles = try TempDir(), cacheDir = try TempDir()
-        let cache = ProfileCache(directory: cacheDir.path)
+        let (profiles, cache) = try Self.fixture()
         try profiles.write("base.toml", "[process]\nnice = 3\n")
         try profiles.write("leaf.toml", "extends = \"base\"\n")
         #expect(try Self.run(cache, ["leaf"], resolver: profiles.resolver).0.profile.process.nice == 3)
@@ -167,8 +171,7 @@ import Glibc
     }
 
     @Test func aProfileThatNowShadowsABuiltinIsUsed() throws {
-        let profiles = try TempDir(), cacheDir = try TempDir()
-        let cache = ProfileCache(directory: cacheDir.path)
+        let (profiles, cache) = try Self.fixture()
         #expect(try Self.run(cache, ["default"], resolver: profiles.resolver).0.profile.process.nice == 5)
         try profiles.write("default.toml", "[process]\nnice = 11\n")
         let (shadowed, outcome) = try Self.run(cache, ["default"], resolver: profiles.resolver)
@@ -177,8 +180,7 @@ import Glibc
     }
 
     @Test func aDeletedProfileIsAnErrorNotACachedProfile() throws {
-        let profiles = try TempDir(), cacheDir = try TempDir()
-        let cache = ProfileCache(directory: cacheDir.path)
+        let (profiles, cache) = try Self.fixture()
         let path = try profiles.write("gone.toml", "[process]\nnice = 3\n")
         _ = try Self.run(cache, [path], resolver: profiles.resolver)
         unlink(path)

@@ -85,7 +85,10 @@ public final class Supervisor {
             while status == nil {
                 var count = 0
                 func watch(_ fd: Int32?) {
-                    if let fd, fd >= 0 { fds[count] = pollfd(fd: fd, events: Int16(POLLIN), revents: 0); count += 1 }
+                    guard let fd, fd >= 0 else { return }
+                    precondition(count < fds.count, "more descriptors to poll than the buffer holds")
+                    fds[count] = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    count += 1
                 }
                 watch(status == nil ? child.pidfd : nil)
                 watch(signals)
