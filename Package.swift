@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .executable(name: "sandbox", targets: ["sandbox"]),
         .library(name: "SandboxCore", targets: ["SandboxCore"]),
+        .library(name: "SandboxFormats", targets: ["SandboxFormats"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -18,9 +19,11 @@ let package = Package(
         .target(name: "CSandboxSpawn"),
         // Thin C shims for kernel interfaces Swift cannot call directly (variadic ioctl, raw syscalls).
         .target(name: "CSandboxSys"),
+        // The TOML and JSON parsers: format code, no profile knowledge, no dependencies.
+        .target(name: "SandboxFormats"),
         .target(
             name: "SandboxCore",
-            dependencies: ["CSeccomp", "CCap", "CSandboxSpawn", "CSandboxSys"]
+            dependencies: ["SandboxFormats", "CSeccomp", "CCap", "CSandboxSpawn", "CSandboxSys"]
         ),
         .executableTarget(
             name: "sandbox",
@@ -31,6 +34,7 @@ let package = Package(
         ),
         // A probe the tests run inside the sandbox: makes one syscall by name and prints the errno.
         .executableTarget(name: "sandbox-probe"),
+        .testTarget(name: "SandboxFormatsTests", dependencies: ["SandboxFormats"]),
         .testTarget(name: "SandboxCoreTests", dependencies: ["SandboxCore"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SandboxCore"]),
         .testTarget(name: "CLITests", dependencies: [

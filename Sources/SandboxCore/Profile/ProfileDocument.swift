@@ -21,7 +21,8 @@ public struct ProfileDocument: Sendable {
         if Self.isBinary(text) {
             throw SandboxError(.usage, source, "not a TOML profile (binary data)")
         }
-        let table = try TOMLParser.parse(text, source: source)
+        let table: TOMLTable
+        do { table = try TOMLParser.parse(text, source: source) } catch let failure as FormatError { throw SandboxError(failure) }
         var settings: [(path: String, setting: Setting)] = []
         try Self.flatten(table, prefix: "", source: source, into: &settings)
 

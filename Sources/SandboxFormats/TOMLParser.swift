@@ -7,7 +7,7 @@
 ///
 /// This file reads the document's lines (keys, headers, comments); `TOMLParser+Values.swift` and
 /// `TOMLParser+Strings.swift` read values; `TOMLTree` enforces what a line may do to the tables before it.
-struct TOMLParser {
+public struct TOMLParser {
     typealias Failure = ParseFailure
 
     let bytes: [UInt8]
@@ -18,12 +18,12 @@ struct TOMLParser {
     var sections = 0
 
     /// Parses `text`; an error is `SOURCE:LINE: invalid TOML: WHAT`.
-    static func parse(_ text: String, source: String) throws -> TOMLTable {
+    public static func parse(_ text: String, source: String) throws -> TOMLTable {
         var parser = TOMLParser(bytes: Array(text.utf8))
         do {
             return try parser.document()
         } catch let failure as Failure {
-            throw SandboxError(.usage, "\(source):\(failure.line)", "invalid TOML: \(failure.message)")
+            throw FormatError(.toml, source: source, failure)
         }
     }
 

@@ -4,7 +4,7 @@
 ///
 /// Tables live in one array and refer to each other by index, so that adding a key deep in the tree is
 /// an index lookup rather than a copy of every table on the way down.
-struct TOMLTree {
+public struct TOMLTree {
     /// What a key holds.
     enum Slot {
         /// A finished value: a scalar, an array written `[...]`, or an inline table `{...}`.
@@ -232,7 +232,7 @@ struct TOMLTree {
     }
 
     /// A key path as it would be written: `a."b c".d`.
-    static func display<C: Collection>(_ path: C) -> String where C.Element == String {
+    public static func display<C: Collection>(_ path: C) -> String where C.Element == String {
         var text = ""
         for (i, key) in path.enumerated() {
             if i > 0 { text += "." }
