@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #if !defined(__x86_64__)
@@ -51,6 +52,11 @@ static const char usage_text[] =
     "  status                                 NoNewPrivs, Seccomp and Cap* lines of /proc/self/status\n"
     "  rlimits                                NAME soft hard, for every RLIMIT_x\n"
     "  nice                                   getpriority(PRIO_PROCESS, 0)\n"
+    "  alloc MIB                              allocate and touch MIB MiB, 1 MiB at a time; prints\n"
+    "                                         `alloc: ok N` (an OOM kill prints nothing after `alloc:`)\n"
+    "  forkloop [MAX]                         fork children that wait, until fork fails or MAX;\n"
+    "                                         prints `fork: errno ENAME (N) after K` or `fork: ok K`\n"
+    "  busy SECONDS                           spin on the CPU for SECONDS of wall-clock time\n"
     "Attempts print `WHAT: ok` or `WHAT: errno ENAME (N)` and exit 0; bad usage exits 2.\n";
 
 /* ---- the system-call table ------------------------------------------------------------- */
@@ -644,6 +650,78 @@ static int cmd_nice(int argc, char **argv)
     return 0;
 }
 
+static int cmd_alloc(int argc, char **argv)
+{
+    if (argc != 1)
+        return usage_error("alloc takes a size in MiB");
+    long mib = atol(argv[0]);
+    if (mib <= 0)
+        return usage_error("alloc: '%s' is not a positive number of MiB", argv[0]);
+    printf("alloc: ");
+    fflush(stdout);
+    for (long i = 0; i < mib; i++) {
+        char *chunk = malloc(1 << 20);
+        if (!chunk) {
+            report("malloc", -1, errno);
+            return 0;
+        }
+        /* Touch every page, so the memory is charged, not just reserved. */
+        for (long off = 0; off < (1 << 20); off += 4096)
+            chunk[off] = 1;
+    }
+    printf("ok %ld\n", mib);
+    return 0;
+}
+
+static int cmd_forkloop(int argc, char **argv)
+{
+    if (argc > 1)
+        return usage_error("forkloop takes at most a maximum count");
+    long max = argc == 1 ? atol(argv[0]) : 100000;
+    static pid_t children[100000];
+    long n = 0;
+    int err = 0;
+    while (n < max && n < (long)COUNT(children)) {
+        pid_t pid = fork();
+        if (pid < 0) {
+            err = errno;
+            break;
+        }
+        if (pid == 0) {
+            pause();
+            _exit(0);
+        }
+        children[n++] = pid;
+    }
+    if (err)
+        printf("fork: errno %s (%d) after %ld\n", errno_name(err), err, n);
+    else
+        printf("fork: ok %ld\n", n);
+    fflush(stdout);
+    for (long i = 0; i < n; i++)
+        kill(children[i], SIGKILL);
+    for (long i = 0; i < n; i++)
+        waitpid(children[i], NULL, 0);
+    return 0;
+}
+
+static int cmd_busy(int argc, char **argv)
+{
+    if (argc != 1)
+        return usage_error("busy takes a number of seconds");
+    double seconds = atof(argv[0]);
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    volatile unsigned long spins = 0;
+    do {
+        for (int i = 0; i < 100000; i++)
+            spins++;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while ((now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 < seconds);
+    printf("busy: ok\n");
+    return 0;
+}
+
 static const struct { const char *name; int (*run)(int argc, char **argv); } commands[] = {
     { "syscall", cmd_syscall },
     { "syscall-nr", cmd_syscall_nr },
@@ -655,6 +733,9 @@ static const struct { const char *name; int (*run)(int argc, char **argv); } com
     { "status", cmd_status },
     { "rlimits", cmd_rlimits },
     { "nice", cmd_nice },
+    { "alloc", cmd_alloc },
+    { "forkloop", cmd_forkloop },
+    { "busy", cmd_busy },
 };
 
 int main(int argc, char **argv)

@@ -53,6 +53,9 @@ int sbx_notif_send(int listener, uint64_t id, int32_t error, int64_t val, uint32
 /// ioctl(SECCOMP_IOCTL_NOTIF_ID_VALID): 0 while the notification is still pending.
 int sbx_notif_id_valid(int listener, uint64_t id);
 
+/// statfs(2) of `path`: its filesystem type (f_type: CGROUP2_SUPER_MAGIC, TMPFS_MAGIC, …), or -1.
+long sbx_fs_type(const char *path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -28,6 +28,8 @@ public final class LaunchPlan {
     let watch: FileWatchSession?
     /// The child's end of the socket the seccomp listener travels on.
     let notifySocket: (parent: Int32, child: Int32)?
+    /// The run's cgroups and their limits (Policy/CgroupPlan.swift); nil when the profile asks for none.
+    public let cgroup: CgroupPlan?
 
     /// `compiled.seccomp`, when present, is used instead of compiling the profile's filter again when it
     /// `fits` this run (the same listener socket, nothing observed for the file watcher).
@@ -115,6 +117,8 @@ public final class LaunchPlan {
                 notEnforced.append("capability bounding set (needs CAP_SETPCAP)")
             }
         }
+
+        self.cgroup = try CgroupPlan.prepare(profile, notEnforced: &notEnforced)
 
         // The file watcher comes before the filter: without fanotify it needs the file syscalls notified.
         let watch = FileWatchSession.prepare(profile, workingDirectory: profile.process.workdir ?? Supervisor.currentDirectory(),

@@ -18,7 +18,7 @@ public struct StartedChild {
 
 /// Marshals a `LaunchPlan` into C memory and calls `sbx_spawn`.
 public enum Launcher {
-    public static func spawn(_ plan: LaunchPlan) throws -> StartedChild {
+    public static func spawn(_ plan: LaunchPlan, cgroup: RunCgroup? = nil) throws -> StartedChild {
         var errorPipe: [Int32] = [-1, -1]
         guard sbx_pipe_cloexec(&errorPipe) == 0 else { throw SandboxError.system("pipe2", errno: errno) }
 
@@ -43,8 +43,10 @@ public enum Launcher {
 
         let filter = plan.seccomp?.instructions ?? []
         var pidfd: Int32 = -1
+        let cgroupProcs = cgroup?.v1ProcsFDs ?? []
         let pid: pid_t = plan.rlimits.withUnsafeBufferPointer { rlimits in
             filter.withUnsafeBufferPointer { bpf in
+              cgroupProcs.withUnsafeBufferPointer { procs in
                 var c = sbx_plan()
                 c.path = UnsafePointer(path)
                 c.argv = UnsafePointer(argv.pointer)
@@ -72,7 +74,12 @@ public enum Launcher {
                 c.want_listener = plan.notifySocket == nil ? 0 : 1
                 c.notify_socket = plan.notifySocket?.child ?? -1
                 c.error_fd = errorPipe[1]
+                c.cgroup_fd = cgroup?.unifiedFD ?? -1
+                c.cgroup_v2_procs_fd = cgroup?.unifiedProcsFD ?? -1
+                c.cgroup_procs_count = Int32(procs.count)
+                c.cgroup_procs_fds = procs.baseAddress
                 return sbx_spawn(&c, &pidfd)
+              }
             }
         }
         let spawnErrno = errno
@@ -82,7 +89,7 @@ public enum Launcher {
         if pid < 0 {
             close(errorPipe[0])
             if ptyMaster >= 0 { close(ptyMaster) }
-            throw SandboxError.system("clone3", errno: spawnErrno)
+            throw SandboxError.system(cgroup?.unifiedFD ?? -1 >= 0 ? "clone3(CLONE_INTO_CGROUP)" : "clone3", errno: spawnErrno)
         }
         return StartedChild(pid: pid, pidfd: pidfd, errorPipe: errorPipe[0],
                             ptyMaster: ptyMaster >= 0 ? ptyMaster : nil, notifySocket: plan.notifySocket?.parent)

@@ -15,6 +15,8 @@ public struct Profile: Sendable {
     public var capabilities: [Int32]
     public var seccomp: SeccompSettings
     public var watch: WatchSettings
+    /// `[cgroup]` (CgroupSettings.swift).
+    public var cgroup: CgroupSettings = .none
 
     public func allowsBestEffort(_ feature: String) -> Bool { bestEffort.contains(feature) }
 }

@@ -51,7 +51,7 @@ enum ProfileDecoder {
             include: try list("watch.include"),
             ignore: try list("watch.ignore"),
             operations: try list("watch.operations"))
-        return Profile(
+        var profile = Profile(
             name: name,
             description: try string("description") ?? "",
             bestEffort: try list("best_effort").reduce(into: []) { if !$0.contains($1) { $0.append($1) } },
@@ -62,5 +62,7 @@ enum ProfileDecoder {
             capabilities: try list("capabilities.keep").compactMap(Capabilities.number(of:)),
             seccomp: seccomp,
             watch: watch)
+        profile.cgroup = try CgroupSettings.decode(field)
+        return profile
     }
 }

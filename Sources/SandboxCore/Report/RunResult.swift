@@ -20,6 +20,8 @@ public struct RunResult {
     public let notes: [String]
     public let files: FileActivityReport?
     public let workdir: String
+    /// The run's cgroup accounting, when it had one (`[cgroup]`).
+    public var cgroup: CgroupReport? = nil
     /// Whether the compiled profile came from the cache (`ProfileCache`).
     public var profileCache: ProfileCache.Outcome?
 
@@ -44,6 +46,7 @@ public struct RunResult {
     /// SIGKILL once the tree has used the CPU hard limit.
     public var limitHit: String? {
         if timedOut { return "wall-time" }
+        if let cgroup, cgroup.oomEnded(exitCode: exitCode, signal: signal) { return "memory" }
         if signal == nil, exitCode == 128 + SIGXCPU { return "cpu" }
         if signal == nil, exitCode == 128 + SIGXFSZ { return "file-size" }
         if signal == SIGKILL, let hard = cpuHardLimit, userSeconds + systemSeconds >= Double(hard) - 0.05 { return "cpu" }
@@ -52,7 +55,11 @@ public struct RunResult {
         case SIGXFSZ: return "file-size"
         // The kernel's own seccomp kills (another ABI such as int 0x80, kill-thread) end in SIGSYS.
         case SIGSYS: return "seccomp"
-        default: return violations.killedBy != nil ? "seccomp" : nil
+        default:
+            if violations.killedBy != nil { return "seccomp" }
+            // Forks refused at cgroup.processes: the command saw EAGAIN and (mostly) gave up.
+            if let refused = cgroup?.forksRefused, refused > 0 { return "processes" }
+            return nil
         }
     }
 

@@ -30,6 +30,8 @@ public final class Supervisor {
     private var setupFailure: ChildFailure?
     private var terminal: TerminalRelay?
     private var watcher: FileWatchSession?
+    /// The run's cgroup while the command runs (`sample()` for a live monitor).
+    public private(set) var cgroup: RunCgroup?
     /// While armed, the watcher's fds are left out of poll(): events gather in the kernel queue and are
     /// read in large batches. Waking for every few events cost the command more than the events
     /// themselves (the writer contends with each read for fanotify's queue lock), and unread events of
@@ -61,8 +63,13 @@ public final class Supervisor {
 
         watcher = plan.watch
 
+        // The run's cgroups before the child, which starts inside them; removed on every way out.
+        let cgroup = try plan.cgroup.map(RunCgroup.create)
+        defer { cgroup?.remove() }
+        self.cgroup = cgroup
+
         let start = Self.now()
-        child = try Launcher.spawn(plan)
+        child = try Launcher.spawn(plan, cgroup: cgroup)
         watcher?.commandStarted(pid: child.pid)
         if let master = child.ptyMaster { terminal = TerminalRelay(master: master) }
         defer { terminal?.restore() }
@@ -142,8 +149,13 @@ public final class Supervisor {
         setupFailure = ChildFailure.read(from: child.errorPipe)
         close(child.errorPipe)
         let wall = Self.now() - start
-        if plan.profile.process.killOrphans { OrphanReaper.killAll() }
+        // The whole tree at once through its cgroup, then what the subreaper still has to reap.
+        if plan.profile.process.killOrphans {
+            cgroup?.killAll()
+            OrphanReaper.killAll()
+        }
         OrphanReaper.reapAll()
+        let cgroupReport = cgroup?.finish()
         terminal?.drain()
         if listener >= 0 { close(listener) }
         if let notifySocket { close(notifySocket) }
@@ -153,9 +165,9 @@ public final class Supervisor {
         return RunResult(
             command: plan.command, profile: plan.profile.name, exitCode: status!.code, signal: status!.signal,
             timedOut: timedOut, setupFailure: setupFailure, wallSeconds: wall, usage: usage,
-            violations: violations, notEnforced: plan.notEnforced, notes: plan.notes,
+            violations: violations, notEnforced: plan.notEnforced + (cgroup?.notEnforced ?? []), notes: plan.notes,
             files: watcher?.finish(), workdir: plan.profile.process.workdir ?? Self.currentDirectory(),
-            cpuHardLimit: plan.profile.limits[.cpu]?.hard)
+            cgroup: cgroupReport, cpuHardLimit: plan.profile.limits[.cpu]?.hard)
     }
 
     private func reapMain() -> (Int32, Int32?) {
