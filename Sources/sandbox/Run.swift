@@ -38,6 +38,12 @@ struct Run: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Do not print the summary.")
     var quiet = false
 
+    @Option(name: .customLong("report-html"), help: "Write a self-contained HTML report (charts of the timeline, usage, files, denied calls) to FILE.")
+    var reportHTML: String?
+
+    @Flag(name: .customLong("print-id"), help: "Print the run id (for sandbox ps/top/stop/events) on stderr once its control socket listens.")
+    var printID = false
+
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments, after --.")
     var command: [String] = []
 
@@ -52,7 +58,7 @@ struct Run: ParsableCommand {
             Sandbox.fail(SandboxError(.usage, first, "unknown option of 'sandbox run'", hint: "see 'sandbox run --help'; the command goes after --"))
         }
         RunRequest(profiles: profile, timeout: timeout, killAfter: killAfter, overrides: overrides, report: report,
-                   traceFiles: traceFiles, quiet: quiet, command: command).execute()
+                   traceFiles: traceFiles, quiet: quiet, reportHTML: reportHTML, printID: printID, command: command).execute()
     }
 
 }

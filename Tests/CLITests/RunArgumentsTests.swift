@@ -12,7 +12,8 @@ struct RunArgumentsTests {
         var command = run.command
         if command.first == "--" { command.removeFirst() }
         return RunRequest(profiles: run.profile, timeout: run.timeout, killAfter: run.killAfter, overrides: run.overrides,
-                          report: run.report, traceFiles: run.traceFiles, quiet: run.quiet, command: command)
+                          report: run.report, traceFiles: run.traceFiles, quiet: run.quiet, reportHTML: run.reportHTML,
+                          printID: run.printID, command: command)
     }
 
     static let accepted: [[String]] = [
@@ -25,6 +26,8 @@ struct RunArgumentsTests {
         ["run", "--report=-", "--", "x"],
         ["run", "-p", "", "--", "x"],
         ["run", "-q", "--quiet", "--", "x"],
+        ["run", "--print-id", "--report-html", "r.html", "--", "x"],
+        ["run", "--report-html=r.html", "-q", "--", "x"],
     ]
 
     @Test(arguments: accepted)
@@ -44,6 +47,7 @@ struct RunArgumentsTests {
         ["run", "--timeout", "-1", "--", "x"],      // a value that looks like an option
         ["run", "--profil", "default", "--", "x"],  // a typo: ArgumentParser suggests the flag
         ["run", "--quiet=yes", "--", "x"],
+        ["run", "--print-id=yes", "--", "x"],
         ["profile", "list"],
         ["--version"],
     ]

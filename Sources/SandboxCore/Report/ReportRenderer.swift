@@ -49,6 +49,7 @@ public enum ReportRenderer {
         pairs.append(("seccomp", .object(seccomp)))
         if let files = r.files { pairs += files.jsonFields }
         if let cgroup = r.cgroup { pairs.append(("cgroup", cgroup.json)) }
+        pairs += monitorFields(r)
         pairs.append(("not_enforced", .array(r.notEnforced.map { .string($0) })))
         pairs.append(("notes", .array(r.notes.map { .string($0) })))
         return .object(pairs)
@@ -92,10 +93,11 @@ public enum ReportRenderer {
             for (i, line) in files.humanSummary(workingDirectory: r.workdir).enumerated() { rows.append((i == 0 ? "files" : "", line)) }
         }
         if let cgroup = r.cgroup { rows += cgroup.summaryRows }
+        rows += monitorRows(r)
         for item in r.notEnforced { rows.append(("not enforced", item)) }
         // The labels are ASCII: UTF-8 length, not grapheme counting (the Unicode tables cost a start-up).
         let width = rows.map(\.0.utf8.count).max() ?? 0
-        return ["sandbox: \(r.command.joined(separator: " ")) [profile \(r.profile)]"]
+        return ["sandbox: \(r.command.joined(separator: " ")) [profile \(r.profile)\(r.runID.map { ", run \($0)" } ?? "")]"]
             + rows.map { "  " + $0.0 + String(repeating: " ", count: width - $0.0.utf8.count) + "  " + $0.1 }
     }
 

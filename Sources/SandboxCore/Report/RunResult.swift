@@ -24,6 +24,12 @@ public struct RunResult {
     public var cgroup: CgroupReport? = nil
     /// Whether the compiled profile came from the cache (`ProfileCache`).
     public var profileCache: ProfileCache.Outcome?
+    /// The live monitor's part (RunMonitor): the run id of the control socket, the resource timeline,
+    /// who stopped the run with `sandbox stop`, and notes (why there was no control socket).
+    public var runID: String?
+    public var timeline: Timeline?
+    public var stoppedBy: (uid: UInt32, signal: Int32)?
+    public var monitorNotes: [String] = []
 
     /// sandbox's own exit status: the command's, 124 for the wall-clock limit, 125/126/127 for setup and exec failures.
     public var exitStatus: Int32 {

@@ -27,6 +27,8 @@ public final class Supervisor {
     private var violations = ViolationLog()
     private var timedOut = false
     private var killTimer: Int32 = -1
+    /// `sandbox stop` asked for the run to end: its SIGKILL goes to the whole tree.
+    private var stopping = false
     private var setupFailure: ChildFailure?
     private var terminal: TerminalRelay?
     private var watcher: FileWatchSession?
@@ -37,6 +39,10 @@ public final class Supervisor {
     /// themselves (the writer contends with each read for fanotify's queue lock), and unread events of
     /// one file merge into one. 2 ms bounds the delay `--trace-files` adds.
     private var watchPause: Int32 = -1
+    /// The timeline sampler and the control socket (`sandbox ps/top/stop/events`).
+    private var monitor: RunMonitor?
+    /// Called once the control socket listens, with the run id (`--print-id`).
+    public var onControlReady: ((String) -> Void)?
     static let watchCoalescing = 0.002
 
     public init(plan: LaunchPlan, options: Options) {
@@ -73,6 +79,14 @@ public final class Supervisor {
         watcher?.commandStarted(pid: child.pid)
         if let master = child.ptyMaster { terminal = TerminalRelay(master: master) }
         defer { terminal?.restore() }
+        // After the spawn, so the command's start does not wait for the socket.
+        monitor = RunMonitor(plan: plan, commandPid: child.pid, start: start, watcher: watcher,
+                             signalTree: { [unowned self] in self.signalWholeTree($0) },
+                             armKill: { [unowned self] grace in
+                                 self.stopping = true
+                                 if self.killTimer < 0 { self.killTimer = Self.armTimer(after: grace) }
+                             })
+        if let id = monitor?.runID { onControlReady?(id) }
 
         var timer: Int32 = -1
         if let timeout = options.timeout ?? plan.profile.wall {
@@ -86,15 +100,16 @@ public final class Supervisor {
 
         var notifySocket: Int32? = child.notifySocket
         var status: (code: Int32, signal: Int32?)?
-        // At most 16 descriptors (pidfd, signals, two timers, notify socket, listener, three terminal
-        // fds, the watcher's and its pause timer): a fixed buffer, no array per round.
-        try withUnsafeTemporaryAllocation(of: pollfd.self, capacity: 16) { fds in
+        // At most 32 descriptors (pidfd, signals, two timers, notify socket, listener, three terminal
+        // fds, the watcher's and its pause timer; the monitor's timer, control socket and at most
+        // ControlServer.maximumClients connections): a fixed buffer, no array per round.
+        try withUnsafeTemporaryAllocation(of: pollfd.self, capacity: 32) { fds in
             while status == nil {
                 var count = 0
-                func watch(_ fd: Int32?) {
+                func watch(_ fd: Int32?, events: Int16 = Int16(POLLIN)) {
                     guard let fd, fd >= 0 else { return }
                     precondition(count < fds.count, "more descriptors to poll than the buffer holds")
-                    fds[count] = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    fds[count] = pollfd(fd: fd, events: events, revents: 0)
                     count += 1
                 }
                 watch(status == nil ? child.pidfd : nil)
@@ -106,12 +121,17 @@ public final class Supervisor {
                 for fd in terminal?.pollFDs ?? [] { watch(fd) }
                 if watchPause < 0 { for fd in watcher?.pollFDs ?? [] { watch(fd) } }
                 watch(watchPause)
+                monitor?.addPollFDs { watch($0, events: $1) }
                 let n = poll(fds.baseAddress, nfds_t(count), -1)
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw SandboxError.system("poll", errno: errno)
                 }
                 for p in fds[0..<count] where p.revents != 0 {
+                    if let monitor, monitor.owns(p.fd) {
+                        monitor.handle(fd: p.fd, revents: p.revents)
+                        continue
+                    }
                     switch p.fd {
                     case child.pidfd: status = reapMain()
                     case signals: handleSignals(signals)
@@ -120,7 +140,7 @@ public final class Supervisor {
                         timeoutExpired()
                     case killTimer:
                         disarm(killTimer)
-                        signalTree(SIGKILL)
+                        if stopping { signalWholeTree(SIGKILL) } else { signalTree(SIGKILL) }
                     case notifySocket:
                         let fd = sbx_recv_fd(p.fd)
                         if fd >= 0 { listener = fd }
@@ -162,12 +182,20 @@ public final class Supervisor {
         close(child.pidfd)
         var usage = rusage()
         getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-        return RunResult(
+        var result = RunResult(
             command: plan.command, profile: plan.profile.name, exitCode: status!.code, signal: status!.signal,
             timedOut: timedOut, setupFailure: setupFailure, wallSeconds: wall, usage: usage,
             violations: violations, notEnforced: plan.notEnforced + (cgroup?.notEnforced ?? []), notes: plan.notes,
             files: watcher?.finish(), workdir: plan.profile.process.workdir ?? Self.currentDirectory(),
             cgroup: cgroupReport, cpuHardLimit: plan.profile.limits[.cpu]?.hard)
+        if let monitor {
+            result.runID = monitor.runID
+            result.timeline = monitor.timeline
+            result.stoppedBy = monitor.stop.map { (uid: $0.uid, signal: $0.signal) }
+            if let problem = monitor.serverProblem { result.monitorNotes.append("no control socket: \(problem)") }
+            monitor.finish(result)
+        }
+        return result
     }
 
     private func reapMain() -> (Int32, Int32?) {
@@ -205,6 +233,13 @@ public final class Supervisor {
         killTimer = Self.armTimer(after: options.killAfter)
     }
 
+    /// `sandbox stop`: the command's process group, and every process of the tree found in /proc (one that
+    /// left the group or a daemon reparented to us).
+    private func signalWholeTree(_ sig: Int32) {
+        signalTree(sig)
+        for pid in OrphanReaper.descendants() where pid != child.pid { kill(pid, sig) }
+    }
+
     /// The command's process group when it has one of its own, else the command alone.
     private func signalTree(_ sig: Int32) {
         if plan.profile.process.newSession, kill(-child.pid, sig) == 0 { return }
@@ -239,6 +274,7 @@ public final class Supervisor {
             return
         }
         violations.record(verdict, pid: Int32(notif.pid))
+        monitor?.denied(verdict, pid: Int32(notif.pid))
         switch verdict.action {
         case .errno(let e):
             _ = sbx_notif_send(listener, notif.id, -e, 0, 0)
