@@ -15,7 +15,16 @@ public struct JSONParser {
 
     /// Parses `text`, a single JSON value with blanks around it.
     public static func parse(_ text: String, source: String) throws -> JSONValue {
-        var parser = JSONParser(bytes: Array(text.utf8))
+        try parse(bytes: Array(text.utf8), source: source)
+    }
+
+    /// Parses a document as read from a file: the bytes must be UTF-8 (RFC 8259 section 8.1; an invalid
+    /// sequence is an error naming its line), with or without a byte-order mark.
+    public static func parse(bytes: [UInt8], source: String) throws -> JSONValue {
+        if let failure = bytes.withUnsafeBufferPointer(UTF8Validation.firstError) {
+            throw FormatError(.json, source: source, failure)
+        }
+        var parser = JSONParser(bytes: bytes)
         do {
             return try parser.document()
         } catch let failure as ParseFailure {

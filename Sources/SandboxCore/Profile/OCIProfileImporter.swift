@@ -14,7 +14,7 @@ public enum OCIProfileImporter {
         let source = found.source
         func fail(_ at: String, _ message: String) -> SandboxError { SandboxError(.usage, "\(source): \(at)", message) }
         let root: JSONValue
-        do { root = try JSONParser.parse(found.text, source: source) } catch let failure as FormatError { throw SandboxError(failure) }
+        do { root = try JSONParser.parse(bytes: found.bytes, source: source) } catch let failure as FormatError { throw SandboxError(failure) }
         guard case .object(let members) = root else {
             throw SandboxError(.usage, source, "not valid OCI seccomp JSON (expected a JSON object)")
         }
