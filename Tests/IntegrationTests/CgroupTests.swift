@@ -146,6 +146,20 @@ extension SandboxBinary {
             #expect(Self.cgroups(of: process.pid).isEmpty, "left behind: \(Self.cgroups(of: process.pid))")
         }
 
+        @Test(.enabled(if: canUse("CgroupTests.ioBytesAreCounted")))
+        func ioBytesAreCounted() throws {
+            // Direct I/O, so the bytes reach the block device while the command runs (not later, from the page
+            // cache, by a kernel thread), in the build directory: on a disk, where /tmp may be a tmpfs.
+            let file = try #require(Harness.productsDirectory) + "/cgroup-io-test-\(getpid())"
+            defer { unlink(file) }
+            let (out, report) = try Harness.sandboxReport(["--set", "cgroup.enabled=true"], ["sh", "-c",
+                "dd if=/dev/zero of=\(file) bs=1M count=8 oflag=direct status=none && dd if=\(file) of=/dev/null bs=1M iflag=direct status=none"])
+            #expect(out.status == 0, "\(out)")
+            let cgroup = try Self.cgroupSection(report)
+            #expect((cgroup["io_write_bytes"] as? Int ?? 0) >= 8 << 20, "\(cgroup)")
+            #expect((cgroup["io_read_bytes"] as? Int ?? 0) >= 8 << 20, "\(cgroup)")
+        }
+
         @Test(.enabled(if: canUse("CgroupTests.nothingLeftAfter100Runs")))
         func nothingLeftAfter100Runs() throws {
             var left: [String] = []
