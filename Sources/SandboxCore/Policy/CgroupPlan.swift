@@ -14,6 +14,8 @@ public struct CgroupPlan: Sendable {
         public let file: String
         public let value: String
         public let key: String
+        /// A failure is ignored (the accounting rules below, on a device that takes none).
+        public var optional = false
     }
 
     public enum Kind: Sendable, Equatable {
@@ -69,7 +71,7 @@ public struct CgroupPlan: Sendable {
         case .failure(let e): return try unavailable(e.reason, fix: nil)
         }
         let plan = try build(settings, layout: layout, killOrphans: profile.process.killOrphans, bestEffort: bestEffort,
-                             pid: getpid(), serial: Self.next())
+                             pid: getpid(), serial: Self.next(), accountedDevices: layout.hierarchy("blkio") == nil ? [] : blockDevices())
         let access = KernelFeatures.cgroupDelegation(plan.directories.map(\.parent))
         if !access.available { return try unavailable(access.reason, fix: access.fix) }
         return plan
@@ -83,7 +85,7 @@ public struct CgroupPlan: Sendable {
     /// The plan, from the layout alone (no file is read but block devices' numbers): what the unit tests
     /// check for each layout.
     static func build(_ s: CgroupSettings, layout: CgroupLayout, killOrphans: Bool, bestEffort: Bool, pid: pid_t,
-                      serial: Int) throws -> CgroupPlan {
+                      serial: Int, accountedDevices: [String] = []) throws -> CgroupPlan {
         let name = "sandbox-\(pid)-\(serial)" + (killOrphans ? "" : "-keep")
         var notes: [String] = []
         let read = try s.ioReadBandwidth.map { ($0, try deviceNumber($0.device, key: "cgroup.io_read_bandwidth")) }
@@ -149,6 +151,12 @@ public struct CgroupPlan: Sendable {
                         if let weight = s.ioWeight { w.append(Write(file: "blkio.bfq.weight", value: String(min(1000, weight)), key: "cgroup.io_weight")) }
                         for (b, dev) in read { w.append(Write(file: "blkio.throttle.read_bps_device", value: "\(dev) \(b.bytesPerSecond)", key: "cgroup.io_read_bandwidth")) }
                         for (b, dev) in write { w.append(Write(file: "blkio.throttle.write_bps_device", value: "\(dev) \(b.bytesPerSecond)", key: "cgroup.io_write_bandwidth")) }
+                        // blk-throttle counts a cgroup's bytes (blkio.throttle.io_service_bytes) only on devices
+                        // it has a rule for: a read limit no device reaches (2^62 B/s) turns the counting on.
+                        let limited = Set(read.map(\.1))
+                        for dev in accountedDevices where !limited.contains(dev) {
+                            w.append(Write(file: "blkio.throttle.read_bps_device", value: "\(dev) \(Self.unreachableBandwidth)", key: "cgroup", optional: true))
+                        }
                     default: break
                     }
                 }
@@ -173,6 +181,17 @@ public struct CgroupPlan: Sendable {
         }
         return CgroupPlan(layout: layout, name: name, directories: directories, settings: s, bestEffort: bestEffort,
                           enableControllers: enable, notes: notes)
+    }
+
+    static let unreachableBandwidth: UInt64 = 1 << 62
+
+    /// MAJOR:MINOR of the block devices in /sys/block, loop and RAM disks left out (their I/O reaches a
+    /// real device, or none).
+    static func blockDevices() -> [String] {
+        CgroupDirectory.subdirectoriesOrLinks("/sys/block").sorted().compactMap { name in
+            guard !name.hasPrefix("loop"), !name.hasPrefix("ram") else { return nil }
+            return CgroupDirectory.read("/sys/block/\(name)/dev").map { $0.trimmingCharacters(in: " \n") }
+        }
     }
 
     static func quota(_ cores: Double, period: Int) -> Int { max(1000, Int((cores * Double(period)).rounded())) }

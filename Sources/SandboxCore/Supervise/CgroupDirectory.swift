@@ -49,12 +49,17 @@ enum CgroupDirectory {
     }
 
     /// Subdirectory names of `path`.
-    static func subdirectories(_ path: String) -> [String] {
+    static func subdirectories(_ path: String) -> [String] { entries(path, types: [UInt8(DT_DIR)]) }
+
+    /// Subdirectories and symbolic links (/sys/block holds links).
+    static func subdirectoriesOrLinks(_ path: String) -> [String] { entries(path, types: [UInt8(DT_DIR), UInt8(DT_LNK)]) }
+
+    private static func entries(_ path: String, types: [UInt8]) -> [String] {
         guard let dir = opendir(path) else { return [] }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
-            guard entry.pointee.d_type == UInt8(DT_DIR) else { continue }
+            guard types.contains(entry.pointee.d_type) else { continue }
             let name = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
             if name != "." && name != ".." { names.append(name) }
         }

@@ -58,7 +58,7 @@ public final class RunCgroup {
             created.append(dir)
             for w in dir.writes {
                 let e = CgroupDirectory.write(dir.path + "/" + w.file, w.value)
-                if e == 0 { continue }
+                if e == 0 || w.optional { continue }
                 let why = e == ENOENT ? "\(w.file) does not exist in this cgroup (controller or kernel option missing)"
                     : "write(\(dir.path)/\(w.file), \"\(w.value)\"): \(String(cString: strerror(e)))"
                 if plan.bestEffort {
