@@ -37,13 +37,14 @@ public enum HTMLReport {
         // Marks the page as rendered (a headless browser test reads it) and shows a chart's value under the pointer.
         (function () {
           var charts = document.querySelectorAll("svg.chart");
-          document.documentElement.setAttribute("data-rendered", String(charts.length));
           charts.forEach(function (svg) {
             var out = svg.parentNode.querySelector(".readout");
             svg.querySelectorAll("[data-v]").forEach(function (el) {
               el.addEventListener("mouseenter", function () { if (out) out.textContent = el.getAttribute("data-v"); });
             });
           });
+          // Last, so that it is only set when nothing above threw.
+          document.documentElement.setAttribute("data-rendered", String(charts.length));
         })();
         </script>
         </body></html>
@@ -220,7 +221,7 @@ public enum HTMLReport {
     /// A filled line chart of `ys` over `xs`, with axis labels; each point carries its value for the readout.
     static func lineChart(_ xs: [Double], _ ys: [Double], id: String, color: String, unit: String, minTop: Double, height: Double = 160) -> String {
         let width = 940.0, left = 64.0, bottom = 22.0, top = 8.0
-        let plotW = width - left - 10, plotH = height - bottom - top
+        let plotW = width - left - 30, plotH = height - bottom - top
         let maxX = max(xs.last ?? 1, 0.001), maxY = max(ys.max() ?? 0, minTop)
         func px(_ x: Double) -> Double { left + x / maxX * plotW }
         func py(_ y: Double) -> Double { top + plotH - y / maxY * plotH }

@@ -115,6 +115,7 @@ final class RunMonitor: ControlServerDelegate {
             ("command", .array(record.command.map { .string($0) })), ("start_time", .double(startWall)),
             ("uptime_seconds", .double(Self.rounded(Supervisor.now() - start))),
             ("state", .string(stop == nil ? "running" : "stopping")),
+            ("subscribers", .int(Int64(server?.subscribers ?? 0))),
         ]
     }
 
