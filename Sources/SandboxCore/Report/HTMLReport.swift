@@ -228,7 +228,7 @@ public enum HTMLReport {
         var path = "M\(format(px(0))),\(format(py(0)))"
         for (x, y) in zip(xs, ys) { path += " L\(format(px(x))),\(format(py(y)))" }
         let area = path + " L\(format(px(xs.last ?? 0))),\(format(py(0))) Z"
-        var svg = "<svg class=\"chart\" id=\"\(id)\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\">"
+        var svg = "<svg class=\"chart\" id=\"\(id)\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\">"
         for i in 0...4 {
             let y = maxY * Double(i) / 4
             svg += "<line x1=\"\(format(left))\" x2=\"\(format(width - 10))\" y1=\"\(format(py(y)))\" y2=\"\(format(py(y)))\" stroke=\"#e3e7ee\"/>"
@@ -252,7 +252,7 @@ public enum HTMLReport {
         let rowH = 22.0, labelW = 220.0, width = 940.0
         let height = Double(max(1, bars.count)) * rowH + 8
         let maxV = max(bars.map(\.1).max() ?? 0, 1e-9)
-        var svg = "<svg class=\"chart\" id=\"\(id)\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\">"
+        var svg = "<svg class=\"chart\" id=\"\(id)\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\">"
         for (i, (label, value)) in bars.enumerated() {
             let y = 4 + Double(i) * rowH
             let w = max(1, value / maxV * (width - labelW - 90))
