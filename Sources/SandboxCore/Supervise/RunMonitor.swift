@@ -44,7 +44,8 @@ final class RunMonitor: ControlServerDelegate {
         self.watcher = watcher
         self.signalTree = signalTree
         self.armKill = armKill
-        sampler = ProcTreeSampler()
+        sampler = Self.sampler(for: plan)
+        timeline.source = sampler.source
         timer = Self.periodicTimer(timeline.interval)
         do {
             let uid = getuid(), pid = getpid(), started = RunDirectory.startTicks(of: pid) ?? 0
@@ -62,6 +63,10 @@ final class RunMonitor: ControlServerDelegate {
     }
 
     var runID: String? { server?.record.id }
+
+    /// Where the figures come from. The per-run cgroup, when the plan has one, answers from its counter
+    /// files instead of a /proc walk: return its `ResourceSampler` here.
+    static func sampler(for plan: LaunchPlan) -> ResourceSampler { ProcTreeSampler() }
 
     func addPollFDs(_ add: (Int32, Int16) -> Void) {
         if timer >= 0 { add(timer, Int16(POLLIN)) }
