@@ -38,6 +38,22 @@ enum MonitorCommand {
         return try? client.request("stats")
     }
 
+    /// A command line for a terminal: argv is the command's to choose, so control characters (a newline
+    /// that would forge a row, an escape sequence for the terminal) are shown as \n, \e, \xNN.
+    static func display(_ argv: [String]) -> String {
+        var out = ""
+        for scalar in argv.joined(separator: " ").unicodeScalars {
+            switch scalar.value {
+            case 0x0A: out += "\\n"
+            case 0x09: out += "\\t"
+            case 0x1B: out += "\\e"
+            case 0..<0x20, 0x7F, 0x80..<0xA0: out += "\\x" + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
     static func bytes(_ value: Int64?) -> String { value.map { Units.formatBytes(UInt64(max(0, $0))) } ?? "-" }
 
     static func clock(_ epoch: Double) -> String {
@@ -101,7 +117,7 @@ struct Ps: ParsableCommand {
                              MonitorCommand.percent(s?.double("cpu_percent")), MonitorCommand.bytes(s?.int("rss_bytes")),
                              s?.int("processes").map { String($0) } ?? "-", s?.int("denied").map { String($0) } ?? "-",
                              s?.int("file_events").map { String($0) } ?? "-",
-                             record.command.joined(separator: " ")])
+                             MonitorCommand.display(record.command)])
             }
             for line in MonitorCommand.table(rows) { print(line) }
         }
@@ -156,7 +172,7 @@ struct Top: ParsableCommand {
                                  s.int("processes").map { String($0) } ?? "-",
                                  MonitorCommand.bytes(Int64((read - before.read) / dt)), MonitorCommand.bytes(Int64((write - before.write) / dt)),
                                  s.int("file_events") == nil ? "-" : String(Int(((files - before.files) / dt).rounded())),
-                                 s.int("denied").map { String($0) } ?? "-", "-", record.command.joined(separator: " ")])
+                                 s.int("denied").map { String($0) } ?? "-", "-", MonitorCommand.display(record.command)])
                 }
                 if !json { lines = MonitorCommand.table(rows) }
                 var text = lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")

@@ -37,13 +37,14 @@ public enum HTMLReport {
         // Marks the page as rendered (a headless browser test reads it) and shows a chart's value under the pointer.
         (function () {
           var charts = document.querySelectorAll("svg.chart");
-          document.documentElement.setAttribute("data-rendered", String(charts.length));
           charts.forEach(function (svg) {
             var out = svg.parentNode.querySelector(".readout");
             svg.querySelectorAll("[data-v]").forEach(function (el) {
               el.addEventListener("mouseenter", function () { if (out) out.textContent = el.getAttribute("data-v"); });
             });
           });
+          // Last, so that it is only set when nothing above threw.
+          document.documentElement.setAttribute("data-rendered", String(charts.length));
         })();
         </script>
         </body></html>
@@ -220,14 +221,14 @@ public enum HTMLReport {
     /// A filled line chart of `ys` over `xs`, with axis labels; each point carries its value for the readout.
     static func lineChart(_ xs: [Double], _ ys: [Double], id: String, color: String, unit: String, minTop: Double, height: Double = 160) -> String {
         let width = 940.0, left = 64.0, bottom = 22.0, top = 8.0
-        let plotW = width - left - 10, plotH = height - bottom - top
+        let plotW = width - left - 30, plotH = height - bottom - top
         let maxX = max(xs.last ?? 1, 0.001), maxY = max(ys.max() ?? 0, minTop)
         func px(_ x: Double) -> Double { left + x / maxX * plotW }
         func py(_ y: Double) -> Double { top + plotH - y / maxY * plotH }
         var path = "M\(format(px(0))),\(format(py(0)))"
         for (x, y) in zip(xs, ys) { path += " L\(format(px(x))),\(format(py(y)))" }
         let area = path + " L\(format(px(xs.last ?? 0))),\(format(py(0))) Z"
-        var svg = "<svg class=\"chart\" id=\"\(id)\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\">"
+        var svg = "<svg class=\"chart\" id=\"\(id)\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\">"
         for i in 0...4 {
             let y = maxY * Double(i) / 4
             svg += "<line x1=\"\(format(left))\" x2=\"\(format(width - 10))\" y1=\"\(format(py(y)))\" y2=\"\(format(py(y)))\" stroke=\"#e3e7ee\"/>"
@@ -251,7 +252,7 @@ public enum HTMLReport {
         let rowH = 22.0, labelW = 220.0, width = 940.0
         let height = Double(max(1, bars.count)) * rowH + 8
         let maxV = max(bars.map(\.1).max() ?? 0, 1e-9)
-        var svg = "<svg class=\"chart\" id=\"\(id)\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\">"
+        var svg = "<svg class=\"chart\" id=\"\(id)\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\">"
         for (i, (label, value)) in bars.enumerated() {
             let y = 4 + Double(i) * rowH
             let w = max(1, value / maxV * (width - labelW - 90))

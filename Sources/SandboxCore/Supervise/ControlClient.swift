@@ -72,8 +72,18 @@ public final class ControlClient {
     deinit { close(fd) }
 
     /// Sends one request line.
+    /// Sends one request line (MSG_NOSIGNAL: a supervisor that refused us and closed must not kill the
+    /// client with SIGPIPE; its refusal line is still there to read).
     public func send(_ request: String, _ fields: [(String, JSONValue)] = []) throws {
-        try FileIO.writeAll(fd, ControlProtocol.requestLine(request, fields), name: socketPath)
+        let bytes = Array(ControlProtocol.requestLine(request, fields).utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EPIPE || errno == ECONNRESET) { return }
+            if n < 0 { throw SandboxError.system("send(\(socketPath))", errno: errno) }
+            offset += n
+        }
     }
 
     /// The next line, or nil at EOF or after `timeout` seconds (nil: no deadline).

@@ -107,7 +107,10 @@ public struct ControlMessage {
         guard case .array(let items)? = value(key) else { return nil }
         return items.compactMap { if case .string(let s) = $0 { return s } else { return nil } }
     }
-    public func object(_ key: String) -> ControlMessage? { value(key).map(ControlMessage.init) }
+    /// The member `key` when it is an object (not null).
+    public func object(_ key: String) -> ControlMessage? {
+        if case .object? = value(key) { return ControlMessage(value(key)!) } else { return nil }
+    }
 }
 
 /// Signal names and numbers (x86-64 and aarch64 share these), for `--signal` and the protocol.

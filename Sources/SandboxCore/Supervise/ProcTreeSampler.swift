@@ -19,6 +19,7 @@ public final class ProcTreeSampler: ResourceSampler {
     /// The supervisor's own storage I/O before the command started (not the command's).
     private var ownIO: (read: UInt64, write: UInt64) = (0, 0)
     public private(set) var pids: [Int32] = []
+    public var source: String { "proc" }
     private var queue: [Int32] = []
 
     public init() {

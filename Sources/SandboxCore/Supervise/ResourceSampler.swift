@@ -30,6 +30,8 @@ public struct ResourceSample: Sendable, Equatable {
 public protocol ResourceSampler: AnyObject {
     /// Reads the tree's counters now. `time` is seconds since the command started.
     func sample(time: Double) -> ResourceSample
+    /// Names the source in the report's `timeline.source`: "proc", or e.g. "cgroup".
+    var source: String { get }
     /// The pids of the tree's processes as of the last `sample` (for `sandbox events`' exec/exit records
     /// and `stop`), the command first.
     var pids: [Int32] { get }

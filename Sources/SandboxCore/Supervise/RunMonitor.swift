@@ -44,7 +44,8 @@ final class RunMonitor: ControlServerDelegate {
         self.watcher = watcher
         self.signalTree = signalTree
         self.armKill = armKill
-        sampler = ProcTreeSampler()
+        sampler = Self.sampler(for: plan)
+        timeline.source = sampler.source
         timer = Self.periodicTimer(timeline.interval)
         do {
             let uid = getuid(), pid = getpid(), started = RunDirectory.startTicks(of: pid) ?? 0
@@ -62,6 +63,10 @@ final class RunMonitor: ControlServerDelegate {
     }
 
     var runID: String? { server?.record.id }
+
+    /// Where the figures come from. The per-run cgroup, when the plan has one, answers from its counter
+    /// files instead of a /proc walk: return its `ResourceSampler` here.
+    static func sampler(for plan: LaunchPlan) -> ResourceSampler { ProcTreeSampler() }
 
     func addPollFDs(_ add: (Int32, Int16) -> Void) {
         if timer >= 0 { add(timer, Int16(POLLIN)) }
@@ -115,6 +120,7 @@ final class RunMonitor: ControlServerDelegate {
             ("command", .array(record.command.map { .string($0) })), ("start_time", .double(startWall)),
             ("uptime_seconds", .double(Self.rounded(Supervisor.now() - start))),
             ("state", .string(stop == nil ? "running" : "stopping")),
+            ("subscribers", .int(Int64(server?.subscribers ?? 0))),
         ]
     }
 
