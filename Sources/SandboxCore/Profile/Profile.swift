@@ -15,6 +15,8 @@ public struct Profile: Sendable {
     public var capabilities: [Int32]
     public var seccomp: SeccompSettings
     public var watch: WatchSettings
+    /// `[namespaces]` and `[network]` (NamespaceSettings.swift).
+    public var namespaces: NamespaceSettings = NamespaceSettings()
 
     public func allowsBestEffort(_ feature: String) -> Bool { bestEffort.contains(feature) }
 }
@@ -35,6 +37,9 @@ public struct ProcessSettings: Sendable {
     public var envUnset: [String]
     public var envSet: [(String, String)]
     public var pty: String
+    /// `process.user` / `process.group`: a name or a number, resolved in the parent (UserIdentity).
+    public var user: String? = nil
+    public var group: String? = nil
 }
 
 /// A seccomp action as written in a profile (`allow`, `errno:EPERM`, `kill-process`, …).
