@@ -12,7 +12,7 @@ struct RunArgumentsTests {
         var command = run.command
         if command.first == "--" { command.removeFirst() }
         return RunRequest(profiles: run.profile, timeout: run.timeout, killAfter: run.killAfter, overrides: run.overrides,
-                          report: run.report, traceFiles: run.traceFiles, quiet: run.quiet, command: command)
+                          report: run.report, traceFiles: run.traceFiles, quiet: run.quiet, command: command, net: run.net)
     }
 
     static let accepted: [[String]] = [
@@ -25,6 +25,8 @@ struct RunArgumentsTests {
         ["run", "--report=-", "--", "x"],
         ["run", "-p", "", "--", "x"],
         ["run", "-q", "--quiet", "--", "x"],
+        ["run", "--net", "none", "-p", "default", "--", "x"],
+        ["run", "--net=host", "--set", "network.mode=none", "--", "x"],
     ]
 
     @Test(arguments: accepted)
