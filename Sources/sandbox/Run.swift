@@ -15,6 +15,7 @@ struct Run: ParsableCommand {
           sandbox run -p default --timeout 30s --report run.json -- make test
           sandbox run -p ./my.toml --set limits.open_files=64 -- ./server
           sandbox run -p audit --trace-files - -- ./installer.sh
+          sandbox run --net none --set namespaces.pid=true -- ./test.sh
         """)
 
     @Option(name: .shortAndLong, help: "Profile name or path; repeat to stack profiles in order.")
@@ -34,6 +35,9 @@ struct Run: ParsableCommand {
 
     @Option(name: .customLong("trace-files"), help: "Stream file events as JSON lines to FILE ('-' for stderr) while the command runs.")
     var traceFiles: String?
+
+    @Option(name: .long, help: "Network: 'none' (a network namespace with only loopback) or 'host'; the same as --set network.mode=...")
+    var net: String?
 
     @Flag(name: .shortAndLong, help: "Do not print the summary.")
     var quiet = false
@@ -58,7 +62,7 @@ struct Run: ParsableCommand {
             Sandbox.fail(SandboxError(.usage, first, "unknown option of 'sandbox run'", hint: "see 'sandbox run --help'; the command goes after --"))
         }
         RunRequest(profiles: profile, timeout: timeout, killAfter: killAfter, overrides: overrides, report: report,
-                   traceFiles: traceFiles, quiet: quiet, reportHTML: reportHTML, printID: printID, command: command).execute()
+                   traceFiles: traceFiles, quiet: quiet, reportHTML: reportHTML, printID: printID, command: command, net: net).execute()
     }
 
 }

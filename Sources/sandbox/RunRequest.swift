@@ -15,6 +15,8 @@ struct RunRequest: Equatable {
     var reportHTML: String?
     var printID = false
     var command: [String] = []
+    /// `--net none|host`: the same as `--set network.mode=...`, applied after the `--set` flags.
+    var net: String? = nil
 
     /// Runs the command and exits with its status (or 125 when sandbox cannot start it).
     func execute() -> Never {
@@ -22,6 +24,13 @@ struct RunRequest: Equatable {
             let timeout = try self.timeout.map { try Self.duration($0, flag: "--timeout") }
             var overrides = self.overrides
             if traceFiles != nil { overrides.append("watch.enabled=true") }
+            if let net {
+                let modes = NamespaceSettings.NetworkMode.allCases.map(\.rawValue)
+                guard modes.contains(net) else {
+                    throw SandboxError(.usage, "--net \(net)", "expected " + modes.joined(separator: " or "))
+                }
+                overrides.append("network.mode=\"\(net)\"")
+            }
             let cache = try ProfileCache.fromEnvironment()
             let entry = try cache.lookup(profiles.isEmpty ? ["default"] : profiles, overrides: overrides, resolver: ProfileResolver())
             let profile = entry.compiled.profile
@@ -109,6 +118,7 @@ struct RunRequest: Equatable {
             case "--report": request.report = value
             case "--trace-files": request.traceFiles = value
             case "--report-html": request.reportHTML = value
+            case "--net": request.net = value
             default: return nil
             }
         }

@@ -13,7 +13,7 @@ struct RunArgumentsTests {
         if command.first == "--" { command.removeFirst() }
         return RunRequest(profiles: run.profile, timeout: run.timeout, killAfter: run.killAfter, overrides: run.overrides,
                           report: run.report, traceFiles: run.traceFiles, quiet: run.quiet, reportHTML: run.reportHTML,
-                          printID: run.printID, command: command)
+                          printID: run.printID, command: command, net: run.net)
     }
 
     static let accepted: [[String]] = [
@@ -28,6 +28,8 @@ struct RunArgumentsTests {
         ["run", "-q", "--quiet", "--", "x"],
         ["run", "--print-id", "--report-html", "r.html", "--", "x"],
         ["run", "--report-html=r.html", "-q", "--", "x"],
+        ["run", "--net", "none", "-p", "default", "--", "x"],
+        ["run", "--net=host", "--set", "network.mode=none", "--", "x"],
     ]
 
     @Test(arguments: accepted)

@@ -17,6 +17,11 @@ public final class LaunchPlan {
     public let rlimits: [sbx_rlimit]
     public let keepCaps: UInt64
     public let dropBounding: Bool
+    /// CAP_SETPCAP here (without a user namespace the bounding set can be dropped only with it).
+    let hostCanDropBounding: Bool
+    /// The namespaces, the uid/gid maps and the id switch (Policy/NamespacePlan.swift); replaced by a
+    /// smaller plan when the kernel refuses best-effort namespaces (`fallBack`).
+    public private(set) var namespaces: NamespacePlan
     public let seccomp: SeccompProgram?
     public let usePty: Bool
     public let ptyStdioMask: Int32
@@ -55,6 +60,9 @@ public final class LaunchPlan {
 
         let privileged = Capabilities.current()
         func has(_ cap: Int32) -> Bool { privileged.effective & (1 << UInt64(cap)) != 0 }
+        let namespaces = try NamespacePlan.prepare(profile, effectiveCaps: privileged.effective)
+        self.namespaces = namespaces
+        notes += namespaces.notes
 
         // Limits: refuse (or, best-effort, clamp) what the child's setrlimit would be refused, so the error
         // comes before anything starts and names the hard limit.
@@ -106,7 +114,9 @@ public final class LaunchPlan {
             keep &= privileged.permitted
         }
         self.keepCaps = keep
-        self.dropBounding = has(Capabilities.setpcap)
+        self.hostCanDropBounding = has(Capabilities.setpcap)
+        // In a user namespace the child holds the namespace's CAP_SETPCAP.
+        self.dropBounding = hostCanDropBounding || namespaces.has(.user)
         if !dropBounding {
             if profile.process.noNewPrivileges {
                 notes.append("bounding set unchanged (needs CAP_SETPCAP); no_new_privs stops execve from regaining capabilities")
@@ -185,6 +195,13 @@ public final class LaunchPlan {
         }
         self.notEnforced = notEnforced
         self.notes = notes
+    }
+
+    /// The kernel refused namespaces that the profile lets go unenforced: run without them, and say so.
+    func fallBack(to smaller: NamespacePlan) {
+        namespaces = smaller
+        notes.removeAll { line in line.hasPrefix("user namespace added") }
+        notEnforced += smaller.notEnforced
     }
 
     deinit {

@@ -22,6 +22,8 @@ public struct RunResult {
     public let workdir: String
     /// The run's cgroup accounting, when it had one (`[cgroup]`).
     public var cgroup: CgroupReport? = nil
+    /// The namespaces the command ran in, and its pids (NamespaceReport.swift); nil without any.
+    public var namespaces: NamespaceReport? = nil
     /// Whether the compiled profile came from the cache (`ProfileCache`).
     public var profileCache: ProfileCache.Outcome?
     /// The live monitor's part (RunMonitor): the run id of the control socket, the resource timeline,

@@ -1,3 +1,4 @@
+import CSandboxSpawn
 import CSandboxSys
 import CSeccomp
 #if canImport(Glibc)
@@ -166,8 +167,12 @@ public final class Supervisor {
         // The error pipe is read once the command has exited, not watched: a failing step writes its
         // record and _exits, and a successful execve closes the pipe, so either is there by now (and the
         // supervisor is not woken at the command's execve for nothing).
-        setupFailure = ChildFailure.read(from: child.errorPipe)
+        let records = ChildFailure.readAll(from: child.errorPipe)
+        setupFailure = records.failure
         close(child.errorPipe)
+        if let syncPipe = child.syncPipe { close(syncPipe) }
+        // With a PID namespace the pidfd is the init's: how the command itself ended is in its record.
+        if let command = records.commandStatus { status = Self.decode(waitStatus: command.raw) }
         let wall = Self.now() - start
         // The whole tree at once through its cgroup, then what the subreaper still has to reap.
         if plan.profile.process.killOrphans {
@@ -195,6 +200,7 @@ public final class Supervisor {
             if let problem = monitor.serverProblem { result.monitorNotes.append("no control socket: \(problem)") }
             monitor.finish(result)
         }
+        result.namespaces = NamespaceReport(plan.namespaces, initPid: child.pid, commandPid: records.commandStatus?.pid)
         return result
     }
 
@@ -202,6 +208,11 @@ public final class Supervisor {
         var raw: Int32 = 0
         var r: pid_t
         repeat { r = waitpid(child.pid, &raw, 0) } while r < 0 && errno == EINTR
+        return Self.decode(waitStatus: raw)
+    }
+
+    /// (exit code or 128+N, N) from a raw wait status.
+    static func decode(waitStatus raw: Int32) -> (Int32, Int32?) {
         // WIFSIGNALED / WEXITSTATUS, spelled out: the C macros are not imported.
         let termsig = raw & 0x7F
         if termsig != 0 && termsig != 0x7F { return (128 + termsig, termsig) }
@@ -242,6 +253,12 @@ public final class Supervisor {
 
     /// The command's process group when it has one of its own, else the command alone.
     private func signalTree(_ sig: Int32) {
+        // PID namespace: SIGKILL of the init ends the namespace; anything else the init sends to every
+        // process in it.
+        if plan.namespaces.pidInit {
+            if sig == SIGKILL || sbx_pidfd_sigqueue(child.pidfd, sig, SBX_INIT_SIGNAL_TREE) != 0 { _ = sbx_pidfd_send_signal(child.pidfd, sig) }
+            return
+        }
         if plan.profile.process.newSession, kill(-child.pid, sig) == 0 { return }
         _ = sbx_pidfd_send_signal(child.pidfd, sig)
     }
