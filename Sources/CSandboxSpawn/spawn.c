@@ -7,6 +7,7 @@
 
 #define _GNU_SOURCE
 #include "sandbox_spawn.h"
+#include "spawn_steps.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -209,6 +210,10 @@ static void child_main(const struct sbx_plan *plan) {
     if (plan->new_session && setsid() < 0) fail(plan, SBX_STEP_SETSID, 0);
     if (plan->pty_slave >= 0 && step_ctty(plan) < 0) fail(plan, SBX_STEP_CTTY, 0);
     if (plan->die_with_parent && step_pdeathsig(plan) < 0) fail(plan, SBX_STEP_PDEATHSIG, 0);
+    // The filesystem view (spawn_mounts.c) needs the mount namespace (and, rootless, the uid/gid maps:
+    // mounting in a user namespace needs its capabilities) and comes before everything that opens files
+    // by path; it ends in the working directory, by its path in the view.
+    if (plan->mount_view && sbx_step_mounts(plan, &detail) < 0) fail(plan, SBX_STEP_MOUNTS, detail);
     if (plan->workdir && chdir(plan->workdir) < 0) fail(plan, SBX_STEP_CHDIR, 0);
     if (plan->umask >= 0) umask((mode_t)plan->umask);
     // Limits and priority while we may still hold CAP_SYS_RESOURCE / CAP_SYS_NICE to set them.
@@ -216,6 +221,9 @@ static void child_main(const struct sbx_plan *plan) {
     if (plan->set_nice && setpriority(PRIO_PROCESS, 0, plan->nice) < 0) fail(plan, SBX_STEP_NICE, plan->nice);
     if (plan->set_ioprio && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, plan->ioprio) < 0)
         fail(plan, SBX_STEP_IOPRIO, plan->ioprio);
+    // Landlock after the mounts (a Landlock domain may not mount or pivot_root) and before capabilities,
+    // no_new_privs and seccomp (it needs CAP_SYS_ADMIN or no_new_privs, and the filter may deny its calls).
+    if (plan->landlock && sbx_step_landlock(plan, &detail) < 0) fail(plan, SBX_STEP_LANDLOCK, detail);
     // Capabilities: bounding set, then P/E/I, then ambient (which needs the kept ones in P and I).
     if (plan->drop_bounding && step_capbset(plan, &detail) < 0) fail(plan, SBX_STEP_CAPBSET, detail);
     if (plan->set_caps && step_caps(plan) < 0) fail(plan, SBX_STEP_CAPS, 0);

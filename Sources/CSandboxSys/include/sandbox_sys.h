@@ -59,3 +59,4 @@ int sbx_notif_id_valid(int listener, uint64_t id);
 
 #endif
 #include "sandbox_watch.h"
+#include "sandbox_fsview.h"

@@ -26,6 +26,8 @@ public final class LaunchPlan {
     public private(set) var notes: [String] = []
     /// The file-activity watcher, when the profile asks for one.
     let watch: FileWatchSession?
+    /// The filesystem view (`[filesystem]`) and its enforcers, prepared; nil without a view.
+    public let filesystem: FilesystemPlan?
     /// The child's end of the socket the seccomp listener travels on.
     let notifySocket: (parent: Int32, child: Int32)?
 
@@ -115,6 +117,16 @@ public final class LaunchPlan {
                 notEnforced.append("capability bounding set (needs CAP_SETPCAP)")
             }
         }
+
+        // The filesystem view: its mount ops and Landlock rules, prepared (Policy/FilesystemPlan.swift).
+        let home = ProcessEnvironment.value(of: "HOME", in: environment ?? ProcessEnvironment.entries).map(String.init)
+        let filesystem = try FilesystemPlan.prepare(
+            profile, workdir: profile.process.workdir ?? Supervisor.currentDirectory(), home: home,
+            mountNamespace: false, pidNamespace: false, owner: (getuid(), getgid()),
+            mayRestrict: profile.process.noNewPrivileges || has(21 /* CAP_SYS_ADMIN */))
+        self.filesystem = filesystem
+        notEnforced += filesystem?.notEnforced ?? []
+        notes += filesystem?.notes ?? []
 
         // The file watcher comes before the filter: without fanotify it needs the file syscalls notified.
         let watch = FileWatchSession.prepare(profile, workingDirectory: profile.process.workdir ?? Supervisor.currentDirectory(),

@@ -72,6 +72,7 @@ public enum Launcher {
                 c.want_listener = plan.notifySocket == nil ? 0 : 1
                 c.notify_socket = plan.notifySocket?.child ?? -1
                 c.error_fd = errorPipe[1]
+                plan.filesystem?.apply(to: &c)
                 return sbx_spawn(&c, &pidfd)
             }
         }

@@ -63,6 +63,7 @@ extension CompiledProfile {
         w.strings(p.watch.include)
         w.strings(p.watch.ignore)
         w.strings(p.watch.operations)
+        p.filesystem.encode(into: &w)
 
         w.optional(seccomp) { w, program in Self.encode(program, into: &w) }
     }
@@ -102,9 +103,11 @@ extension CompiledProfile {
                                       architectures: try r.strings(), notify: try r.bool())
         let watch = WatchSettings(enabled: try r.bool(), include: try r.strings(), ignore: try r.strings(),
                                   operations: try r.strings())
-        profile = Profile(name: name, description: description, bestEffort: bestEffort, limits: limits,
-                          wall: wall, killAfter: killAfter, process: process, capabilities: capabilities, seccomp: seccomp,
-                          watch: watch)
+        var profile = Profile(name: name, description: description, bestEffort: bestEffort, limits: limits,
+                              wall: wall, killAfter: killAfter, process: process, capabilities: capabilities, seccomp: seccomp,
+                              watch: watch)
+        profile.filesystem = try FilesystemSettings(from: &r)
+        self.profile = profile
 
         self.seccomp = try r.optional { try Self.program(from: &$0) }
     }

@@ -15,6 +15,8 @@ public struct Profile: Sendable {
     public var capabilities: [Int32]
     public var seccomp: SeccompSettings
     public var watch: WatchSettings
+    /// `[filesystem]`: the view of the file system (FilesystemSettings.swift).
+    public var filesystem: FilesystemSettings = .inactive
 
     public func allowsBestEffort(_ feature: String) -> Bool { bestEffort.contains(feature) }
 }

@@ -140,6 +140,7 @@ public final class Supervisor {
         // record and _exits, and a successful execve closes the pipe, so either is there by now (and the
         // supervisor is not woken at the command's execve for nothing).
         setupFailure = ChildFailure.read(from: child.errorPipe)
+        if let failure = setupFailure { setupFailure?.explained = plan.filesystem?.explain(failure) }
         close(child.errorPipe)
         let wall = Self.now() - start
         if plan.profile.process.killOrphans { OrphanReaper.killAll() }
@@ -155,7 +156,7 @@ public final class Supervisor {
             timedOut: timedOut, setupFailure: setupFailure, wallSeconds: wall, usage: usage,
             violations: violations, notEnforced: plan.notEnforced, notes: plan.notes,
             files: watcher?.finish(), workdir: plan.profile.process.workdir ?? Self.currentDirectory(),
-            cpuHardLimit: plan.profile.limits[.cpu]?.hard)
+            cpuHardLimit: plan.profile.limits[.cpu]?.hard, filesystem: plan.filesystem.map(FilesystemReport.init))
     }
 
     private func reapMain() -> (Int32, Int32?) {
