@@ -177,6 +177,11 @@ static int run_op(int root, const struct sbx_mount_op *op) {
 
 int sbx_step_mounts(const struct sbx_plan *plan, int64_t *detail) {
     *detail = -1;
+    // Never in the caller's own mount namespace: what follows would remount the host's /tmp.
+    if (!(plan->clone_flags & CLONE_NEWNS)) {
+        errno = EINVAL;
+        return -1;
+    }
     // Private propagation first: nothing mounted from here on may reach the host's mount namespace (nor
     // the host's later mounts ours). Needs the new mount namespace from the clone.
     if (syscall(SYS_mount, NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) return -1;

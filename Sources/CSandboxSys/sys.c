@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
@@ -20,6 +21,17 @@ int sbx_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
 
 int sbx_pidfd_send_signal(int pidfd, int sig) {
     return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+int sbx_pidfd_sigqueue(int pidfd, int sig, int value) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    info.si_signo = sig;
+    info.si_code = SI_QUEUE;
+    info.si_pid = getpid();
+    info.si_uid = getuid();
+    info.si_value.sival_int = value;
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, &info, 0);
 }
 
 int sbx_copy_winsize(int from, int to) {

@@ -39,9 +39,9 @@ struct ProfileDecodingTests {
             """, line: 3, key: "limitz", message: "unknown key", hint: "did you mean 'limits'?"),
         BadProfile(label: "reserved section", text: """
             description = "x"
-            [namespaces]
-            user = true
-            """, line: 2, key: "[namespaces]", message: "section reserved for a later version of sandbox"),
+            [cgroup]
+            memory = 1
+            """, line: 2, key: "[cgroup]", message: "section reserved for a later version of sandbox"),
         BadProfile(label: "key in the wrong section", text: """
             # a comment
             nice = 5

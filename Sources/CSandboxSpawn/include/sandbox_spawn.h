@@ -21,15 +21,22 @@ extern "C" {
 enum sbx_step {
     SBX_STEP_SIGNALS = 1,     // reset dispositions, then the mask
     SBX_STEP_FDS,             // mark every fd above 2 close-on-exec
+    SBX_STEP_PDEATHSIG,       // parent-death signal, and the re-check that the parent still lives
+    // Namespaces (the child was cloned into them): wait for the parent's uid/gid maps, then the UTS and
+    // network settings, then the PID namespace's init forks the command.
+    SBX_STEP_NS_SYNC,         // the parent's go-ahead on the sync pipe (maps written); ESRCH: the parent died
+    SBX_STEP_HOSTNAME,        // sethostname in the new UTS namespace
+    SBX_STEP_LOOPBACK,        // ioctl(SIOCSIFFLAGS) bringing lo up in the new network namespace
+    SBX_STEP_INIT_FORK,       // the PID namespace's init forking the command
     SBX_STEP_SETSID,          // new session
     SBX_STEP_CTTY,            // pseudo-terminal as controlling terminal and stdio
-    SBX_STEP_PDEATHSIG,       // parent-death signal, and the re-check that the parent still lives
     SBX_STEP_CHDIR,           // working directory
     SBX_STEP_UMASK,
     SBX_STEP_RLIMIT,          // detail: the resource
     SBX_STEP_NICE,            // detail: the value
     SBX_STEP_IOPRIO,          // detail: the encoded priority
     SBX_STEP_CAPBSET,         // detail: the capability being dropped from the bounding set
+    SBX_STEP_IDS,             // process.user/group; detail: 0 setgroups, 1 setresgid, 2 setresuid
     SBX_STEP_CAPS,            // capset: permitted, effective, inheritable
     SBX_STEP_AMBIENT,         // detail: the capability being raised
     SBX_STEP_MOUNTS,          // the filesystem view; detail: the index of the failing mount op
@@ -79,6 +86,15 @@ struct sbx_landlock_rule {
     int optional;           // a path the child cannot find is skipped
 };
 
+/// Not a failure: the record the PID namespace's init writes when the command has ended, `err` the
+/// command's pid in the namespace and `detail` its raw wait status, so that the supervisor reports the
+/// command's exit or signal rather than the init's exit code.
+#define SBX_RECORD_COMMAND_STATUS 100
+
+/// `si_value.sival_int` of a SI_QUEUE signal to the init: deliver it to every process of the namespace
+/// (a time limit), not only to the command (a forwarded signal).
+#define SBX_INIT_SIGNAL_TREE 0x5b7e
+
 /// What the child writes to the error pipe when a step fails.
 struct sbx_failure {
     int32_t step;
@@ -118,6 +134,20 @@ struct sbx_plan {
     int want_listener;              // SECCOMP_FILTER_FLAG_NEW_LISTENER, fd sent over notify_socket
     int notify_socket;
     int error_fd;                   // write end of a close-on-exec pipe
+
+    // Namespaces (Policy/NamespacePlan.swift prepares these). All zero / -1 / NULL: no namespace, and the
+    // child makes no system call for any of them.
+    uint64_t clone_flags;           // CLONE_NEW* flags added to clone3 (or to the fork fallback's clone)
+    int sync_fd;                    // -1, or the read end of the sync pipe: one byte once the maps are written
+    int sync_write_fd;              // the parent's end of it; the child closes its copy (EOF = parent gone)
+    int pid_init;                   // the child is PID 1 of a new PID namespace: it forks the command and reaps
+    int init_kill_orphans;          // the init exits when the command does (the kernel kills the rest) or waits for all
+    const char *hostname;           // NULL, or sethostname() in the new UTS namespace
+    int loopback_up;                // bring lo up in the new network namespace
+    int set_ids;                    // process.user/group: setresgid/setresuid (and setgroups) before capabilities
+    int set_groups;                 // setgroups to {gid} (not when the user namespace denies setgroups)
+    uid_t uid;
+    gid_t gid;
 
     // The filesystem view (fs: Policy/MountPlan.swift, Policy/LandlockRuleset.swift).
     int mount_view;                 // build the new root: staging tmpfs, the ops, pivot_root

@@ -21,19 +21,34 @@ public final class FilesystemPlan {
     private let preparedMounts: MountPlan.Prepared?
     private let preparedRules: LandlockRuleset.Prepared?
 
-    /// nil when the profile has no `[filesystem]` view. `mountNamespace`: the child gets a new mount
-    /// namespace; `pidNamespace`: and a new PID namespace (a fresh /proc); `owner`: the uid and gid the
-    /// command runs as, as seen inside (the owner of an empty `$HOME`); `mayRestrict`: the child may call
-    /// landlock_restrict_self (no_new_privs, CAP_SYS_ADMIN, or a user namespace).
-    public static func prepare(_ profile: Profile, workdir: String, home: String?, mountNamespace: Bool, pidNamespace: Bool,
-                               owner: (uid: UInt32, gid: UInt32), mayRestrict: Bool) throws -> FilesystemPlan? {
+    /// nil when the profile has no `[filesystem]` view. The mount namespace enforces it when `namespaces`
+    /// has one (with a PID namespace, a fresh /proc); `mayRestrict`: the child may call
+    /// landlock_restrict_self (no_new_privs or CAP_SYS_ADMIN; a user namespace gives the latter).
+    public static func prepare(_ profile: Profile, workdir: String, home: String?, namespaces: NamespacePlan,
+                               mayRestrict: Bool) throws -> FilesystemPlan? {
         guard profile.filesystem.isActive else { return nil }
-        return try FilesystemPlan(profile, workdir: workdir, home: home, mountNamespace: mountNamespace, pidNamespace: pidNamespace,
-                                  owner: owner, mayRestrict: mayRestrict)
+        return try FilesystemPlan(Inputs(profile: profile, workdir: workdir, home: home, mayRestrict: mayRestrict), namespaces: namespaces)
     }
 
-    private init(_ profile: Profile, workdir: String, home: String?, mountNamespace: Bool, pidNamespace: Bool,
-                 owner: (uid: UInt32, gid: UInt32), mayRestrict: Bool) throws {
+    /// The same view for a smaller set of namespaces (the kernel refused best-effort ones).
+    func prepared(namespaces: NamespacePlan) throws -> FilesystemPlan {
+        try FilesystemPlan(inputs, namespaces: namespaces)
+    }
+
+    private struct Inputs {
+        let profile: Profile
+        let workdir: String
+        let home: String?
+        let mayRestrict: Bool
+    }
+    private let inputs: Inputs
+
+    private init(_ inputs: Inputs, namespaces: NamespacePlan) throws {
+        self.inputs = inputs
+        let (profile, workdir, home) = (inputs.profile, inputs.workdir, inputs.home)
+        let mountNamespace = namespaces.has(.mount), pidNamespace = namespaces.has(.pid)
+        let mayRestrict = inputs.mayRestrict || namespaces.has(.user)
+        let owner = namespaces.commandOwner
         let settings = profile.filesystem
         let view = try FilesystemView(settings, workdir: workdir, home: home, owner: owner)
         self.view = view
@@ -99,7 +114,8 @@ public final class FilesystemPlan {
         self.notes = notes
     }
 
-    /// Copies the prepared values into the child's plan.
+    /// Copies the prepared values into the child's plan (after the namespaces: step_mounts refuses to run
+    /// without CLONE_NEWNS among the clone flags).
     func apply(to c: inout sbx_plan) {
         if let mounts, let prepared = preparedMounts {
             c.mount_view = 1
@@ -141,5 +157,15 @@ public final class FilesystemPlan {
         default:
             return nil
         }
+    }
+}
+
+extension NamespacePlan {
+    /// The uid and gid the command runs as, as seen inside its user namespace (the owner of an empty $HOME):
+    /// the id switch's target, else what the caller maps to, else the caller.
+    var commandOwner: (uid: UInt32, gid: UInt32) {
+        if let ids = switchIds { return (ids.uid, ids.gid) }
+        func inside(_ map: String?) -> UInt32? { map?.split(separator: " ").first.flatMap { UInt32($0) } }
+        return (inside(uidMap) ?? geteuid(), inside(gidMap) ?? getegid())
     }
 }

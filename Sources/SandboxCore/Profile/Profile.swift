@@ -17,6 +17,8 @@ public struct Profile: Sendable {
     public var watch: WatchSettings
     /// `[filesystem]`: the view of the file system (FilesystemSettings.swift).
     public var filesystem: FilesystemSettings = .inactive
+    /// `[namespaces]` and `[network]` (NamespaceSettings.swift).
+    public var namespaces: NamespaceSettings = NamespaceSettings()
 
     public func allowsBestEffort(_ feature: String) -> Bool { bestEffort.contains(feature) }
 }
@@ -37,6 +39,9 @@ public struct ProcessSettings: Sendable {
     public var envUnset: [String]
     public var envSet: [(String, String)]
     public var pty: String
+    /// `process.user` / `process.group`: a name or a number, resolved in the parent (UserIdentity).
+    public var user: String? = nil
+    public var group: String? = nil
 }
 
 /// A seccomp action as written in a profile (`allow`, `errno:EPERM`, `kill-process`, …).

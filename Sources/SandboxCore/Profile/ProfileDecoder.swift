@@ -35,7 +35,9 @@ enum ProfileDecoder {
             envKeep: try list("process.env_keep"),
             envUnset: try list("process.env_unset"),
             envSet: try field("process.env_set")?.stringMap() ?? [],
-            pty: try string("process.pty") ?? "auto")
+            pty: try string("process.pty") ?? "auto",
+            user: try field("process.user")?.identity(),
+            group: try field("process.group")?.identity())
         let seccomp = SeccompSettings(
             enabled: try bool("seccomp.enabled"),
             defaultAction: try field("seccomp.default_action")?.action() ?? .allow,
@@ -51,6 +53,11 @@ enum ProfileDecoder {
             include: try list("watch.include"),
             ignore: try list("watch.ignore"),
             operations: try list("watch.operations"))
+        let namespaces = NamespaceSettings(
+            requested: try NamespaceSettings.Kind.allCases.filter { try bool("namespaces." + $0.rawValue) },
+            mapRoot: try bool("namespaces.map_root"),
+            hostname: try field("namespaces.hostname")?.hostname() ?? "sandbox",
+            networkMode: NamespaceSettings.NetworkMode(rawValue: try string("network.mode") ?? "host") ?? .host)
         var profile = Profile(
             name: name,
             description: try string("description") ?? "",
@@ -61,7 +68,8 @@ enum ProfileDecoder {
             process: process,
             capabilities: try list("capabilities.keep").compactMap(Capabilities.number(of:)),
             seccomp: seccomp,
-            watch: watch)
+            watch: watch,
+            namespaces: namespaces)
         profile.filesystem = try decodeFilesystem(settings)
         return profile
     }

@@ -50,12 +50,15 @@ public enum ProfileSchema {
 
     /// Sections that later versions will define. Rejected today, so that a profile written for a newer
     /// sandbox fails closed here instead of running without the isolation it asks for.
-    public static let reservedSections = ["namespaces", "cgroup", "network"]
+    public static let reservedSections = ["cgroup"]
 
     /// Features a profile may mark best-effort: when the kernel or our privileges cannot apply them, the run
     /// goes on and the report says "not enforced: X (why)". Everything else is an error.
-    public static let bestEffortFeatures = ["capabilities", "limits", "nice", "ioprio", "seccomp-notify", "watch",
-                                              "landlock", "filesystem"]
+    public static let bestEffortFeatures = ["capabilities", "limits", "nice", "ioprio", "seccomp-notify", "watch"]
+        // Namespaces: all of them, or one (NamespacePlan).
+        + ["namespaces"] + NamespaceSettings.Kind.allCases.map { "namespaces." + $0.rawValue }
+        // The filesystem view: Landlock, and the parts of the view its enforcers cannot express (FilesystemPlan).
+        + ["landlock", "filesystem"]
 
     public static let keys: [Key] = {
         var keys: [Key] = [
@@ -79,6 +82,8 @@ public enum ProfileSchema {
             Key(path: "process.env_keep", kind: .list(.envName), defaultValue: .array([]), summary: "With env = \"clear\": variables to keep from the caller's environment."),
             Key(path: "process.env_unset", kind: .list(.envName), defaultValue: .array([]), summary: "Variables to remove from the environment."),
             Key(path: "process.env_set", kind: .stringMap, defaultValue: .table([]), summary: "Variables to set, as a table of strings."),
+            Key(path: "process.user", kind: .string, defaultValue: nil, summary: "Run the command as this user (a name or a number): as root with setresuid, rootless through the user namespace's map."),
+            Key(path: "process.group", kind: .string, defaultValue: nil, summary: "Run the command with this group (a name or a number; default: the user's primary group when process.user is set)."),
             Key(path: "process.pty", kind: .choice(["auto", "always", "never"]), defaultValue: .string("auto"), summary: "Give the command its own pseudo-terminal: auto when standard input and output are terminals."),
 
             Key(path: "capabilities.keep", kind: .list(.capability), defaultValue: .array([]), summary: "Capabilities to keep (capabilities(7) names, with or without CAP_); all others are dropped from all five sets."),
@@ -92,6 +97,18 @@ public enum ProfileSchema {
             Key(path: "seccomp.rules", kind: .seccompRules, defaultValue: .array([]), summary: "Argument rules: [[seccomp.rules]] with syscall, action and args."),
             Key(path: "seccomp.architectures", kind: .list(.architecture), defaultValue: .array([.string("native")]), summary: "ABIs the filter lets through (with the same rules); every other ABI is killed."),
             Key(path: "seccomp.notify", kind: .bool, defaultValue: .bool(true), summary: "Name blocked syscalls in the report, through seccomp user notification."),
+
+            // Namespaces (NamespaceSettings, Policy/NamespacePlan.swift).
+            Key(path: "namespaces.user", kind: .bool, defaultValue: .bool(false), summary: "A new user namespace (implied rootless by any other namespace): the caller's uid/gid map to themselves inside."),
+            Key(path: "namespaces.pid", kind: .bool, defaultValue: .bool(false), summary: "A new PID namespace whose PID 1 is sandbox's init: it forwards signals, reaps orphans, and the whole tree dies with sandbox."),
+            Key(path: "namespaces.mount", kind: .bool, defaultValue: .bool(false), summary: "A new mount namespace (the [filesystem] view is built in it)."),
+            Key(path: "namespaces.network", kind: .bool, defaultValue: .bool(false), summary: "A new network namespace with only loopback, up (the same as network.mode = \"none\")."),
+            Key(path: "namespaces.ipc", kind: .bool, defaultValue: .bool(false), summary: "A new IPC namespace: System V IPC and POSIX message queues of its own."),
+            Key(path: "namespaces.uts", kind: .bool, defaultValue: .bool(false), summary: "A new UTS namespace with namespaces.hostname as its hostname."),
+            Key(path: "namespaces.cgroup", kind: .bool, defaultValue: .bool(false), summary: "A new cgroup namespace: /proc/self/cgroup shows the command's cgroup as the root."),
+            Key(path: "namespaces.map_root", kind: .bool, defaultValue: .bool(false), summary: "In the user namespace, map the caller to root (uid and gid 0) instead of to itself."),
+            Key(path: "namespaces.hostname", kind: .string, defaultValue: .string("sandbox"), summary: "The hostname inside the UTS namespace (used when namespaces.uts is on)."),
+            Key(path: "network.mode", kind: .choice(NamespaceSettings.NetworkMode.allCases.map(\.rawValue)), defaultValue: .string("host"), summary: "\"host\": the host's network; \"none\": a new network namespace with only loopback, up (--net none)."),
 
             Key(path: "watch.enabled", kind: .bool, defaultValue: .bool(false), summary: "Record the command's file activity."),
             Key(path: "watch.include", kind: .list(.path), defaultValue: .array([]), summary: "Only record paths under these directories (empty: everywhere)."),

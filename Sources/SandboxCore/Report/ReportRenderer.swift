@@ -47,6 +47,7 @@ public enum ReportRenderer {
             seccomp.append(("killed_by", .object([("syscall", .string(verdict.syscall)), ("pid", .int(Int64(pid))), ("rule", .string(verdict.reason))])))
         }
         pairs.append(("seccomp", .object(seccomp)))
+        if let namespaces = r.namespaces { pairs.append(("namespaces", namespaces.json)) }
         if let files = r.files { pairs += files.jsonFields }
         if let filesystem = r.filesystem { pairs.append(("filesystem", filesystem.json)) }
         pairs.append(("not_enforced", .array(r.notEnforced.map { .string($0) })))
@@ -85,6 +86,7 @@ public enum ReportRenderer {
         if let (verdict, pid) = r.violations.killedBy {
             rows.append(("killed", "pid \(pid) by seccomp: \(verdict.syscall) (\(verdict.reason), kill-process)"))
         }
+        if let namespaces = r.namespaces { rows.append(("namespaces", namespaces.summary)) }
         if let files = r.files {
             for (i, line) in files.humanSummary(workingDirectory: r.workdir).enumerated() { rows.append((i == 0 ? "files" : "", line)) }
         }

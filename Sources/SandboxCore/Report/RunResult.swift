@@ -20,6 +20,8 @@ public struct RunResult {
     public let notes: [String]
     public let files: FileActivityReport?
     public let workdir: String
+    /// The namespaces the command ran in, and its pids (NamespaceReport.swift); nil without any.
+    public var namespaces: NamespaceReport? = nil
     /// Whether the compiled profile came from the cache (`ProfileCache`).
     public var profileCache: ProfileCache.Outcome?
 

@@ -1,3 +1,4 @@
+import CSandboxSpawn
 import CSandboxSys
 import CSeccomp
 #if canImport(Glibc)
@@ -139,9 +140,13 @@ public final class Supervisor {
         // The error pipe is read once the command has exited, not watched: a failing step writes its
         // record and _exits, and a successful execve closes the pipe, so either is there by now (and the
         // supervisor is not woken at the command's execve for nothing).
-        setupFailure = ChildFailure.read(from: child.errorPipe)
+        let records = ChildFailure.readAll(from: child.errorPipe)
+        setupFailure = records.failure
         if let failure = setupFailure { setupFailure?.explained = plan.filesystem?.explain(failure) }
         close(child.errorPipe)
+        if let syncPipe = child.syncPipe { close(syncPipe) }
+        // With a PID namespace the pidfd is the init's: how the command itself ended is in its record.
+        if let command = records.commandStatus { status = Self.decode(waitStatus: command.raw) }
         let wall = Self.now() - start
         if plan.profile.process.killOrphans { OrphanReaper.killAll() }
         OrphanReaper.reapAll()
@@ -151,18 +156,25 @@ public final class Supervisor {
         close(child.pidfd)
         var usage = rusage()
         getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-        return RunResult(
+        var result = RunResult(
             command: plan.command, profile: plan.profile.name, exitCode: status!.code, signal: status!.signal,
             timedOut: timedOut, setupFailure: setupFailure, wallSeconds: wall, usage: usage,
             violations: violations, notEnforced: plan.notEnforced, notes: plan.notes,
             files: watcher?.finish(), workdir: plan.profile.process.workdir ?? Self.currentDirectory(),
             cpuHardLimit: plan.profile.limits[.cpu]?.hard, filesystem: plan.filesystem.map(FilesystemReport.init))
+        result.namespaces = NamespaceReport(plan.namespaces, initPid: child.pid, commandPid: records.commandStatus?.pid)
+        return result
     }
 
     private func reapMain() -> (Int32, Int32?) {
         var raw: Int32 = 0
         var r: pid_t
         repeat { r = waitpid(child.pid, &raw, 0) } while r < 0 && errno == EINTR
+        return Self.decode(waitStatus: raw)
+    }
+
+    /// (exit code or 128+N, N) from a raw wait status.
+    static func decode(waitStatus raw: Int32) -> (Int32, Int32?) {
         // WIFSIGNALED / WEXITSTATUS, spelled out: the C macros are not imported.
         let termsig = raw & 0x7F
         if termsig != 0 && termsig != 0x7F { return (128 + termsig, termsig) }
@@ -196,6 +208,12 @@ public final class Supervisor {
 
     /// The command's process group when it has one of its own, else the command alone.
     private func signalTree(_ sig: Int32) {
+        // PID namespace: SIGKILL of the init ends the namespace; anything else the init sends to every
+        // process in it.
+        if plan.namespaces.pidInit {
+            if sig == SIGKILL || sbx_pidfd_sigqueue(child.pidfd, sig, SBX_INIT_SIGNAL_TREE) != 0 { _ = sbx_pidfd_send_signal(child.pidfd, sig) }
+            return
+        }
         if plan.profile.process.newSession, kill(-child.pid, sig) == 0 { return }
         _ = sbx_pidfd_send_signal(child.pidfd, sig)
     }
