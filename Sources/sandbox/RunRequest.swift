@@ -9,6 +9,8 @@ struct RunRequest: Equatable {
     var timeout: String?
     var killAfter: String?
     var overrides: [String] = []
+    /// `--bind`, `--ro-bind`, `--tmpfs`, `--hide` as `FLAG=VALUE`, in order; each becomes one `--set`.
+    var filesystemFlags: [String] = []
     var report: String?
     var traceFiles: String?
     var quiet = false
@@ -19,6 +21,10 @@ struct RunRequest: Equatable {
         do {
             let timeout = try self.timeout.map { try Self.duration($0, flag: "--timeout") }
             var overrides = self.overrides
+            for flag in filesystemFlags {
+                let eq = flag.firstIndex(of: "=")!
+                overrides.append(try FilesystemSettings.override(flag: String(flag[..<eq]), value: String(flag[flag.index(after: eq)...])))
+            }
             if traceFiles != nil { overrides.append("watch.enabled=true") }
             let cache = try ProfileCache.fromEnvironment()
             let entry = try cache.lookup(profiles.isEmpty ? ["default"] : profiles, overrides: overrides, resolver: ProfileResolver())
@@ -71,6 +77,9 @@ struct RunRequest: Equatable {
         while let argument = rest.popFirst() {
             if argument == "--" {
                 request.command = Array(rest)
+                // Grouped by flag as ArgumentParser gives them (Run.filesystemFlags), so both paths agree.
+                let order = ["--bind=", "--ro-bind=", "--tmpfs=", "--hide="]
+                request.filesystemFlags = order.flatMap { prefix in request.filesystemFlags.filter { $0.hasPrefix(prefix) } }
                 return request.command.isEmpty ? nil : request
             }
             if argument == "-q" || argument == "--quiet" {
@@ -92,6 +101,7 @@ struct RunRequest: Equatable {
             case "--set": request.overrides.append(value)
             case "--report": request.report = value
             case "--trace-files": request.traceFiles = value
+            case "--bind", "--ro-bind", "--tmpfs", "--hide": request.filesystemFlags.append(name + "=" + value)
             default: return nil
             }
         }

@@ -12,6 +12,7 @@ struct RunArgumentsTests {
         var command = run.command
         if command.first == "--" { command.removeFirst() }
         return RunRequest(profiles: run.profile, timeout: run.timeout, killAfter: run.killAfter, overrides: run.overrides,
+                          filesystemFlags: Run.filesystemFlags(binds: run.binds, roBinds: run.roBinds, tmpfs: run.tmpfs, hides: run.hides),
                           report: run.report, traceFiles: run.traceFiles, quiet: run.quiet, command: command)
     }
 
@@ -25,6 +26,7 @@ struct RunArgumentsTests {
         ["run", "--report=-", "--", "x"],
         ["run", "-p", "", "--", "x"],
         ["run", "-q", "--quiet", "--", "x"],
+        ["run", "--hide", "/root", "--bind", "/a:/b", "--ro-bind=/usr", "--tmpfs", "/tmp:1GiB", "--bind", "/c", "--", "x"],
     ]
 
     @Test(arguments: accepted)

@@ -62,6 +62,10 @@ public final class FilesystemPlan {
             guard api.available else {
                 throw SandboxError(.setup, "filesystem", "the mount namespace view is not available: \(api.reason)", hint: api.fix)
             }
+            if let cover = view.workdirHiddenBy {
+                throw SandboxError(.usage, cover.key, "the working directory \(view.workdir) lies beneath \(cover.path), so it would not exist in the view",
+                                   hint: "set filesystem.workdir_writable = true (or bind it with --ro-bind), or run from another directory")
+            }
             mounts = MountPlan(view, pidNamespace: pidNamespace)
             enforcers.append("mount-namespace")
         }

@@ -193,7 +193,13 @@ public struct FilesystemView: Sendable {
         self.rootWritable = rootWritable
         self.entries = entries
         self.notes = notes
+        let enclosing = entries.last { Self.isBeneath(workdir, $0.path) && $0.kind != .executable }
+        self.workdirHiddenBy = enclosing.flatMap { $0.kind.isFresh || $0.kind == .hiddenFile ? $0 : nil }
     }
+
+    /// The fresh or hidden entry the working directory lies beneath (with nothing binding it back), so that
+    /// with the mounts it would not exist in the view.
+    public let workdirHiddenBy: Entry?
 
     // MARK: - Paths
 

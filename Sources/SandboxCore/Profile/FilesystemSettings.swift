@@ -104,3 +104,25 @@ extension FilesystemSettings {
                   landlockScope: scope, isActive: true)
     }
 }
+
+// MARK: - Command-line shorthands
+
+extension FilesystemSettings {
+    /// bubblewrap's spellings, each the `--set` it stands for: `--bind SRC[:DST]`, `--ro-bind SRC[:DST]`,
+    /// `--tmpfs DST[:SIZE]`, `--hide PATH`. Each appends one element to its list (`KEY_add`), so they stack
+    /// with the profile's own.
+    public static let shorthands: [(flag: String, key: String, element: ProfileSchema.Element)] = [
+        ("--bind", "filesystem.read_write", .bindSpec), ("--ro-bind", "filesystem.read_only", .bindSpec),
+        ("--tmpfs", "filesystem.tmpfs", .tmpfsSpec), ("--hide", "filesystem.hide", .viewPath),
+    ]
+
+    /// The `--set` text a shorthand stands for, with the value quoted as a TOML string (never pasted in
+    /// as TOML text of its own), or an error naming the flag.
+    public static func override(flag: String, value: String) throws -> String {
+        guard let shorthand = shorthands.first(where: { $0.flag == flag }) else {
+            throw SandboxError(.usage, flag, "not a filesystem shorthand")
+        }
+        if let problem = problem(value, in: shorthand.element) { throw SandboxError(.usage, "\(flag) \(value)", problem) }
+        return "\(shorthand.key)_add=[\(TOMLText.quote(value))]"
+    }
+}
