@@ -7,6 +7,7 @@
 
 #define _GNU_SOURCE
 #include "sandbox_spawn.h"
+#include "spawn_steps.h"
 #include "init.h"
 
 #include <dirent.h>
@@ -307,9 +308,12 @@ static void child_main(const struct sbx_plan *plan) {
     // uid_map, setgroups and gid_map; nothing that checks ids (mounts, files) may run before that.
     if (plan->sync_fd >= 0 && step_ns_sync(plan) < 0) fail(plan, SBX_STEP_NS_SYNC, 0);
 
-    // fs: step_mounts goes here. After the maps (a rootless mount needs the user namespace's capabilities,
-    // and the ids of files it creates must be mapped) and with mount propagation made private first; before
-    // the hostname and loopback (independent of the view) and before chdir, rlimits and Landlock.
+    // The filesystem view (spawn_mounts.c). After the maps (a rootless mount needs the user namespace's
+    // capabilities, and the ids of files it creates must be mapped); it makes mount propagation private
+    // first. Before chdir (it ends in the working directory by its path in the view: the inherited one
+    // points into the detached old root), rlimits and Landlock; before the init's fork, so that the init
+    // and the command share the view.
+    if (plan->mount_view && sbx_step_mounts(plan, &detail) < 0) fail(plan, SBX_STEP_MOUNTS, detail);
 
     // Hostname and loopback while we still hold CAP_SYS_ADMIN / CAP_NET_ADMIN in the namespaces' owner.
     if (plan->hostname && sethostname(plan->hostname, strlen(plan->hostname)) < 0) fail(plan, SBX_STEP_HOSTNAME, 0);
@@ -329,9 +333,9 @@ static void child_main(const struct sbx_plan *plan) {
     if (plan->set_nice && setpriority(PRIO_PROCESS, 0, plan->nice) < 0) fail(plan, SBX_STEP_NICE, plan->nice);
     if (plan->set_ioprio && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, plan->ioprio) < 0)
         fail(plan, SBX_STEP_IOPRIO, plan->ioprio);
-
-    // fs: step_landlock goes here (it forbids mounting, so after the mounts; before capabilities so that
-    // no_new_privs or CAP_SYS_ADMIN still lets it restrict itself).
+    // Landlock after the mounts (a Landlock domain may not mount or pivot_root) and before capabilities,
+    // no_new_privs and seccomp (it needs CAP_SYS_ADMIN or no_new_privs, and the filter may deny its calls).
+    if (plan->landlock && sbx_step_landlock(plan, &detail) < 0) fail(plan, SBX_STEP_LANDLOCK, detail);
 
     // Capabilities: bounding set, then ids, then P/E/I, then ambient (which needs the kept ones in P and I).
     // In a user namespace these are the namespace's capabilities, and the bounding set can always be dropped.

@@ -9,6 +9,8 @@ struct RunRequest: Equatable {
     var timeout: String?
     var killAfter: String?
     var overrides: [String] = []
+    /// `--bind`, `--ro-bind`, `--tmpfs`, `--hide` as `FLAG=VALUE`, in order; each becomes one `--set`.
+    var filesystemFlags: [String] = []
     var report: String?
     var traceFiles: String?
     var quiet = false
@@ -23,6 +25,10 @@ struct RunRequest: Equatable {
         do {
             let timeout = try self.timeout.map { try Self.duration($0, flag: "--timeout") }
             var overrides = self.overrides
+            for flag in filesystemFlags {
+                let eq = flag.firstIndex(of: "=")!
+                overrides.append(try FilesystemSettings.override(flag: String(flag[..<eq]), value: String(flag[flag.index(after: eq)...])))
+            }
             if traceFiles != nil { overrides.append("watch.enabled=true") }
             if let net {
                 let modes = NamespaceSettings.NetworkMode.allCases.map(\.rawValue)
@@ -92,6 +98,9 @@ struct RunRequest: Equatable {
         while let argument = rest.popFirst() {
             if argument == "--" {
                 request.command = Array(rest)
+                // Grouped by flag as ArgumentParser gives them (Run.filesystemFlags), so both paths agree.
+                let order = ["--bind=", "--ro-bind=", "--tmpfs=", "--hide="]
+                request.filesystemFlags = order.flatMap { prefix in request.filesystemFlags.filter { $0.hasPrefix(prefix) } }
                 return request.command.isEmpty ? nil : request
             }
             if argument == "-q" || argument == "--quiet" {
@@ -119,6 +128,7 @@ struct RunRequest: Equatable {
             case "--trace-files": request.traceFiles = value
             case "--report-html": request.reportHTML = value
             case "--net": request.net = value
+            case "--bind", "--ro-bind", "--tmpfs", "--hide": request.filesystemFlags.append(name + "=" + value)
             default: return nil
             }
         }

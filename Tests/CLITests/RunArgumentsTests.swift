@@ -12,6 +12,7 @@ struct RunArgumentsTests {
         var command = run.command
         if command.first == "--" { command.removeFirst() }
         return RunRequest(profiles: run.profile, timeout: run.timeout, killAfter: run.killAfter, overrides: run.overrides,
+                          filesystemFlags: Run.filesystemFlags(binds: run.binds, roBinds: run.roBinds, tmpfs: run.tmpfs, hides: run.hides),
                           report: run.report, traceFiles: run.traceFiles, quiet: run.quiet, reportHTML: run.reportHTML,
                           printID: run.printID, command: command, net: run.net)
     }
@@ -30,6 +31,7 @@ struct RunArgumentsTests {
         ["run", "--report-html=r.html", "-q", "--", "x"],
         ["run", "--net", "none", "-p", "default", "--", "x"],
         ["run", "--net=host", "--set", "network.mode=none", "--", "x"],
+        ["run", "--hide", "/root", "--bind", "/a:/b", "--ro-bind=/usr", "--tmpfs", "/tmp:1GiB", "--bind", "/c", "--", "x"],
     ]
 
     @Test(arguments: accepted)

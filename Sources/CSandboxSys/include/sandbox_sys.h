@@ -82,3 +82,4 @@ int sbx_accept(int listener);
 
 #endif
 #include "sandbox_watch.h"
+#include "sandbox_fsview.h"

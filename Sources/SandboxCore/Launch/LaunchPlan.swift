@@ -31,6 +31,8 @@ public final class LaunchPlan {
     public private(set) var notes: [String] = []
     /// The file-activity watcher, when the profile asks for one.
     let watch: FileWatchSession?
+    /// The filesystem view (`[filesystem]`) and its enforcers, prepared; nil without a view.
+    public private(set) var filesystem: FilesystemPlan?
     /// The child's end of the socket the seccomp listener travels on.
     let notifySocket: (parent: Int32, child: Int32)?
     /// The run's cgroups and their limits (Policy/CgroupPlan.swift); nil when the profile asks for none.
@@ -130,6 +132,15 @@ public final class LaunchPlan {
 
         self.cgroup = try CgroupPlan.prepare(profile, notEnforced: &notEnforced)
 
+        // The filesystem view: its mount ops and Landlock rules, prepared (Policy/FilesystemPlan.swift).
+        let home = ProcessEnvironment.value(of: "HOME", in: environment ?? ProcessEnvironment.entries).map(String.init)
+        let filesystem = try FilesystemPlan.prepare(
+            profile, workdir: profile.process.workdir ?? Supervisor.currentDirectory(), home: home, namespaces: namespaces,
+            mayRestrict: profile.process.noNewPrivileges || has(Capabilities.sysAdmin))
+        self.filesystem = filesystem
+        notEnforced += filesystem?.notEnforced ?? []
+        notes += filesystem?.notes ?? []
+
         // The file watcher comes before the filter: without fanotify it needs the file syscalls notified.
         let watch = FileWatchSession.prepare(profile, workingDirectory: profile.process.workdir ?? Supervisor.currentDirectory(),
                                              onEvent: onFileEvent)
@@ -198,8 +209,13 @@ public final class LaunchPlan {
     }
 
     /// The kernel refused namespaces that the profile lets go unenforced: run without them, and say so.
-    func fallBack(to smaller: NamespacePlan) {
+    func fallBack(to smaller: NamespacePlan) throws {
         namespaces = smaller
+        // Without the mount namespace the view is Landlock's alone (or an error when it cannot express it).
+        if let view = filesystem {
+            filesystem = try view.prepared(namespaces: smaller)
+            notEnforced += filesystem?.notEnforced ?? []
+        }
         notes.removeAll { line in line.hasPrefix("user namespace added") }
         notEnforced += smaller.notEnforced
     }

@@ -92,6 +92,7 @@ public enum Launcher {
                 c.cgroup_procs_count = Int32(procs.count)
                 c.cgroup_procs_fds = procs.baseAddress
                 namespaces.fill(&c, hostCanDropBounding: plan.hostCanDropBounding, killOrphans: plan.profile.process.killOrphans)
+                plan.filesystem?.apply(to: &c)
                 return sbx_spawn(&c, &pidfd)
               }
             }
@@ -106,7 +107,11 @@ public enum Launcher {
                 if ptyMaster >= 0 { close(ptyMaster); close(ptySlave) }
                 throw SandboxError(.setup, "namespaces (\(plan.namespaces.summary))", "cannot be created: \(refused.reason)", hint: refused.fix)
             }
-            plan.fallBack(to: fallback)
+            do { try plan.fallBack(to: fallback) } catch {
+                close(errorPipe[0]); close(errorPipe[1])
+                if ptyMaster >= 0 { close(ptyMaster); close(ptySlave) }
+                throw error
+            }
             namespaces.release()
             namespaces = NamespaceLaunch(fallback)
             continue

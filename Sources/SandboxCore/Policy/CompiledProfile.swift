@@ -66,6 +66,7 @@ extension CompiledProfile {
         w.strings(p.watch.ignore)
         w.strings(p.watch.operations)
         p.cgroup.encode(into: &w)
+        p.filesystem.encode(into: &w)
 
         let n = p.namespaces
         w.strings(n.requested.map(\.rawValue))
@@ -113,6 +114,7 @@ extension CompiledProfile {
         let watch = WatchSettings(enabled: try r.bool(), include: try r.strings(), ignore: try r.strings(),
                                   operations: try r.strings())
         let cgroup = try CgroupSettings(from: &r)
+        let filesystem = try FilesystemSettings(from: &r)
         let requested = try r.strings().map { try NamespaceSettings.Kind(rawValue: $0) ?? { throw ByteReader.Malformed() }() }
         let mapRoot = try r.bool()
         let hostname = try r.string()
@@ -122,6 +124,7 @@ extension CompiledProfile {
                               wall: wall, killAfter: killAfter, process: process, capabilities: capabilities, seccomp: seccomp,
                               watch: watch, namespaces: namespaces)
         profile.cgroup = cgroup
+        profile.filesystem = filesystem
         self.profile = profile
 
         self.seccomp = try r.optional { try Self.program(from: &$0) }

@@ -155,6 +155,8 @@ struct Field {
             return s.hasPrefix("/") ? nil : "'\(s)' is not an absolute path"
         case .envName:
             return !s.isEmpty && !s.contains("=") ? nil : "'\(s)' is not an environment variable name"
+        case .viewPath, .bindSpec, .tmpfsSpec, .landlockScope:
+            return FilesystemSettings.problem(s, in: element)
         }
     }
 

@@ -17,6 +17,8 @@ public struct Profile: Sendable {
     public var watch: WatchSettings
     /// `[cgroup]` (CgroupSettings.swift).
     public var cgroup: CgroupSettings = .none
+    /// `[filesystem]`: the view of the file system (FilesystemSettings.swift).
+    public var filesystem: FilesystemSettings = .inactive
     /// `[namespaces]` and `[network]` (NamespaceSettings.swift).
     public var namespaces: NamespaceSettings = NamespaceSettings()
 

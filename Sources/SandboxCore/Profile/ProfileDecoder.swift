@@ -71,6 +71,26 @@ enum ProfileDecoder {
             watch: watch,
             namespaces: namespaces)
         profile.cgroup = try CgroupSettings.decode(field)
+        profile.filesystem = try decodeFilesystem(settings)
         return profile
+    }
+
+    /// `[filesystem]`, decoded in this one place; defaults are `FilesystemSettings.inactive`'s.
+    static func decodeFilesystem(_ settings: [String: Setting]) throws -> FilesystemSettings {
+        guard settings.keys.contains(where: { $0.hasPrefix("filesystem.") }) else { return .inactive }
+        func field(_ key: String) -> Field? { settings["filesystem." + key].map { Field(path: "filesystem." + key, setting: $0) } }
+        let d = FilesystemSettings.inactive
+        return FilesystemSettings(
+            rootReadOnly: try field("root")?.choice(["read-write", "read-only"]) == "read-only",
+            readOnly: try field("read_only")?.list(.bindSpec) ?? d.readOnly,
+            readWrite: try field("read_write")?.list(.bindSpec) ?? d.readWrite,
+            executable: try field("executable")?.list(.viewPath),
+            hide: try field("hide")?.list(.viewPath) ?? d.hide,
+            tmpfs: try field("tmpfs")?.list(.tmpfsSpec) ?? d.tmpfs,
+            workdirWritable: try field("workdir_writable")?.bool() ?? d.workdirWritable,
+            emptyHome: try field("home")?.choice(["host", "empty"]) == "empty",
+            landlock: try field("landlock")?.bool() ?? d.landlock,
+            landlockScope: try field("landlock_scope")?.list(.landlockScope) ?? d.landlockScope,
+            isActive: true)
     }
 }

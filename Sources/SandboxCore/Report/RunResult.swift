@@ -49,6 +49,9 @@ public struct RunResult {
     /// The RLIMIT_CPU hard limit in seconds, if the profile set one (to tell its SIGKILL from others).
     public var cpuHardLimit: UInt64?
 
+    /// The filesystem view's enforcers (Report/FilesystemReport.swift), when the profile has a view.
+    public var filesystem: FilesystemReport? = nil
+
     /// The limit that ended the command, if one did: SIGXCPU is RLIMIT_CPU, SIGXFSZ is RLIMIT_FSIZE. A
     /// shell whose child died of one exits 128+N, which counts too (`sh -c 'big-writer > f'`); so does a
     /// SIGKILL once the tree has used the CPU hard limit.

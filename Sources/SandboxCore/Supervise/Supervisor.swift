@@ -169,6 +169,7 @@ public final class Supervisor {
         // supervisor is not woken at the command's execve for nothing).
         let records = ChildFailure.readAll(from: child.errorPipe)
         setupFailure = records.failure
+        if let failure = setupFailure { setupFailure?.explained = plan.filesystem?.explain(failure) }
         close(child.errorPipe)
         if let syncPipe = child.syncPipe { close(syncPipe) }
         // With a PID namespace the pidfd is the init's: how the command itself ended is in its record.
@@ -192,7 +193,8 @@ public final class Supervisor {
             timedOut: timedOut, setupFailure: setupFailure, wallSeconds: wall, usage: usage,
             violations: violations, notEnforced: plan.notEnforced + (cgroup?.notEnforced ?? []), notes: plan.notes,
             files: watcher?.finish(), workdir: plan.profile.process.workdir ?? Self.currentDirectory(),
-            cgroup: cgroupReport, cpuHardLimit: plan.profile.limits[.cpu]?.hard)
+            cgroup: cgroupReport, cpuHardLimit: plan.profile.limits[.cpu]?.hard,
+            filesystem: plan.filesystem.map(FilesystemReport.init))
         if let monitor {
             result.runID = monitor.runID
             result.timeline = monitor.timeline
