@@ -15,6 +15,7 @@ struct Run: ParsableCommand {
           sandbox run -p default --timeout 30s --report run.json -- make test
           sandbox run -p ./my.toml --set limits.open_files=64 -- ./server
           sandbox run -p audit --trace-files - -- ./installer.sh
+          sandbox run --audit --report run.json -- make     every syscall counted, like strace -f -c
         """)
 
     @Option(name: .shortAndLong, help: "Profile name or path; repeat to stack profiles in order.")
@@ -38,6 +39,9 @@ struct Run: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Do not print the summary.")
     var quiet = false
 
+    @Flag(name: .long, help: "Count every syscall of the command's tree (audit.syscalls = true): calls, errors, denied calls, arguments, the process tree.")
+    var audit = false
+
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments, after --.")
     var command: [String] = []
 
@@ -52,7 +56,7 @@ struct Run: ParsableCommand {
             Sandbox.fail(SandboxError(.usage, first, "unknown option of 'sandbox run'", hint: "see 'sandbox run --help'; the command goes after --"))
         }
         RunRequest(profiles: profile, timeout: timeout, killAfter: killAfter, overrides: overrides, report: report,
-                   traceFiles: traceFiles, quiet: quiet, command: command).execute()
+                   traceFiles: traceFiles, quiet: quiet, audit: audit, command: command).execute()
     }
 
 }

@@ -12,6 +12,7 @@ struct RunRequest: Equatable {
     var report: String?
     var traceFiles: String?
     var quiet = false
+    var audit = false
     var command: [String] = []
 
     /// Runs the command and exits with its status (or 125 when sandbox cannot start it).
@@ -20,6 +21,7 @@ struct RunRequest: Equatable {
             let timeout = try self.timeout.map { try Self.duration($0, flag: "--timeout") }
             var overrides = self.overrides
             if traceFiles != nil { overrides.append("watch.enabled=true") }
+            if audit { overrides.append("audit.syscalls=true") }
             let cache = try ProfileCache.fromEnvironment()
             let entry = try cache.lookup(profiles.isEmpty ? ["default"] : profiles, overrides: overrides, resolver: ProfileResolver())
             let profile = entry.compiled.profile
@@ -75,6 +77,10 @@ struct RunRequest: Equatable {
             }
             if argument == "-q" || argument == "--quiet" {
                 request.quiet = true
+                continue
+            }
+            if argument == "--audit" {
+                request.audit = true
                 continue
             }
             var name = argument, value: String

@@ -12,7 +12,7 @@ struct RunArgumentsTests {
         var command = run.command
         if command.first == "--" { command.removeFirst() }
         return RunRequest(profiles: run.profile, timeout: run.timeout, killAfter: run.killAfter, overrides: run.overrides,
-                          report: run.report, traceFiles: run.traceFiles, quiet: run.quiet, command: command)
+                          report: run.report, traceFiles: run.traceFiles, quiet: run.quiet, audit: run.audit, command: command)
     }
 
     static let accepted: [[String]] = [
@@ -25,6 +25,7 @@ struct RunArgumentsTests {
         ["run", "--report=-", "--", "x"],
         ["run", "-p", "", "--", "x"],
         ["run", "-q", "--quiet", "--", "x"],
+        ["run", "--audit", "-p", "audit", "--report", "r.json", "--", "dd", "bs=1"],
     ]
 
     @Test(arguments: accepted)

@@ -64,6 +64,9 @@ extension CompiledProfile {
         w.strings(p.watch.ignore)
         w.strings(p.watch.operations)
 
+        w.bool(p.audit.syscalls)
+        w.string(p.audit.mechanism)
+
         w.optional(seccomp) { w, program in Self.encode(program, into: &w) }
     }
 
@@ -102,9 +105,10 @@ extension CompiledProfile {
                                       architectures: try r.strings(), notify: try r.bool())
         let watch = WatchSettings(enabled: try r.bool(), include: try r.strings(), ignore: try r.strings(),
                                   operations: try r.strings())
+        let audit = AuditSettings(syscalls: try r.bool(), mechanism: try r.string())
         profile = Profile(name: name, description: description, bestEffort: bestEffort, limits: limits,
                           wall: wall, killAfter: killAfter, process: process, capabilities: capabilities, seccomp: seccomp,
-                          watch: watch)
+                          watch: watch, audit: audit)
 
         self.seccomp = try r.optional { try Self.program(from: &$0) }
     }

@@ -15,6 +15,7 @@ public struct Profile: Sendable {
     public var capabilities: [Int32]
     public var seccomp: SeccompSettings
     public var watch: WatchSettings
+    public var audit: AuditSettings
 
     public func allowsBestEffort(_ feature: String) -> Bool { bestEffort.contains(feature) }
 }

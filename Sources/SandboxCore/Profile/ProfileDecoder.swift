@@ -61,6 +61,7 @@ enum ProfileDecoder {
             process: process,
             capabilities: try list("capabilities.keep").compactMap(Capabilities.number(of:)),
             seccomp: seccomp,
-            watch: watch)
+            watch: watch,
+            audit: try AuditSettings(syscalls: bool("audit.syscalls"), mechanism: string("audit.mechanism") ?? "auto"))
     }
 }

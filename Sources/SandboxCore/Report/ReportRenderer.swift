@@ -48,6 +48,7 @@ public enum ReportRenderer {
         }
         pairs.append(("seccomp", .object(seccomp)))
         if let files = r.files { pairs += files.jsonFields }
+        if let audit = r.audit { pairs += audit.jsonFields }
         pairs.append(("not_enforced", .array(r.notEnforced.map { .string($0) })))
         pairs.append(("notes", .array(r.notes.map { .string($0) })))
         return .object(pairs)
@@ -87,6 +88,7 @@ public enum ReportRenderer {
         if let files = r.files {
             for (i, line) in files.humanSummary(workingDirectory: r.workdir).enumerated() { rows.append((i == 0 ? "files" : "", line)) }
         }
+        if let audit = r.audit { rows += audit.summaryRows() }
         for item in r.notEnforced { rows.append(("not enforced", item)) }
         // The labels are ASCII: UTF-8 length, not grapheme counting (the Unicode tables cost a start-up).
         let width = rows.map(\.0.utf8.count).max() ?? 0

@@ -22,6 +22,8 @@ public struct RunResult {
     public let workdir: String
     /// Whether the compiled profile came from the cache (`ProfileCache`).
     public var profileCache: ProfileCache.Outcome?
+    /// The syscall audit (`--audit`), when the profile asked for one.
+    public var audit: SyscallAuditReport?
 
     /// sandbox's own exit status: the command's, 124 for the wall-clock limit, 125/126/127 for setup and exec failures.
     public var exitStatus: Int32 {

@@ -30,6 +30,7 @@ public final class Supervisor {
     private var setupFailure: ChildFailure?
     private var terminal: TerminalRelay?
     private var watcher: FileWatchSession?
+    private var audit: SyscallAuditSession?
     /// While armed, the watcher's fds are left out of poll(): events gather in the kernel queue and are
     /// read in large batches. Waking for every few events cost the command more than the events
     /// themselves (the writer contends with each read for fanotify's queue lock), and unread events of
@@ -60,6 +61,7 @@ public final class Supervisor {
         if plan.profile.process.killOrphans { _ = sbx_set_child_subreaper() }
 
         watcher = plan.watch
+        audit = plan.audit
 
         let start = Self.now()
         child = try Launcher.spawn(plan)
@@ -98,6 +100,7 @@ public final class Supervisor {
                 watch(listener)
                 for fd in terminal?.pollFDs ?? [] { watch(fd) }
                 if watchPause < 0 { for fd in watcher?.pollFDs ?? [] { watch(fd) } }
+                for fd in audit?.pollFDs ?? [] { watch(fd) }
                 watch(watchPause)
                 let n = poll(fds.baseAddress, nfds_t(count), -1)
                 if n < 0 {
@@ -119,7 +122,7 @@ public final class Supervisor {
                         if fd >= 0 { listener = fd }
                         // The file observer answers every file call at once: hand the CPU back and forth
                         // instead of waking the other CPU twice per call (Linux 6.6; older kernels say EINVAL).
-                        if fd >= 0, watcher?.notifyObserver != nil { _ = sbx_notif_sync_wake_up(fd) }
+                        if fd >= 0, watcher?.notifyObserver != nil || audit?.notify != nil { _ = sbx_notif_sync_wake_up(fd) }
                         close(p.fd)
                         notifySocket = nil
                     case listener: handleNotification(revents: p.revents)
@@ -127,6 +130,7 @@ public final class Supervisor {
                         close(watchPause)
                         watchPause = -1
                     default:
+                        if let audit, audit.pollFDs.contains(p.fd) { audit.handle(fd: p.fd) }
                         terminal?.handle(fd: p.fd, revents: p.revents)
                         if let watcher, watcher.pollFDs.contains(p.fd) {
                             watcher.handle(fd: p.fd)
@@ -144,18 +148,22 @@ public final class Supervisor {
         let wall = Self.now() - start
         if plan.profile.process.killOrphans { OrphanReaper.killAll() }
         OrphanReaper.reapAll()
+        // After the whole tree is reaped: the counters are complete.
+        let auditReport = audit?.finish()
         terminal?.drain()
         if listener >= 0 { close(listener) }
         if let notifySocket { close(notifySocket) }
         close(child.pidfd)
         var usage = rusage()
         getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-        return RunResult(
+        var result = RunResult(
             command: plan.command, profile: plan.profile.name, exitCode: status!.code, signal: status!.signal,
             timedOut: timedOut, setupFailure: setupFailure, wallSeconds: wall, usage: usage,
             violations: violations, notEnforced: plan.notEnforced, notes: plan.notes,
             files: watcher?.finish(), workdir: plan.profile.process.workdir ?? Self.currentDirectory(),
             cpuHardLimit: plan.profile.limits[.cpu]?.hard)
+        result.audit = auditReport
+        return result
     }
 
     private func reapMain() -> (Int32, Int32?) {
@@ -211,18 +219,24 @@ public final class Supervisor {
         guard sbx_notif_recv(listener, &notif) == 0 else { return }
         let args = withUnsafeBytes(of: notif.data.args) { Array($0.bindMemory(to: UInt64.self)) }
         var nr = notif.data.nr
-        if notif.data.arch != Self.nativeArch,
-           let name = seccomp_syscall_resolve_num_arch(notif.data.arch, nr) {
+        let foreign = notif.data.arch != Self.nativeArch
+        if foreign, let name = seccomp_syscall_resolve_num_arch(notif.data.arch, nr) {
             nr = seccomp_syscall_resolve_name(name)
             free(name)
         }
-        if let observer = watcher?.notifyObserver, plan.seccomp?.observed.contains(nr) == true,
-           plan.seccomp?.verdict(nr: nr, args: args) == nil, let name = SyscallTable.name(of: nr) {
-            observer.observe(pid: Int32(notif.pid), syscall: name, args: args)
+        // Other ABIs' denials are never notified: with the audit observing every call, a foreign call is
+        // an allowed one.
+        let auditCounter = audit?.notify
+        let notifiedVerdict = foreign && auditCounter != nil ? nil : plan.seccomp?.verdict(nr: nr, args: args)
+        auditCounter?.record(pid: Int32(notif.pid), arch: notif.data.arch, nr: notif.data.nr, args: args, verdict: notifiedVerdict)
+        if notifiedVerdict == nil, auditCounter != nil || plan.seccomp?.observed.contains(nr) == true {
+            if let observer = watcher?.notifyObserver, let name = SyscallTable.name(of: nr) {
+                observer.observe(pid: Int32(notif.pid), syscall: name, args: args)
+            }
             _ = sbx_notif_send(listener, notif.id, 0, 0, UInt32(SECCOMP_USER_NOTIF_FLAG_CONTINUE))
             return
         }
-        guard let verdict = plan.seccomp?.verdict(nr: nr, args: args) else {
+        guard let verdict = notifiedVerdict else {
             _ = sbx_notif_send(listener, notif.id, -EPERM, 0, 0)
             return
         }
