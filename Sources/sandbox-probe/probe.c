@@ -51,6 +51,10 @@ static const char usage_text[] =
     "  status                                 NoNewPrivs, Seccomp and Cap* lines of /proc/self/status\n"
     "  rlimits                                NAME soft hard, for every RLIMIT_x\n"
     "  nice                                   getpriority(PRIO_PROCESS, 0)\n"
+    "  tree N [DEPTH]                         a process tree of DEPTH (default 3) processes in a\n"
+    "                                         chain, each making N getppid and N umask(022) calls,\n"
+    "                                         then forking the next and waiting for it; the last\n"
+    "                                         exits 3 (for counting syscalls against strace -f -c)\n"
     "Attempts print `WHAT: ok` or `WHAT: errno ENAME (N)` and exit 0; bad usage exits 2.\n";
 
 /* ---- the system-call table ------------------------------------------------------------- */
@@ -644,6 +648,35 @@ static int cmd_nice(int argc, char **argv)
     return 0;
 }
 
+/* A chain of processes, each making known numbers of calls: nothing here depends on libc's choices. */
+static int cmd_tree(int argc, char **argv)
+{
+    if (argc < 1 || argc > 2)
+        return usage_error("tree needs N [DEPTH]");
+    long n = strtol(argv[0], NULL, 10), depth = argc == 2 ? strtol(argv[1], NULL, 10) : 3;
+    if (n < 0 || depth < 1 || depth > 64)
+        return usage_error("tree: N >= 0, 1 <= DEPTH <= 64");
+    fflush(stdout);
+    for (long level = 1;; level++) {
+        for (long i = 0; i < n; i++) {
+            syscall(SYS_getppid);
+            syscall(SYS_umask, 022);
+        }
+        if (level == depth)
+            syscall(SYS_exit_group, 3);
+        long child = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+        if (child < 0) {
+            report("clone", -1, errno);
+            return 1;
+        }
+        if (child > 0) {
+            int status;
+            syscall(SYS_wait4, child, &status, 0, NULL);
+            syscall(SYS_exit_group, 0);
+        }
+    }
+}
+
 static const struct { const char *name; int (*run)(int argc, char **argv); } commands[] = {
     { "syscall", cmd_syscall },
     { "syscall-nr", cmd_syscall_nr },
@@ -655,6 +688,7 @@ static const struct { const char *name; int (*run)(int argc, char **argv); } com
     { "status", cmd_status },
     { "rlimits", cmd_rlimits },
     { "nice", cmd_nice },
+    { "tree", cmd_tree },
 };
 
 int main(int argc, char **argv)

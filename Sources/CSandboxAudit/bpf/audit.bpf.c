@@ -358,7 +358,6 @@ int audit_sys_enter(struct bpf_raw_tracepoint_args *ctx) {
         }
         return 0;
     }
-    record_args((__u64)regs, nr, abi);
     return 0;
 }
 
@@ -398,6 +397,9 @@ int audit_sys_exit(struct bpf_raw_tracepoint_args *ctx) {
         bump(&errnos, &key);
     }
     if (denied) c->denied += 1;
+    // Arguments here rather than at sys_enter, so that denied calls have theirs too: the saved user
+    // registers are as the caller left them (only rax carries the result).
+    record_args((__u64)regs, nr, abi);
     return 0;
 }
 

@@ -124,7 +124,14 @@ struct AuditProcessTree {
         }
         switch Int(e.kind) {
         case Int(SBX_EV_FORK.rawValue):
-            entries[tgid] = entry()
+            // A fork runs its parent's program until it executes one of its own.
+            var current = entry()
+            if let parent = entries[current.process.parent] {
+                current.process.executable = parent.process.executable
+                current.process.argv = parent.process.argv
+                current.process.argvTruncated = parent.process.argvTruncated
+            }
+            entries[tgid] = current
         case Int(SBX_EV_EXEC_ARGS.rawValue):
             guard size >= MemoryLayout<sbx_audit_event>.size else { return }
             let strings = withUnsafeBytes(of: event.pointee.data) { raw -> [String] in

@@ -54,9 +54,8 @@ final class NotifySyscallAudit {
         if let verdict {
             counter.denied += 1
             if case .errno(let e) = verdict.action { counter.errors[e, default: 0] += 1 }
-        } else {
-            for (arg, value) in Self.arguments(pid: pid, nr: number, abi: abi, args) { counter.args[arg, default: [:]][value, default: 0] += 1 }
         }
+        for (arg, value) in Self.arguments(pid: pid, nr: number, abi: abi, args) { counter.args[arg, default: [:]][value, default: 0] += 1 }
         counters[Key(nr: number, abi: abi)] = counter
         track(pid: pid, abi: abi, nr: number, args: args, isExecve: isExecve && verdict == nil)
     }
