@@ -42,7 +42,7 @@ static const char usage_text[] =
     "  syscall-nr N [--abi native|i386|x32]   make system call number N (i386: int $0x80,\n"
     "                                         x32: N | 0x40000000); arguments are the table's\n"
     "                                         when N is a call it knows, else all zero\n"
-    "  ioctl tiocsti|tioclinux|fionread       that ioctl on fd 0\n"
+    "  ioctl tiocsti|tioclinux|fionread|tcgets  that ioctl on fd 0\n"
     "  clone newns|newuser|newpid|newnet|newuts|newipc|newcgroup|plain\n"
     "                                         raw clone(SIGCHLD|CLONE_x); the child exits at once\n"
     "  socket unix|inet|inet6|netlink|packet  socket(AF_x, SOCK_DGRAM, 0); SOCK_RAW for packet\n"
@@ -448,16 +448,17 @@ static const struct { const char *name; const char *label; unsigned long request
     /* A read-only subcode; a filter matches the request, not the subcode. */
     { "tioclinux", "TIOCLINUX", TIOCLINUX, TIOCL_GETSHIFTSTATE },
     { "fionread", "FIONREAD", FIONREAD, 0 },
+    { "tcgets", "TCGETS", TCGETS, 0 }, /* writes a struct termios: the argument buffer is large enough */
 };
 
 static int cmd_ioctl(int argc, char **argv)
 {
     if (argc != 1)
-        return usage_error("ioctl needs one of tiocsti, tioclinux, fionread");
+        return usage_error("ioctl needs one of tiocsti, tioclinux, fionread, tcgets");
     for (size_t i = 0; i < COUNT(ioctls); i++) {
         if (strcmp(argv[0], ioctls[i].name) != 0)
             continue;
-        int arg = ioctls[i].arg;
+        union { int value; char termios[128]; } arg = { .value = ioctls[i].arg };
         long ret = ioctl(0, ioctls[i].request, &arg);
         int err = errno;
         char what[32];
@@ -465,7 +466,7 @@ static int cmd_ioctl(int argc, char **argv)
         report(what, ret, err);
         return 0;
     }
-    return usage_error("unknown ioctl '%s' (expected tiocsti, tioclinux or fionread)", argv[0]);
+    return usage_error("unknown ioctl '%s' (expected tiocsti, tioclinux, fionread or tcgets)", argv[0]);
 }
 
 static const struct { const char *name; const char *label; unsigned long flag; } clone_flags[] = {
