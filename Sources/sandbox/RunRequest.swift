@@ -16,6 +16,7 @@ struct RunRequest: Equatable {
     var quiet = false
     var reportHTML: String?
     var printID = false
+    var audit = false
     var command: [String] = []
     /// `--net none|host`: the same as `--set network.mode=...`, applied after the `--set` flags.
     var net: String? = nil
@@ -37,6 +38,7 @@ struct RunRequest: Equatable {
                 }
                 overrides.append("network.mode=\"\(net)\"")
             }
+            if audit { overrides.append("audit.syscalls=true") }
             let cache = try ProfileCache.fromEnvironment()
             let entry = try cache.lookup(profiles.isEmpty ? ["default"] : profiles, overrides: overrides, resolver: ProfileResolver())
             let profile = entry.compiled.profile
@@ -109,6 +111,10 @@ struct RunRequest: Equatable {
             }
             if argument == "--print-id" {
                 request.printID = true
+                continue
+            }
+            if argument == "--audit" {
+                request.audit = true
                 continue
             }
             var name = argument, value: String

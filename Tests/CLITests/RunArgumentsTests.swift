@@ -14,7 +14,7 @@ struct RunArgumentsTests {
         return RunRequest(profiles: run.profile, timeout: run.timeout, killAfter: run.killAfter, overrides: run.overrides,
                           filesystemFlags: Run.filesystemFlags(binds: run.binds, roBinds: run.roBinds, tmpfs: run.tmpfs, hides: run.hides),
                           report: run.report, traceFiles: run.traceFiles, quiet: run.quiet, reportHTML: run.reportHTML,
-                          printID: run.printID, command: command, net: run.net)
+                          printID: run.printID, audit: run.audit, command: command, net: run.net)
     }
 
     static let accepted: [[String]] = [
@@ -32,6 +32,7 @@ struct RunArgumentsTests {
         ["run", "--net", "none", "-p", "default", "--", "x"],
         ["run", "--net=host", "--set", "network.mode=none", "--", "x"],
         ["run", "--hide", "/root", "--bind", "/a:/b", "--ro-bind=/usr", "--tmpfs", "/tmp:1GiB", "--bind", "/c", "--", "x"],
+        ["run", "--audit", "-p", "audit", "--report", "r.json", "--", "dd", "bs=1"],
     ]
 
     @Test(arguments: accepted)

@@ -74,6 +74,9 @@ extension CompiledProfile {
         w.string(n.hostname)
         w.string(n.networkMode.rawValue)
 
+        w.bool(p.audit.syscalls)
+        w.string(p.audit.mechanism)
+
         w.optional(seccomp) { w, program in Self.encode(program, into: &w) }
     }
 
@@ -120,9 +123,10 @@ extension CompiledProfile {
         let hostname = try r.string()
         guard let networkMode = NamespaceSettings.NetworkMode(rawValue: try r.string()) else { throw ByteReader.Malformed() }
         let namespaces = NamespaceSettings(requested: requested, mapRoot: mapRoot, hostname: hostname, networkMode: networkMode)
+        let audit = AuditSettings(syscalls: try r.bool(), mechanism: try r.string())
         var profile = Profile(name: name, description: description, bestEffort: bestEffort, limits: limits,
                               wall: wall, killAfter: killAfter, process: process, capabilities: capabilities, seccomp: seccomp,
-                              watch: watch, namespaces: namespaces)
+                              watch: watch, namespaces: namespaces, audit: audit)
         profile.cgroup = cgroup
         profile.filesystem = filesystem
         self.profile = profile

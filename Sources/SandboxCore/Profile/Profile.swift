@@ -21,6 +21,8 @@ public struct Profile: Sendable {
     public var filesystem: FilesystemSettings = .inactive
     /// `[namespaces]` and `[network]` (NamespaceSettings.swift).
     public var namespaces: NamespaceSettings = NamespaceSettings()
+    /// `[audit]`: the syscall audit (AuditSettings.swift).
+    public var audit: AuditSettings = AuditSettings(syscalls: false, mechanism: "auto")
 
     public func allowsBestEffort(_ feature: String) -> Bool { bestEffort.contains(feature) }
 }

@@ -60,7 +60,7 @@ public enum ProfileSchema {
 
     /// Features a profile may mark best-effort: when the kernel or our privileges cannot apply them, the run
     /// goes on and the report says "not enforced: X (why)". Everything else is an error.
-    public static let bestEffortFeatures = ["capabilities", "limits", "nice", "ioprio", "seccomp-notify", "watch", "cgroup"]
+    public static let bestEffortFeatures = ["capabilities", "limits", "nice", "ioprio", "seccomp-notify", "watch", "cgroup", "audit"]
         // Namespaces: all of them, or one (NamespacePlan).
         + ["namespaces"] + NamespaceSettings.Kind.allCases.map { "namespaces." + $0.rawValue }
         // The filesystem view: Landlock, and the parts of the view its enforcers cannot express (FilesystemPlan).
@@ -120,6 +120,8 @@ public enum ProfileSchema {
             Key(path: "watch.include", kind: .list(.path), defaultValue: .array([]), summary: "Only record paths under these directories (empty: everywhere)."),
             Key(path: "watch.ignore", kind: .list(.path), defaultValue: .array([.string("/proc"), .string("/sys"), .string("/dev")]), summary: "Paths not recorded."),
             Key(path: "watch.operations", kind: .list(.fileOperation), defaultValue: .array(["read", "write", "create", "delete", "rename", "mkdir", "rmdir", "attrib", "exec"].map(ProfileValue.string)), summary: "Operations recorded."),
+            Key(path: "audit.syscalls", kind: .bool, defaultValue: .bool(false), summary: "Count every syscall of the command's tree by name and ABI, with errors by errno, denied calls, argument values and the process tree (`--audit`)."),
+            Key(path: "audit.mechanism", kind: .choice(["auto", "ebpf", "seccomp-notify"]), defaultValue: .string("auto"), summary: "How: eBPF (root, or CAP_BPF and CAP_PERFMON; return values and errnos), seccomp user notification (any user; counts and arguments, no return values), or auto: eBPF when privileged."),
 
             // [cgroup]: Policy/CgroupPlan.swift. No defaults here: a profile that sets none gets no cgroup.
             Key(path: "cgroup.enabled", kind: .bool, defaultValue: nil, summary: "Run the command in a cgroup of its own (for accounting and the tree kill) even without a limit; any cgroup limit implies it."),

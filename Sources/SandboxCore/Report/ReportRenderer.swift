@@ -52,6 +52,7 @@ public enum ReportRenderer {
         if let cgroup = r.cgroup { pairs.append(("cgroup", cgroup.json)) }
         pairs += monitorFields(r)
         if let filesystem = r.filesystem { pairs.append(("filesystem", filesystem.json)) }
+        if let audit = r.audit { pairs += audit.jsonFields }
         pairs.append(("not_enforced", .array(r.notEnforced.map { .string($0) })))
         pairs.append(("notes", .array(r.notes.map { .string($0) })))
         return .object(pairs)
@@ -98,6 +99,7 @@ public enum ReportRenderer {
         if let cgroup = r.cgroup { rows += cgroup.summaryRows }
         rows += monitorRows(r)
         if let filesystem = r.filesystem { rows.append(("filesystem", filesystem.summary)) }
+        if let audit = r.audit { rows += audit.summaryRows() }
         for item in r.notEnforced { rows.append(("not enforced", item)) }
         // The labels are ASCII: UTF-8 length, not grapheme counting (the Unicode tables cost a start-up).
         let width = rows.map(\.0.utf8.count).max() ?? 0

@@ -32,6 +32,8 @@ public struct RunResult {
     public var timeline: Timeline?
     public var stoppedBy: (uid: UInt32, signal: Int32)?
     public var monitorNotes: [String] = []
+    /// The syscall audit (`--audit`), when the profile asked for one.
+    public var audit: SyscallAuditReport?
 
     /// sandbox's own exit status: the command's, 124 for the wall-clock limit, 125/126/127 for setup and exec failures.
     public var exitStatus: Int32 {

@@ -35,6 +35,7 @@ public final class Supervisor {
     private var watcher: FileWatchSession?
     /// The run's cgroup while the command runs (`sample()` for a live monitor).
     public private(set) var cgroup: RunCgroup?
+    private var audit: SyscallAuditSession?
     /// While armed, the watcher's fds are left out of poll(): events gather in the kernel queue and are
     /// read in large batches. Waking for every few events cost the command more than the events
     /// themselves (the writer contends with each read for fanotify's queue lock), and unread events of
@@ -69,6 +70,7 @@ public final class Supervisor {
         if plan.profile.process.killOrphans { _ = sbx_set_child_subreaper() }
 
         watcher = plan.watch
+        audit = plan.audit
 
         // The run's cgroups before the child, which starts inside them; removed on every way out.
         let cgroup = try plan.cgroup.map(RunCgroup.create)
@@ -121,6 +123,7 @@ public final class Supervisor {
                 watch(listener)
                 for fd in terminal?.pollFDs ?? [] { watch(fd) }
                 if watchPause < 0 { for fd in watcher?.pollFDs ?? [] { watch(fd) } }
+                for fd in audit?.pollFDs ?? [] { watch(fd) }
                 watch(watchPause)
                 monitor?.addPollFDs { watch($0, events: $1) }
                 let n = poll(fds.baseAddress, nfds_t(count), -1)
@@ -147,7 +150,7 @@ public final class Supervisor {
                         if fd >= 0 { listener = fd }
                         // The file observer answers every file call at once: hand the CPU back and forth
                         // instead of waking the other CPU twice per call (Linux 6.6; older kernels say EINVAL).
-                        if fd >= 0, watcher?.notifyObserver != nil { _ = sbx_notif_sync_wake_up(fd) }
+                        if fd >= 0, watcher?.notifyObserver != nil || audit?.notify != nil { _ = sbx_notif_sync_wake_up(fd) }
                         close(p.fd)
                         notifySocket = nil
                     case listener: handleNotification(revents: p.revents)
@@ -155,6 +158,7 @@ public final class Supervisor {
                         close(watchPause)
                         watchPause = -1
                     default:
+                        if let audit, audit.pollFDs.contains(p.fd) { audit.handle(fd: p.fd) }
                         terminal?.handle(fd: p.fd, revents: p.revents)
                         if let watcher, watcher.pollFDs.contains(p.fd) {
                             watcher.handle(fd: p.fd)
@@ -182,6 +186,8 @@ public final class Supervisor {
         }
         OrphanReaper.reapAll()
         let cgroupReport = cgroup?.finish()
+        // After the whole tree is reaped: the counters are complete.
+        let auditReport = audit?.finish()
         terminal?.drain()
         if listener >= 0 { close(listener) }
         if let notifySocket { close(notifySocket) }
@@ -195,6 +201,8 @@ public final class Supervisor {
             files: watcher?.finish(), workdir: plan.profile.process.workdir ?? Self.currentDirectory(),
             cgroup: cgroupReport, cpuHardLimit: plan.profile.limits[.cpu]?.hard,
             filesystem: plan.filesystem.map(FilesystemReport.init))
+        result.namespaces = NamespaceReport(plan.namespaces, initPid: child.pid, commandPid: records.commandStatus?.pid)
+        result.audit = auditReport
         if let monitor {
             result.runID = monitor.runID
             result.timeline = monitor.timeline
@@ -202,7 +210,6 @@ public final class Supervisor {
             if let problem = monitor.serverProblem { result.monitorNotes.append("no control socket: \(problem)") }
             monitor.finish(result)
         }
-        result.namespaces = NamespaceReport(plan.namespaces, initPid: child.pid, commandPid: records.commandStatus?.pid)
         return result
     }
 
@@ -277,18 +284,24 @@ public final class Supervisor {
         guard sbx_notif_recv(listener, &notif) == 0 else { return }
         let args = withUnsafeBytes(of: notif.data.args) { Array($0.bindMemory(to: UInt64.self)) }
         var nr = notif.data.nr
-        if notif.data.arch != Self.nativeArch,
-           let name = seccomp_syscall_resolve_num_arch(notif.data.arch, nr) {
+        let foreign = notif.data.arch != Self.nativeArch
+        if foreign, let name = seccomp_syscall_resolve_num_arch(notif.data.arch, nr) {
             nr = seccomp_syscall_resolve_name(name)
             free(name)
         }
-        if let observer = watcher?.notifyObserver, plan.seccomp?.observed.contains(nr) == true,
-           plan.seccomp?.verdict(nr: nr, args: args) == nil, let name = SyscallTable.name(of: nr) {
-            observer.observe(pid: Int32(notif.pid), syscall: name, args: args)
+        // Other ABIs' denials are never notified: with the audit observing every call, a foreign call is
+        // an allowed one.
+        let auditCounter = audit?.notify
+        let notifiedVerdict = foreign && auditCounter != nil ? nil : plan.seccomp?.verdict(nr: nr, args: args)
+        auditCounter?.record(pid: Int32(notif.pid), arch: notif.data.arch, nr: notif.data.nr, args: args, verdict: notifiedVerdict)
+        if notifiedVerdict == nil, auditCounter != nil || plan.seccomp?.observed.contains(nr) == true {
+            if let observer = watcher?.notifyObserver, let name = SyscallTable.name(of: nr) {
+                observer.observe(pid: Int32(notif.pid), syscall: name, args: args)
+            }
             _ = sbx_notif_send(listener, notif.id, 0, 0, UInt32(SECCOMP_USER_NOTIF_FLAG_CONTINUE))
             return
         }
-        guard let verdict = plan.seccomp?.verdict(nr: nr, args: args) else {
+        guard let verdict = notifiedVerdict else {
             _ = sbx_notif_send(listener, notif.id, -EPERM, 0, 0)
             return
         }
