@@ -32,6 +32,10 @@ final class RunMonitor: ControlServerDelegate {
     private let signalTree: (Int32) -> Void
     private let armKill: (Double) -> Void
     private let onReady: ((String) -> Void)?
+    /// Timer ticks to let pass before the next sample: a large tree takes longer to walk, and the walk
+    /// must stay under `budget` of one CPU whatever the tree's size.
+    private var skip = 0
+    static let budget = 0.008
     /// Processes of the tree with their command names, kept while someone subscribes to events.
     private var known: [Int32: String] = [:]
 
@@ -88,7 +92,14 @@ final class RunMonitor: ControlServerDelegate {
         var expirations: UInt64 = 0
         _ = read(timer, &expirations, 8)
         if sampler == nil { startServing() }
-        let sample = sampler.sample(time: Supervisor.now() - start)
+        if skip > 0 {
+            skip -= 1
+            return
+        }
+        let before = Supervisor.now()
+        let sample = sampler.sample(time: before - start)
+        // A walk that took more than the budget of the interval spaces the next ones out.
+        skip = min(100, Int((Supervisor.now() - before) / (timeline.interval * Self.budget)))
         if timeline.append(sample) {
             // Full: pairs merged, the interval doubled; the timer follows.
             close(timer)
