@@ -122,12 +122,14 @@ final class RunMonitor: ControlServerDelegate {
         if timer >= 0 { close(timer) }
         timer = -1
         watcher?.subscriber = nil
+        // A command shorter than the first tick never had a socket: nothing to tell anyone.
+        guard let server else { return }
         var fields: [(String, JSONValue)] = [
             ("time", .double(Self.rounded(result.wallSeconds))), ("pid", .int(Int64(commandPid))), ("op", .string("end")),
             ("status", .int(Int64(result.exitStatus))), ("reason", .string(result.reason)),
         ]
         if let stop { fields.append(("stopped_by", .int(Int64(stop.uid)))) }
-        server?.finish(endLine: JSONValue.object(fields).serialized(indent: nil) + "\n")
+        server.finish(endLine: JSONValue.object(fields).serialized(indent: nil) + "\n")
     }
 
     // MARK: ControlServerDelegate
