@@ -5,7 +5,13 @@ struct Field {
     var value: ProfileValue { setting.value }
 
     func error(_ message: String, hint: String? = nil) -> SandboxError {
-        SandboxError(.usage, "\(setting.origin): \(path)", message, hint: hint)
+        SandboxError(.usage, "\(setting.origin): \(path)", Self.bounded(message), hint: hint.map(Self.bounded))
+    }
+
+    /// A message that quotes a value quotes at most a few hundred bytes of it (a value can be a megabyte).
+    static func bounded(_ message: String) -> String {
+        guard message.utf8.count > 400 else { return message }
+        return String(message.prefix(240)) + " ... " + String(message.suffix(80))
     }
 
     func expected(_ what: String) -> SandboxError { error("expected \(what), found \(value.typeName) \(value)") }
@@ -179,7 +185,7 @@ struct Field {
 
     func ioprio() throws -> Int32 {
         guard case .string(let s) = value else { throw expected("a string such as \"idle\" or \"best-effort:7\"") }
-        let parts = s.split(separator: ":", maxSplits: 1).map(String.init)
+        let parts = s.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let classes = ["realtime": 1, "best-effort": 2, "idle": 3]
         guard let cls = classes[parts[0]] else {
             throw error("unknown I/O class '\(parts[0])'", hint: Suggestion.hint(for: parts[0], in: classes.keys) ?? "realtime, best-effort or idle")

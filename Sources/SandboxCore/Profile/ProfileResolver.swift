@@ -174,8 +174,9 @@ public struct ProfileResolver {
             do {
                 parentFound = try find(parent, relativeTo: directory.map { $0.isEmpty ? "." : $0 }, recordingIn: &lookups)
             } catch let error as SandboxError {
-                throw SandboxError(.usage, "\(document.extendsOrigin): extends", "cannot load '\(parent)' (chain: \((chain + [id, parent]).joined(separator: " -> ")))",
-                                   hint: error.description)
+                throw SandboxError(.usage, "\(document.extendsOrigin): extends",
+                                   "cannot load '\(ProfileDocument.shown(parent))' (chain: \((chain + [id, parent]).map(ProfileDocument.shown).joined(separator: " -> ")))",
+                                   hint: Field.bounded(error.description))
             }
             try apply(parentFound, to: &merged, chain: chain + [id], lookups: &lookups)
         }
