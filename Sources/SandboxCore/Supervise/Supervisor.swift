@@ -327,7 +327,10 @@ public final class Supervisor {
     static func armTimer(after seconds: Double) -> Int32 {
         let fd = timerfd_create(CLOCK_MONOTONIC, Int32(TFD_CLOEXEC | TFD_NONBLOCK))
         guard fd >= 0 else { return -1 }
-        let whole = max(0, seconds.rounded(.down))
+        // Durations are checked where they are read (Units.isDuration); clamped here as well, so that no
+        // value can trap converting to time_t.
+        let seconds = seconds.isNaN ? 0 : min(max(seconds, 0), Units.maximumSeconds)
+        let whole = seconds.rounded(.down)
         var spec = itimerspec()
         spec.it_value.tv_sec = Int(whole)
         spec.it_value.tv_nsec = max(1, Int((seconds - whole) * 1_000_000_000))
