@@ -47,7 +47,8 @@ static int write_zero(int fd) {
 }
 
 static int step_cgroup(const struct sbx_plan *plan, int64_t *detail) {
-    // "0" moves the writer (the whole thread group) into the cgroup whose cgroup.procs this is.
+    // "0" moves the writer into that cgroup: the whole thread group for cgroup.procs, this thread (the
+    // child's only one) for a v1 `tasks` file.
     if (plan->cgroup_v2_procs_fd >= 0 && cgroup_clone_fell_back && write_zero(plan->cgroup_v2_procs_fd) < 0) {
         *detail = -1;
         return -1;

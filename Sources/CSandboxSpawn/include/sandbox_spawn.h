@@ -87,7 +87,8 @@ struct sbx_plan {
     int cgroup_v2_procs_fd;         // -1, or that cgroup's cgroup.procs: joined by writing "0" when the
                                     // clone fell back to fork (no clone3, or one without CLONE_INTO_CGROUP)
     int cgroup_procs_count;
-    const int *cgroup_procs_fds;    // cgroup.procs of each cgroup v1 hierarchy of the run: "0" joins
+    const int *cgroup_procs_fds;    // `tasks` of the run's cgroup in each v1 hierarchy: "0" moves the
+                                    // (single-threaded) child without cgroup.procs's global lock
 };
 
 /// Clones the child (clone3 with CLONE_PIDFD, falling back to fork and pidfd_open) with every signal

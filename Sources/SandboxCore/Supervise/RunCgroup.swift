@@ -11,7 +11,7 @@ public final class RunCgroup {
     public private(set) var unifiedFD: Int32 = -1
     /// Its cgroup.procs, for a child that could not be cloned into it (fork fallback).
     public private(set) var unifiedProcsFD: Int32 = -1
-    /// cgroup.procs of each v1 cgroup, opened for writing by the parent: the child writes "0" to each.
+    /// `tasks` of each v1 cgroup, opened for writing by the parent: the child writes "0" to each.
     public private(set) var v1ProcsFDs: [Int32] = []
     /// Limits that could not be applied with `best_effort = ["cgroup"]`.
     public private(set) var notEnforced: [String] = []
@@ -67,8 +67,14 @@ public final class RunCgroup {
                 }
                 throw SandboxError(.setup, w.key, why, hint: e == ENOENT ? "add \"cgroup\" to best_effort to run without it" : nil)
             }
-            let procs = open(dir.path + "/cgroup.procs", O_WRONLY | O_CLOEXEC)
-            guard procs >= 0 else { throw SandboxError.system("open(\(dir.path)/cgroup.procs)", errno: errno) }
+            // v1: `tasks`, not cgroup.procs. Writing "0" to cgroup.procs takes the global
+            // cgroup_threadgroup_rwsem for writing, which waits for an RCU grace period (5-13 ms here, every
+            // run); "0" in `tasks` moves only the writing thread and skips that lock (Linux 5.x+,
+            // cgroup_procs_write_start). The child is single-threaded when it writes, so the whole process
+            // moves, and whatever it starts later is born inside.
+            let file = dir.kind == .unified ? "cgroup.procs" : "tasks"
+            let procs = open(dir.path + "/" + file, O_WRONLY | O_CLOEXEC)
+            guard procs >= 0 else { throw SandboxError.system("open(\(dir.path)/\(file))", errno: errno) }
             if dir.kind == .unified {
                 unifiedProcsFD = procs
                 unifiedFD = open(dir.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
