@@ -115,7 +115,7 @@ extension SandboxBinary {
             }
             let name = "sandbox-\(process.pid)-0"
             var checked: [String] = []
-            for controller in ["memory", "pids", "cpu", "cpuacct", "blkio", ""] {
+            for controller in ["memory", "pids", "cpu", "blkio", ""] {  // cpuacct: only on legacy hosts
                 guard let callers = path(mine, controller), let hierarchyDir = controller.isEmpty ? Self.layout.unifiedMount
                         : Self.layout.hierarchy(controller)?.mount else { continue }
                 let childs = try #require(path(lines, controller), "\(controller) missing from\n\(lines)")

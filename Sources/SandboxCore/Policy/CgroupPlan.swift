@@ -45,6 +45,8 @@ public struct CgroupPlan: Sendable {
     /// Controllers to enable in this process's cgroup2 `cgroup.subtree_control` (unified mode).
     public let enableControllers: [String]
     public let notes: [String]
+    /// `process.kill_orphans`: whether what is left at the end is killed (else its cgroup is kept).
+    public var killOrphans: Bool { !name.hasSuffix("-keep") }
 
     public var unified: Directory? { directories.first { $0.kind == .unified } }
     public func directory(_ controller: String) -> Directory? { directories.first { $0.kind.controllers.contains(controller) } }
@@ -119,7 +121,16 @@ public struct CgroupPlan: Sendable {
             // A cgroup2 cgroup without controllers still gives membership, cgroup.kill, cgroup.events,
             // PSI and the cgroup id.
             if let dir = layout.unifiedDirectory { add(.unified, parent: dir, path: layout.unifiedPath!, []) }
-            for h in layout.hierarchies {
+            // Only the hierarchies a limit or a figure of the report needs: each costs a mkdir, a join and an
+            // rmdir per run. CPU time comes from the cgroup2 cgroup's cpu.stat (usage_usec, kept without any
+            // controller), so cpu and cpuacct are used only for a CPU limit, or on legacy hosts.
+            let wantsCPU = s.cpu != nil || s.cpuWeight != nil
+            let used = layout.hierarchies.filter { h in
+                h.controllers.contains { c in
+                    ["memory", "pids", "blkio"].contains(c) || (c == "cpu" && wantsCPU) || (c == "cpuacct" && layout.unifiedMount == nil)
+                }
+            }
+            for h in used {
                 var w: [Write] = []
                 for controller in h.controllers {
                     switch controller {

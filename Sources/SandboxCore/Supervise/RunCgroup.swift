@@ -26,7 +26,7 @@ public final class RunCgroup {
     /// Creates the run's cgroups (after removing those of dead supervisors). Throws, having removed what it
     /// created, when a directory or a limit cannot be made.
     public static func create(_ plan: CgroupPlan) throws -> RunCgroup {
-        StaleCgroups.clean(plan.directories)
+        StaleCgroups.clean(plan.layout)
         let cgroup = RunCgroup(plan: plan)
         do {
             try cgroup.setUp()
@@ -137,7 +137,8 @@ public final class RunCgroup {
         var allRemoved = true
         for dir in created.reversed() {
             var e = CgroupDirectory.removeTree(dir.path)
-            if e == EBUSY, CgroupDirectory.waitEmpty(dir.path, unified: dir.kind == .unified, timeout: 1) {
+            // Killed processes take a moment to leave; kept ones (kill_orphans off) are not waited for.
+            if e == EBUSY, plan.killOrphans, CgroupDirectory.waitEmpty(dir.path, unified: dir.kind == .unified, timeout: 1) {
                 e = CgroupDirectory.removeTree(dir.path)
             }
             if e != 0 { allRemoved = false }
@@ -198,11 +199,11 @@ public final class RunCgroup {
                 (r.ioReadBytes, r.ioWriteBytes) = io
             }
         }
-        // CPU: cpuacct.usage (ns) on v1; cgroup2's cpu.stat has usage_usec even without the cpu controller.
-        if let ns = read(path("cpuacct"), "cpuacct.usage").flatMap(CgroupFiles.single) {
-            r.cpuSeconds = Double(ns) / 1e9
-        } else if let usec = read(unifiedPath, "cpu.stat").flatMap({ CgroupFiles.flatKeyed($0)["usage_usec"] }) {
+        // CPU: cgroup2's cpu.stat has usage_usec even without the cpu controller; cpuacct.usage (ns) on legacy hosts.
+        if let usec = read(unifiedPath, "cpu.stat").flatMap({ CgroupFiles.flatKeyed($0)["usage_usec"] }) {
             r.cpuSeconds = Double(usec) / 1e6
+        } else if let ns = read(path("cpuacct"), "cpuacct.usage").flatMap(CgroupFiles.single) {
+            r.cpuSeconds = Double(ns) / 1e9
         }
         if let v1 = read(path("cpu"), "cpu.stat").map(CgroupFiles.flatKeyed) {
             r.throttledPeriods = v1["nr_throttled"]
@@ -243,8 +244,9 @@ public final class RunCgroup {
             var f = SampleFDs()
             let unified = plan.layout.mode == .unified
             f.memory = unified ? open(unifiedPath, "memory.current") : open(path("memory"), "memory.usage_in_bytes")
-            f.cpu = open(path("cpuacct"), "cpuacct.usage")
-            if f.cpu < 0 { f.cpu = open(unifiedPath, "cpu.stat"); f.cpuIsUnifiedStat = true }
+            f.cpu = open(unifiedPath, "cpu.stat")
+            f.cpuIsUnifiedStat = f.cpu >= 0
+            if f.cpu < 0 { f.cpu = open(path("cpuacct"), "cpuacct.usage") }
             f.pids = open(unified ? unifiedPath : path("pids"), "pids.current")
             f.io = unified ? open(unifiedPath, "io.stat") : open(path("blkio"), "blkio.throttle.io_service_bytes")
             f.ioIsUnified = unified

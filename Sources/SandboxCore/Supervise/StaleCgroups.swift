@@ -22,13 +22,14 @@ enum StaleCgroups {
 
     /// Looks beside each of the run's future cgroups (in the parents, this process's own cgroups) for
     /// stale ones and removes them; the cgroup2 one first, whose cgroup.kill empties the v1 ones too.
-    static func clean(_ directories: [CgroupPlan.Directory]) {
-        let ordered = directories.filter { $0.kind == .unified } + directories.filter { $0.kind != .unified }
-        for dir in ordered {
-            for name in CgroupDirectory.subdirectories(dir.parent) {
+    /// Every hierarchy of the layout is looked at, not only those this run uses: an earlier run with a CPU
+    /// limit had a cpu cgroup too.
+    static func clean(_ layout: CgroupLayout) {
+        let parents = (layout.unifiedDirectory.map { [($0, true)] } ?? []) + layout.hierarchies.map { ($0.directory, false) }
+        for (parent, unified) in parents {
+            for name in CgroupDirectory.subdirectories(parent) {
                 guard let (pid, mayKill) = parse(name), pid != getpid(), isDead(pid) else { continue }
-                let path = dir.parent + "/" + name
-                let unified = dir.kind == .unified
+                let path = parent + "/" + name
                 if CgroupDirectory.removeTree(path) == EBUSY, mayKill {
                     CgroupDirectory.killAll(path, unified: unified)
                     if CgroupDirectory.waitEmpty(path, unified: unified, timeout: 0.5) { CgroupDirectory.removeTree(path) }
