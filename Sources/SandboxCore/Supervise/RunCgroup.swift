@@ -238,7 +238,9 @@ public final class RunCgroup {
     }
 
     /// A cheap sample for a live monitor (every 100 ms): at most four pread(2)s of files opened once.
+    /// Call it from the supervisor's thread, while the run lasts (after `finish()` it returns an empty sample).
     public func sample() -> Sample {
+        if finished { return Sample() }
         if sampleFDs == nil {
             func open(_ dir: String?, _ file: String) -> Int32 { dir.map { Glibc.open($0 + "/" + file, O_RDONLY | O_CLOEXEC) } ?? -1 }
             var f = SampleFDs()
