@@ -46,7 +46,7 @@ public struct CgroupPlan: Sendable {
     public let enableControllers: [String]
     public let notes: [String]
     /// `process.kill_orphans`: whether what is left at the end is killed (else its cgroup is kept).
-    public var killOrphans: Bool { !name.hasSuffix("-keep") }
+    public let killOrphans: Bool
 
     public var unified: Directory? { directories.first { $0.kind == .unified } }
     public func directory(_ controller: String) -> Directory? { directories.first { $0.kind.controllers.contains(controller) } }
@@ -191,7 +191,7 @@ public struct CgroupPlan: Sendable {
             }
         }
         return CgroupPlan(layout: layout, name: name, directories: directories, settings: s, bestEffort: bestEffort,
-                          enableControllers: enable, notes: notes)
+                          enableControllers: enable, notes: notes, killOrphans: killOrphans)
     }
 
     static let unreachableBandwidth: UInt64 = 1 << 62
@@ -199,9 +199,9 @@ public struct CgroupPlan: Sendable {
     /// MAJOR:MINOR of the block devices in /sys/block, loop and RAM disks left out (their I/O reaches a
     /// real device, or none).
     static func blockDevices() -> [String] {
-        CgroupDirectory.subdirectoriesOrLinks("/sys/block").sorted().compactMap { name in
-            guard !name.hasPrefix("loop"), !name.hasPrefix("ram") else { return nil }
-            return CgroupDirectory.read("/sys/block/\(name)/dev").map { $0.trimmingCharacters(in: " \n") }
+        CgroupDirectory.subdirectoriesOrLinks("/sys/block").compactMap { name in
+            guard !name.utf8.starts(with: "loop".utf8), !name.utf8.starts(with: "ram".utf8) else { return nil }
+            return CgroupDirectory.read("/sys/block/\(name)/dev").flatMap { CgroupFiles.words($0).first }
         }
     }
 

@@ -90,8 +90,8 @@ public final class RunCgroup {
     /// sandbox moves itself into a leaf `sandbox-<pid>-supervisor` beside the run's cgroup, beneath its own,
     /// and enables them; at the end it moves back and turns them off again.
     private func enableControllers(in parent: String) throws {
-        let available = Set((CgroupDirectory.read(parent + "/cgroup.controllers") ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
-        let enabled = Set((CgroupDirectory.read(parent + "/cgroup.subtree_control") ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+        let available = Set(CgroupFiles.words(CgroupDirectory.read(parent + "/cgroup.controllers") ?? ""))
+        let enabled = Set(CgroupFiles.words(CgroupDirectory.read(parent + "/cgroup.subtree_control") ?? ""))
         let wanted = plan.enableControllers.filter { available.contains($0) && !enabled.contains($0) }
         guard !wanted.isEmpty else { return }
         let line = wanted.map { "+" + $0 }.joined(separator: " ")

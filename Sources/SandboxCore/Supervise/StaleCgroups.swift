@@ -9,11 +9,13 @@ import Glibc
 enum StaleCgroups {
     /// The supervisor pid and whether the contents may be killed, for a name of ours.
     static func parse(_ name: String) -> (pid: pid_t, kill: Bool)? {
-        guard name.hasPrefix("sandbox-") else { return nil }
-        let parts = name.dropFirst(8).split(separator: "-")
-        guard parts.count >= 2, let pid = pid_t(parts[0]), pid > 0 else { return nil }
-        if parts.count == 2 && parts[1] == "supervisor" { return (pid, false) }
-        guard Int(parts[1]) != nil, parts.count == 2 || (parts.count == 3 && parts[2] == "keep") else { return nil }
+        let bytes = Array(name.utf8)
+        let prefix = Array("sandbox-".utf8)
+        guard bytes.starts(with: prefix) else { return nil }
+        let parts = bytes[prefix.count...].split(separator: UInt8(ascii: "-"), omittingEmptySubsequences: false)
+        guard parts.count >= 2, let number = CgroupFiles.number(parts[0]), let pid = pid_t(exactly: number), pid > 0 else { return nil }
+        if parts.count == 2 && CgroupFiles.is(parts[1], "supervisor") { return (pid, false) }
+        guard CgroupFiles.number(parts[1]) != nil, parts.count == 2 || (parts.count == 3 && CgroupFiles.is(parts[2], "keep")) else { return nil }
         return (pid, parts.count == 2)
     }
 

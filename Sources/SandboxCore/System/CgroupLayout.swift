@@ -103,13 +103,13 @@ public struct CgroupLayout: Sendable, Equatable {
     }
 
     static func parseProcCgroup(_ text: String) -> [ProcCgroupEntry] {
-        text.split(separator: "\n").compactMap { line in
-            let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count == 3, let id = Int(parts[0]) else { return nil }
-            let controllers = parts[1].split(separator: ",").map(String.init).filter { !$0.hasPrefix("name=") }
+        // Bytes, not Characters (no grapheme breaking on the launch path); the path may contain ':'.
+        Array(text.utf8).split(separator: .newline).compactMap { line in
+            let parts = line.split(separator: .colon, maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3, let id = CgroupFiles.number(parts[0]) else { return nil }
+            let controllers = parts[1].split(separator: .comma).filter { !$0.starts(with: "name=".utf8) }.map(CgroupFiles.string)
             if id != 0 && controllers.isEmpty { return nil }
-            // A path that ends in " (deleted)" names a removed cgroup; nothing can be created beneath it.
-            return ProcCgroupEntry(id: id, controllers: controllers, path: String(parts[2]))
+            return ProcCgroupEntry(id: Int(id), controllers: controllers, path: CgroupFiles.string(parts[2]))
         }
     }
 }
