@@ -33,7 +33,7 @@ public struct CgroupPlan: Sendable {
         public let path: String
         public let writes: [Write]
 
-        public var name: String { kind == .unified ? "unified" : (kind.controllers.joined(separator: ",")) }
+        public var name: String { kind == .unified ? "unified" : CgroupLayout.commaJoined(kind.controllers) }
     }
 
     public let layout: CgroupLayout

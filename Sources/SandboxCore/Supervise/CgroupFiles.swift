@@ -38,6 +38,12 @@ public enum CgroupFiles {
         lines(text).first?.first.flatMap(number)
     }
 
+    /// The value of `key` in a flat-keyed file (`KEY VALUE` lines), without building a dictionary.
+    static func value(_ text: String, _ key: StaticString) -> UInt64? {
+        for words in lines(text) where words.count == 2 && `is`(words[0], key) { return number(words[1]) }
+        return nil
+    }
+
     /// Flat keyed: `KEY VALUE` lines (`memory.events`, `cpu.stat`, `pids.events`, v1 `memory.oom_control`).
     static func flatKeyed(_ text: String) -> [String: UInt64] {
         var result: [String: UInt64] = [:]
@@ -115,7 +121,7 @@ public enum CgroupFiles {
     }
 
     /// `populated 1` in cgroup2 `cgroup.events`.
-    static func populated(_ text: String) -> Bool? { flatKeyed(text)["populated"].map { $0 != 0 } }
+    static func populated(_ text: String) -> Bool? { value(text, "populated").map { $0 != 0 } }
 
     /// The space-separated words of a one-line file (`cgroup.controllers`, `cgroup.subtree_control`).
     static func words(_ text: String) -> [String] { lines(text).flatMap { $0.map(string) } }

@@ -176,7 +176,7 @@ public final class RunCgroup {
     /// Reads the cgroup's own accounting files.
     func statistics() -> CgroupReport {
         let s = plan.settings
-        var r = CgroupReport(mode: plan.layout.mode.rawValue, paths: plan.directories.map { ($0.name, $0.cgroupPath) })
+        var r = CgroupReport(mode: plan.layout.mode.rawValue, paths: plan.directories.map { CgroupReport.Path(hierarchy: $0.name, cgroup: $0.cgroupPath) })
         r.memoryLimit = s.memory
         r.memorySwapLimit = s.memory == nil ? nil : s.effectiveSwap
         r.processesLimit = s.processes
@@ -185,37 +185,38 @@ public final class RunCgroup {
         if plan.layout.mode == .unified {
             let u = unifiedPath
             r.memoryPeak = read(u, "memory.peak").flatMap(CgroupFiles.single)
-            r.oomKills = read(u, "memory.events").flatMap { CgroupFiles.flatKeyed($0)["oom_kill"] }
+            r.oomKills = read(u, "memory.events").flatMap { CgroupFiles.value($0, "oom_kill") }
             r.processesPeak = read(u, "pids.peak").flatMap(CgroupFiles.single)
-            r.forksRefused = read(u, "pids.events").flatMap { CgroupFiles.flatKeyed($0)["max"] }
+            r.forksRefused = read(u, "pids.events").flatMap { CgroupFiles.value($0, "max") }
             if let io = read(u, "io.stat").map(CgroupFiles.ioStat) { (r.ioReadBytes, r.ioWriteBytes) = io }
         } else {
             let memory = path("memory"), pids = path("pids")
             r.memoryPeak = read(memory, "memory.max_usage_in_bytes").flatMap(CgroupFiles.single)
-            r.oomKills = read(memory, "memory.oom_control").flatMap { CgroupFiles.flatKeyed($0)["oom_kill"] }
+            r.oomKills = read(memory, "memory.oom_control").flatMap { CgroupFiles.value($0, "oom_kill") }
             r.processesPeak = read(pids, "pids.peak").flatMap(CgroupFiles.single)
-            r.forksRefused = read(pids, "pids.events").flatMap { CgroupFiles.flatKeyed($0)["max"] }
+            r.forksRefused = read(pids, "pids.events").flatMap { CgroupFiles.value($0, "max") }
             if let io = read(path("blkio"), "blkio.throttle.io_service_bytes").map(CgroupFiles.blkioServiceBytes) {
                 (r.ioReadBytes, r.ioWriteBytes) = io
             }
         }
         // CPU: cgroup2's cpu.stat has usage_usec even without the cpu controller; cpuacct.usage (ns) on legacy hosts.
-        if let usec = read(unifiedPath, "cpu.stat").flatMap({ CgroupFiles.flatKeyed($0)["usage_usec"] }) {
+        let unifiedCPUStat = read(unifiedPath, "cpu.stat")
+        if let usec = unifiedCPUStat.flatMap({ CgroupFiles.value($0, "usage_usec") }) {
             r.cpuSeconds = Double(usec) / 1e6
         } else if let ns = read(path("cpuacct"), "cpuacct.usage").flatMap(CgroupFiles.single) {
             r.cpuSeconds = Double(ns) / 1e9
         }
-        if let v1 = read(path("cpu"), "cpu.stat").map(CgroupFiles.flatKeyed) {
-            r.throttledPeriods = v1["nr_throttled"]
-            r.throttledSeconds = v1["throttled_time"].map { Double($0) / 1e9 }
-        } else if let v2 = read(unifiedPath, "cpu.stat").map(CgroupFiles.flatKeyed), v2["nr_throttled"] != nil {
-            r.throttledPeriods = v2["nr_throttled"]
-            r.throttledSeconds = v2["throttled_usec"].map { Double($0) / 1e6 }
+        if let v1 = read(path("cpu"), "cpu.stat") {
+            r.throttledPeriods = CgroupFiles.value(v1, "nr_throttled")
+            r.throttledSeconds = CgroupFiles.value(v1, "throttled_time").map { Double($0) / 1e9 }
+        } else if let v2 = unifiedCPUStat, let periods = CgroupFiles.value(v2, "nr_throttled") {
+            r.throttledPeriods = periods
+            r.throttledSeconds = CgroupFiles.value(v2, "throttled_usec").map { Double($0) / 1e6 }
         }
         for resource in ["cpu", "memory", "io"] {
             if let text = read(unifiedPath, resource + ".pressure") {
                 let (some, full) = CgroupFiles.pressure(text)
-                r.pressure.append((resource, some, full))
+                r.pressure.append(CgroupReport.PressureEntry(resource: resource, some: some, full: full))
             }
         }
         return r
@@ -259,7 +260,7 @@ public final class RunCgroup {
         var s = Sample()
         s.memoryBytes = text(f.memory).flatMap(CgroupFiles.single)
         if f.cpuIsUnifiedStat {
-            s.cpuSeconds = text(f.cpu).flatMap { CgroupFiles.flatKeyed($0)["usage_usec"] }.map { Double($0) / 1e6 }
+            s.cpuSeconds = text(f.cpu).flatMap { CgroupFiles.value($0, "usage_usec") }.map { Double($0) / 1e6 }
         } else {
             s.cpuSeconds = text(f.cpu).flatMap(CgroupFiles.single).map { Double($0) / 1e9 }
         }

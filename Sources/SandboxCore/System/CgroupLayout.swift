@@ -80,7 +80,7 @@ public struct CgroupLayout: Sendable, Equatable {
             var hierarchies: [Hierarchy] = []
             for entry in entries where entry.id != 0 && entry.controllers.contains(where: v1Controllers.contains) {
                 // systemd mounts co-mounted controllers at their joined name and links each name to it.
-                let candidates = [entry.controllers.joined(separator: ",")] + entry.controllers
+                let candidates = [commaJoined(entry.controllers)] + entry.controllers
                 guard let mount = candidates.map({ root + "/" + $0 }).first(where: { filesystemType($0) == cgroup1Magic }) else { continue }
                 hierarchies.append(Hierarchy(controllers: entry.controllers, mount: mount, path: entry.path))
             }
@@ -100,6 +100,14 @@ public struct CgroupLayout: Sendable, Equatable {
         let id: Int
         let controllers: [String]
         let path: String
+    }
+
+    /// `a,b`: a plain loop (Sequence.joined is generic enough to cost a protocol-conformance scan at its
+    /// first call, a measurable part of a launch).
+    static func commaJoined(_ names: [String]) -> String {
+        var result = ""
+        for (i, name) in names.enumerated() { result += i == 0 ? name : "," + name }
+        return result
     }
 
     static func parseProcCgroup(_ text: String) -> [ProcCgroupEntry] {
