@@ -9,8 +9,6 @@ public final class RunCgroup {
     public let plan: CgroupPlan
     /// Directory fd of the cgroup2 cgroup, for clone3(CLONE_INTO_CGROUP); -1 when there is none.
     public private(set) var unifiedFD: Int32 = -1
-    /// Its cgroup.procs, for a child that could not be cloned into it (fork fallback).
-    public private(set) var unifiedProcsFD: Int32 = -1
     /// `tasks` of each v1 cgroup, opened for writing by the parent: the child writes "0" to each.
     public private(set) var v1ProcsFDs: [Int32] = []
     /// Limits that could not be applied with `best_effort = ["cgroup"]`.
@@ -67,19 +65,18 @@ public final class RunCgroup {
                 }
                 throw SandboxError(.setup, w.key, why, hint: e == ENOENT ? "add \"cgroup\" to best_effort to run without it" : nil)
             }
-            // v1: `tasks`, not cgroup.procs. Writing "0" to cgroup.procs takes the global
+            // cgroup2: the directory fd is enough (clone3 starts the child inside; the fork fallback's child
+            // opens cgroup.procs through it). v1: `tasks`, not cgroup.procs. Writing "0" to cgroup.procs takes the global
             // cgroup_threadgroup_rwsem for writing, which waits for an RCU grace period (5-13 ms here, every
             // run); "0" in `tasks` moves only the writing thread and skips that lock (Linux 5.x+,
             // cgroup_procs_write_start). The child is single-threaded when it writes, so the whole process
             // moves, and whatever it starts later is born inside.
-            let file = dir.kind == .unified ? "cgroup.procs" : "tasks"
-            let procs = open(dir.path + "/" + file, O_WRONLY | O_CLOEXEC)
-            guard procs >= 0 else { throw SandboxError.system("open(\(dir.path)/\(file))", errno: errno) }
             if dir.kind == .unified {
-                unifiedProcsFD = procs
                 unifiedFD = open(dir.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
                 guard unifiedFD >= 0 else { throw SandboxError.system("open(\(dir.path))", errno: errno) }
             } else {
+                let procs = open(dir.path + "/tasks", O_WRONLY | O_CLOEXEC)
+                guard procs >= 0 else { throw SandboxError.system("open(\(dir.path)/tasks)", errno: errno) }
                 v1ProcsFDs.append(procs)
             }
         }
@@ -157,9 +154,8 @@ public final class RunCgroup {
     }
 
     private func closeFDs() {
-        for fd in [unifiedFD, unifiedProcsFD] + v1ProcsFDs where fd >= 0 { close(fd) }
+        for fd in [unifiedFD] + v1ProcsFDs where fd >= 0 { close(fd) }
         unifiedFD = -1
-        unifiedProcsFD = -1
         v1ProcsFDs = []
         sampleFDs?.close()
         sampleFDs = nil

@@ -24,13 +24,22 @@ enum StaleCgroups {
 
     /// Looks beside each of the run's future cgroups (in the parents, this process's own cgroups) for
     /// stale ones and removes them; the cgroup2 one first, whose cgroup.kill empties the v1 ones too.
-    /// Every hierarchy of the layout is looked at, not only those this run uses: an earlier run with a CPU
-    /// limit had a cpu cgroup too.
+    /// Where cgroup2 is mounted, every run has a cgroup2 cgroup, made first and removed last, so a stale run
+    /// is found by listing that one directory; its name is then removed from every hierarchy of the layout
+    /// (an earlier run with a CPU limit had a cpu cgroup too). Legacy hosts list each v1 hierarchy.
     static func clean(_ layout: CgroupLayout) {
+        var stale: [(name: String, kill: Bool)] = []
+        let listed = layout.unifiedDirectory.map { [$0] } ?? layout.hierarchies.map(\.directory)
+        for parent in listed {
+            for name in CgroupDirectory.subdirectories(parent) {
+                guard let (pid, mayKill) = parse(name), pid != getpid(), isDead(pid), !stale.contains(where: { $0.name == name }) else { continue }
+                stale.append((name, mayKill))
+            }
+        }
+        guard !stale.isEmpty else { return }
         let parents = (layout.unifiedDirectory.map { [($0, true)] } ?? []) + layout.hierarchies.map { ($0.directory, false) }
         for (parent, unified) in parents {
-            for name in CgroupDirectory.subdirectories(parent) {
-                guard let (pid, mayKill) = parse(name), pid != getpid(), isDead(pid) else { continue }
+            for (name, mayKill) in stale where FileIO.exists(parent + "/" + name) {
                 let path = parent + "/" + name
                 if CgroupDirectory.removeTree(path) == EBUSY, mayKill {
                     CgroupDirectory.killAll(path, unified: unified)
