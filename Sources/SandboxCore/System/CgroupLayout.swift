@@ -80,7 +80,7 @@ public struct CgroupLayout: Sendable, Equatable {
             var hierarchies: [Hierarchy] = []
             for entry in entries where entry.id != 0 && entry.controllers.contains(where: v1Controllers.contains) {
                 // systemd mounts co-mounted controllers at their joined name and links each name to it.
-                let candidates = [entry.controllers.joined(separator: ",")] + entry.controllers
+                let candidates = [commaJoined(entry.controllers)] + entry.controllers
                 guard let mount = candidates.map({ root + "/" + $0 }).first(where: { filesystemType($0) == cgroup1Magic }) else { continue }
                 hierarchies.append(Hierarchy(controllers: entry.controllers, mount: mount, path: entry.path))
             }
@@ -102,14 +102,22 @@ public struct CgroupLayout: Sendable, Equatable {
         let path: String
     }
 
+    /// `a,b`: a plain loop (Sequence.joined is generic enough to cost a protocol-conformance scan at its
+    /// first call, a measurable part of a launch).
+    static func commaJoined(_ names: [String]) -> String {
+        var result = ""
+        for (i, name) in names.enumerated() { result += i == 0 ? name : "," + name }
+        return result
+    }
+
     static func parseProcCgroup(_ text: String) -> [ProcCgroupEntry] {
-        text.split(separator: "\n").compactMap { line in
-            let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count == 3, let id = Int(parts[0]) else { return nil }
-            let controllers = parts[1].split(separator: ",").map(String.init).filter { !$0.hasPrefix("name=") }
+        // Bytes, not Characters (no grapheme breaking on the launch path); the path may contain ':'.
+        Array(text.utf8).split(separator: .newline).compactMap { line in
+            let parts = line.split(separator: .colon, maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3, let id = CgroupFiles.number(parts[0]) else { return nil }
+            let controllers = parts[1].split(separator: .comma).filter { !$0.starts(with: "name=".utf8) }.map(CgroupFiles.string)
             if id != 0 && controllers.isEmpty { return nil }
-            // A path that ends in " (deleted)" names a removed cgroup; nothing can be created beneath it.
-            return ProcCgroupEntry(id: id, controllers: controllers, path: String(parts[2]))
+            return ProcCgroupEntry(id: Int(id), controllers: controllers, path: CgroupFiles.string(parts[2]))
         }
     }
 }
