@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <linux/capability.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -100,17 +101,36 @@ static void init_loop(const struct sbx_plan *plan, pid_t command) {
     }
 }
 
-int sbx_init_start(const struct sbx_plan *plan) {
+// The command's stack while it shares the init's memory (below). Static, so nothing is allocated; its pages
+// are touched only in this copy of the process.
+static char command_stack[64 * 1024] __attribute__((aligned(64)));
+
+struct command_start {
+    const struct sbx_plan *plan;
+    void (*command)(const struct sbx_plan *);
+};
+
+static int command_entry(void *arg) {
+    const struct command_start *start = arg;
+    // The command: its dispositions are the defaults already (step_signals); now its mask opens.
+    uint64_t empty = 0;
+    if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, sizeof(uint64_t)) < 0)
+        sbx_fail(start->plan, SBX_STEP_SIGNALS, 0);
+    start->command(start->plan);
+    return 127;
+}
+
+int sbx_init_start(const struct sbx_plan *plan, void (*command)(const struct sbx_plan *)) {
     // The init's own session (when the command gets one): off the caller's terminal, so that no signal of
-    // that terminal reaches the init. The command forked below makes a session of its own in turn.
+    // that terminal reaches the init. The command makes a session of its own in turn.
     if (plan->new_session && setsid() < 0) return -1;
-    // A raw clone, not fork(): glibc's fork would run the parent's atfork handlers in this copy.
-    pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    // CLONE_VM | CLONE_VFORK, as posix_spawn does: the command borrows the init's memory until its execve
+    // instead of copying the init's page tables only to drop them at exec, and the init waits meanwhile.
+    // Its own stack is command_stack; it writes nothing else of the init's (no allocation, no stdio), and
+    // errno lands in the init's TLS, which the init, suspended, does not read. (The supervisor's own clone
+    // must not do this: see sbx_spawn; here the shared memory is the init's, whose peak is reported anyway.)
+    struct command_start start = {.plan = plan, .command = command};
+    pid_t pid = clone(command_entry, command_stack + sizeof command_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
     if (pid < 0) return -1;
-    if (pid == 0) {
-        // The command: its dispositions are the defaults already (step_signals); now its mask opens.
-        uint64_t empty = 0;
-        return (int)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, sizeof(uint64_t));
-    }
     init_loop(plan, pid);
 }

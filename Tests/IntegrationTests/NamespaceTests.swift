@@ -90,6 +90,17 @@ extension SandboxBinary {
             #expect(String(cString: after) == String(cString: host))
         }
 
+        /// In the cgroup namespace the command's cgroups are its roots, in every hierarchy (v1 and v2).
+        @Test func cgroupNamespaceRootsTheCommand() throws {
+            let out = try Harness.sandbox(["run", "-q", "--set=namespaces.cgroup=true", "--", "sh", "-c",
+                                           "readlink /proc/self/ns/cgroup; cat /proc/self/cgroup"])
+            var lines = out.stdout.split(separator: "\n")
+            // (Where the runner itself sits in root cgroups only, the link is what tells the namespace.)
+            #expect(lines.first.map(String.init) != Self.hostNamespaces()["cgroup"], "\(out)")
+            lines = Array(lines.dropFirst())
+            #expect(!lines.isEmpty && lines.allSatisfy { $0.hasSuffix(":/") }, "\(out)")
+        }
+
         /// network.mode = "none": only lo, and it is up (probe `links` reads the namespace's own list).
         @Test(arguments: [["--net", "none"], ["--set=network.mode=none"], ["--set=namespaces.network=true"]])
         func onlyLoopbackAndUp(_ flags: [String]) throws {
