@@ -101,6 +101,20 @@ extension SandboxBinary {
             #expect(!lines.isEmpty && lines.allSatisfy { $0.hasSuffix(":/") }, "\(out)")
         }
 
+        /// A System V shared memory segment the test makes on the host is listed without an IPC namespace
+        /// and not with one.
+        @Test func ipcNamespaceHidesHostSegments() throws {
+            let ipcmk = try #require(Harness.tool("ipcmk")), ipcrm = try #require(Harness.tool("ipcrm"))
+            let made = try Harness.run(ipcmk, ["-M", "4096"])
+            let id = try #require(made.stdout.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }, "\(made)")
+            defer { _ = try? Harness.run(ipcrm, ["-m", id]) }
+            let listing = "while read key shmid rest; do echo $shmid; done < /proc/sysvipc/shm"
+            let host = try Harness.sandbox(["run", "-q", "--", "sh", "-c", listing])
+            #expect(host.stdout.split(separator: "\n").contains { $0 == id }, "\(host)")
+            let isolated = try Harness.sandbox(["run", "-q", "--set=namespaces.ipc=true", "--", "sh", "-c", listing])
+            #expect(isolated.status == 0 && !isolated.stdout.split(separator: "\n").contains { $0 == id }, "\(isolated)")
+        }
+
         /// network.mode = "none": only lo, and it is up (probe `links` reads the namespace's own list).
         @Test(arguments: [["--net", "none"], ["--set=network.mode=none"], ["--set=namespaces.network=true"]])
         func onlyLoopbackAndUp(_ flags: [String]) throws {
