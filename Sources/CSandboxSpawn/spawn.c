@@ -29,7 +29,6 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <grp.h>
 #include <unistd.h>
 
 // The kernel's struct sigaction (glibc's differs and its wrapper refuses glibc's internal signals 32 and 33).
@@ -114,7 +113,6 @@ static int step_pdeathsig(const struct sbx_plan *plan) {
     }
     return 0;
 }
-
 
 static int step_ns_sync(const struct sbx_plan *plan) {
     // Our copy of the write end goes first, so that EOF means the parent is gone (or gave up: it writes
