@@ -90,9 +90,10 @@ static void init_loop(const struct sbx_plan *plan, pid_t command) {
             if (done && plan->init_kill_orphans) finish(plan, command, status);
             continue;
         }
-        // A signal from the kernel (a terminal's ^C or ^\ to a process group we share with the command,
-        // when new_session = false) reached the command directly; forwarding it would deliver it twice.
-        // Signals sent with kill, tgkill, sigqueue or pidfd_send_signal (si_code <= 0) are forwarded.
+        // A signal from the kernel (the caller's terminal's ^C or ^\ to its process group, which we stay
+        // in) is the supervisor's to forward, and with new_session = false it reached the command directly:
+        // forwarding it too would deliver it twice. Signals sent with kill, tgkill, sigqueue or
+        // pidfd_send_signal (si_code <= 0) are forwarded.
         if (info.si_code > 0) continue;
         // From the supervisor's time limit (SBX_INIT_SIGNAL_TREE), or once the command is gone: every
         // process of the namespace. Otherwise the command alone, as the supervisor does without a namespace.
