@@ -8,6 +8,8 @@ public struct ChildFailure: Sendable {
     public let step: Int32
     public let errno: Int32
     public let detail: Int64
+    /// The sentence a step's own planner made of this failure (a mount op, a Landlock rule), if it did.
+    public var explained: SandboxError?
 
     public init(step: Int32, errno: Int32, detail: Int64) {
         self.step = step
@@ -41,6 +43,7 @@ public struct ChildFailure: Sendable {
     /// Exec failures keep the shell's meaning (126 cannot execute, 127 not found); every other step is
     /// sandbox's own failure (125).
     public var error: SandboxError {
+        if let explained { return explained }
         let reason = String(cString: strerror(errno))
         switch UInt32(step) {
         case SBX_STEP_EXEC.rawValue:

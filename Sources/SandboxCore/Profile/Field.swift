@@ -24,6 +24,9 @@ struct Field {
         case .seccompRules: return try rules()
         case .mode: return try mode()
         case .profileNames: return value
+        case .size: return try size()
+        case .cores: return try cores()
+        case .bandwidths: return try bandwidths()
         }
     }
 
@@ -152,6 +155,8 @@ struct Field {
             return s.hasPrefix("/") ? nil : "'\(s)' is not an absolute path"
         case .envName:
             return !s.isEmpty && !s.contains("=") ? nil : "'\(s)' is not an environment variable name"
+        case .viewPath, .bindSpec, .tmpfsSpec, .landlockScope:
+            return FilesystemSettings.problem(s, in: element)
         }
     }
 
