@@ -90,6 +90,31 @@ extension SandboxBinary {
             #expect(String(cString: after) == String(cString: host))
         }
 
+        /// In the cgroup namespace the command's cgroups are its roots, in every hierarchy (v1 and v2).
+        @Test func cgroupNamespaceRootsTheCommand() throws {
+            let out = try Harness.sandbox(["run", "-q", "--set=namespaces.cgroup=true", "--", "sh", "-c",
+                                           "readlink /proc/self/ns/cgroup; cat /proc/self/cgroup"])
+            var lines = out.stdout.split(separator: "\n")
+            // (Where the runner itself sits in root cgroups only, the link is what tells the namespace.)
+            #expect(lines.first.map(String.init) != Self.hostNamespaces()["cgroup"], "\(out)")
+            lines = Array(lines.dropFirst())
+            #expect(!lines.isEmpty && lines.allSatisfy { $0.hasSuffix(":/") }, "\(out)")
+        }
+
+        /// A System V shared memory segment the test makes on the host is listed without an IPC namespace
+        /// and not with one.
+        @Test func ipcNamespaceHidesHostSegments() throws {
+            let ipcmk = try #require(Harness.tool("ipcmk")), ipcrm = try #require(Harness.tool("ipcrm"))
+            let made = try Harness.run(ipcmk, ["-M", "4096"])
+            let id = try #require(made.stdout.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }, "\(made)")
+            defer { _ = try? Harness.run(ipcrm, ["-m", id]) }
+            let listing = "while read key shmid rest; do echo $shmid; done < /proc/sysvipc/shm"
+            let host = try Harness.sandbox(["run", "-q", "--", "sh", "-c", listing])
+            #expect(host.stdout.split(separator: "\n").contains { $0 == id }, "\(host)")
+            let isolated = try Harness.sandbox(["run", "-q", "--set=namespaces.ipc=true", "--", "sh", "-c", listing])
+            #expect(isolated.status == 0 && !isolated.stdout.split(separator: "\n").contains { $0 == id }, "\(isolated)")
+        }
+
         /// network.mode = "none": only lo, and it is up (probe `links` reads the namespace's own list).
         @Test(arguments: [["--net", "none"], ["--set=network.mode=none"], ["--set=namespaces.network=true"]])
         func onlyLoopbackAndUp(_ flags: [String]) throws {

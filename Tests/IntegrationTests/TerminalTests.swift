@@ -54,5 +54,18 @@ extension SandboxBinary {
             let stat = statLine.split(separator: " ").map(String.init)
             #expect(stat.count > 8 && stat[5] == stat[6] && stat[5] == stat[8], "pgrp, session, tpgid: \(stat)")
         }
+
+        /// Without a pty of its own (pty = "never"), Ctrl-C at the caller's terminal reaches sandbox and, in
+        /// the same process group, the PID namespace's init: the command still gets it exactly once (the init
+        /// forwards what sandbox forwards and ignores the terminal's own copy).
+        @Test func ctrlCOnceThroughTheInitWithoutAPty() throws {
+            let python = try Harness.python3
+            let out = try Harness.run(python, ["-c", Self.driver, try Harness.sandbox, "--set=namespaces.pid=true", "--set=process.pty=never"],
+                                      timeout: 20)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any], "\(out)")
+            let output = try #require(json["output"] as? String)
+            #expect(output.components(separatedBy: "got-INT").count == 2, "Ctrl-C reaches the command exactly once: \(output)")
+            #expect(json["status"] as? Int == 3, "sandbox exits with the command's status: \(json)")
+        }
     }
 }

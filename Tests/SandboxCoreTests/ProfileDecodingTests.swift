@@ -37,11 +37,12 @@ struct ProfileDecodingTests {
             [limitz]
             cpu = 5
             """, line: 3, key: "limitz", message: "unknown key", hint: "did you mean 'limits'?"),
-        BadProfile(label: "reserved section", text: """
+        // No section is reserved any more ([filesystem] and [cgroup] are defined): a misspelt one is unknown.
+        BadProfile(label: "unknown section", text: """
             description = "x"
-            [cgroup]
-            memory = 1
-            """, line: 2, key: "[cgroup]", message: "section reserved for a later version of sandbox"),
+            [filesystm]
+            root = "read-only"
+            """, line: 2, key: "filesystm", message: "unknown key", hint: "did you mean 'filesystem'?"),
         BadProfile(label: "key in the wrong section", text: """
             # a comment
             nice = 5

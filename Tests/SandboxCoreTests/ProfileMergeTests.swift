@@ -154,7 +154,7 @@ struct ProfileMergeTests {
         ("process.user=\"a:b\"", "process.user"),
         ("process.group=\"4294967295\"", "process.group"),
         ("process.user=5", "process.user"),
-        ("cgroup.memory=1", "[cgroup]"),
+        ("cgroup.memory=1", "cgroup.memory"),
         ("nonsense", "--set nonsense"),
         ("=5", "--set =5"),
     ]
