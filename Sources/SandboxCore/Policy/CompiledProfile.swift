@@ -65,13 +65,13 @@ extension CompiledProfile {
         w.strings(p.watch.include)
         w.strings(p.watch.ignore)
         w.strings(p.watch.operations)
-        p.filesystem.encode(into: &w)
 
         let n = p.namespaces
         w.strings(n.requested.map(\.rawValue))
         w.bool(n.mapRoot)
         w.string(n.hostname)
         w.string(n.networkMode.rawValue)
+        p.filesystem.encode(into: &w)
 
         w.optional(seccomp) { w, program in Self.encode(program, into: &w) }
     }

@@ -108,7 +108,8 @@ public struct FilesystemView: Sendable {
             for spec in specs {
                 let (src, dst) = FilesystemSettings.splitBind(spec)
                 let (real, directory) = try source(src, key: key)
-                let destination = try expand(dst, key: key)
+                // PATH alone names what is there, symlink or not; an explicit DESTINATION is taken as written.
+                let destination = spec.contains(":") ? try expand(dst, key: key) : real
                 if destination == "/" {
                     guard real == "/" else { throw SandboxError(.usage, key, "'\(spec)': only / can be bound at /") }
                     rootWritable = writable
