@@ -139,7 +139,7 @@ public final class LaunchPlan {
 
         // The file watcher comes before the filter: without fanotify it needs the file syscalls notified.
         let watch = FileWatchSession.prepare(profile, workingDirectory: profile.process.workdir ?? Supervisor.currentDirectory(),
-                                             onEvent: onFileEvent)
+                                             privateMounts: filesystem?.mounts?.freshMounts ?? [], onEvent: onFileEvent)
         self.watch = watch
         var seccompSettings = profile.seccomp
         if let watch, !watch.observedSyscalls.isEmpty, !seccompSettings.enabled {
