@@ -99,7 +99,7 @@ struct FilesystemViewTests {
         var root: String { dir.path }
         init() throws {
             dir = try TempDir()
-            for sub in ["work", "home/.ssh", "data/sub"] { try FileManager.default.createDirectory(atPath: dir.path + "/" + sub, withIntermediateDirectories: true) }
+            for sub in ["work/data", "home/.ssh", "data/sub"] { try FileManager.default.createDirectory(atPath: dir.path + "/" + sub, withIntermediateDirectories: true) }
             try dir.write("data/file", "x")
             symlink(dir.path + "/data", dir.path + "/link")
         }
