@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <linux/capability.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -89,9 +90,10 @@ static void init_loop(const struct sbx_plan *plan, pid_t command) {
             if (done && plan->init_kill_orphans) finish(plan, command, status);
             continue;
         }
-        // A signal from the kernel (a terminal's ^C or ^\ to a process group we share with the command,
-        // when new_session = false) reached the command directly; forwarding it would deliver it twice.
-        // Signals sent with kill, tgkill, sigqueue or pidfd_send_signal (si_code <= 0) are forwarded.
+        // A signal from the kernel (the caller's terminal's ^C or ^\ to its process group, which we stay
+        // in) is the supervisor's to forward, and with new_session = false it reached the command directly:
+        // forwarding it too would deliver it twice. Signals sent with kill, tgkill, sigqueue or
+        // pidfd_send_signal (si_code <= 0) are forwarded.
         if (info.si_code > 0) continue;
         // From the supervisor's time limit (SBX_INIT_SIGNAL_TREE), or once the command is gone: every
         // process of the namespace. Otherwise the command alone, as the supervisor does without a namespace.
@@ -100,17 +102,37 @@ static void init_loop(const struct sbx_plan *plan, pid_t command) {
     }
 }
 
-int sbx_init_start(const struct sbx_plan *plan) {
-    // The init's own session (when the command gets one): off the caller's terminal, so that no signal of
-    // that terminal reaches the init. The command forked below makes a session of its own in turn.
-    if (plan->new_session && setsid() < 0) return -1;
-    // A raw clone, not fork(): glibc's fork would run the parent's atfork handlers in this copy.
-    pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+// The command's stack while it shares the init's memory (below). Static, so nothing is allocated; its pages
+// are touched only in this copy of the process.
+static char command_stack[64 * 1024] __attribute__((aligned(64)));
+
+struct command_start {
+    const struct sbx_plan *plan;
+    void (*command)(const struct sbx_plan *);
+};
+
+static int command_entry(void *arg) {
+    const struct command_start *start = arg;
+    // The command: its dispositions are the defaults already (step_signals); now its mask opens.
+    uint64_t empty = 0;
+    if (syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, sizeof(uint64_t)) < 0)
+        sbx_fail(start->plan, SBX_STEP_SIGNALS, 0);
+    start->command(start->plan);
+    return 127;
+}
+
+int sbx_init_start(const struct sbx_plan *plan, void (*command)(const struct sbx_plan *)) {
+    // No session of its own: the command makes one (new_session), and the init, left in the caller's
+    // session and process group, ignores what that terminal sends it (kernel-generated signals, in
+    // init_loop) and holds no descriptor of it once the command runs. A second setsid() here cost a
+    // launch 8 ms on the loaded 2-core VM (each session is a new scheduler autogroup).
+    // CLONE_VM | CLONE_VFORK, as posix_spawn does: the command borrows the init's memory until its execve
+    // instead of copying the init's page tables only to drop them at exec, and the init waits meanwhile.
+    // Its own stack is command_stack; it writes nothing else of the init's (no allocation, no stdio), and
+    // errno lands in the init's TLS, which the init, suspended, does not read. (The supervisor's own clone
+    // must not do this: see sbx_spawn; here the shared memory is the init's, whose peak is reported anyway.)
+    struct command_start start = {.plan = plan, .command = command};
+    pid_t pid = clone(command_entry, command_stack + sizeof command_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
     if (pid < 0) return -1;
-    if (pid == 0) {
-        // The command: its dispositions are the defaults already (step_signals); now its mask opens.
-        uint64_t empty = 0;
-        return (int)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, sizeof(uint64_t));
-    }
     init_loop(plan, pid);
 }

@@ -30,7 +30,6 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
-#include <grp.h>
 #include <unistd.h>
 
 // The kernel's struct sigaction (glibc's differs and its wrapper refuses glibc's internal signals 32 and 33).
@@ -115,7 +114,6 @@ static int step_pdeathsig(const struct sbx_plan *plan) {
     }
     return 0;
 }
-
 
 static int step_ns_sync(const struct sbx_plan *plan) {
     // Our copy of the write end goes first, so that EOF means the parent is gone (or gave up: it writes
@@ -265,10 +263,10 @@ void sbx_fail(const struct sbx_plan *plan, int step, int64_t detail) {
 
 #define fail sbx_fail
 
+static void command_main(const struct sbx_plan *plan) __attribute__((noreturn));
+
 static void child_main(const struct sbx_plan *plan) {
     int64_t detail = 0;
-    int listener = -1;
-
     if (step_signals(plan->pid_init) < 0) fail(plan, SBX_STEP_SIGNALS, 0);
     if (step_fds() < 0) fail(plan, SBX_STEP_FDS, 0);
     // Before waiting for the parent: a parent that dies from here on kills us; one that died earlier has
@@ -288,9 +286,15 @@ static void child_main(const struct sbx_plan *plan) {
     // Hostname and loopback while we still hold CAP_SYS_ADMIN / CAP_NET_ADMIN in the namespaces' owner.
     if (plan->hostname && sethostname(plan->hostname, strlen(plan->hostname)) < 0) fail(plan, SBX_STEP_HOSTNAME, 0);
     if (plan->loopback_up && step_loopback() < 0) fail(plan, SBX_STEP_LOOPBACK, 0);
-    // PID 1 of the namespace is our init (init.c): it forks the command, which goes on below, and never
-    // returns. Everything above is shared by the namespace; everything below is the command's alone.
-    if (plan->pid_init && sbx_init_start(plan) < 0) fail(plan, SBX_STEP_INIT_FORK, 0);
+    // PID 1 of the namespace is our init (init.c): it starts the command, which runs command_main, and
+    // never returns. Everything above is shared by the namespace; command_main is the command's alone.
+    if (plan->pid_init && sbx_init_start(plan, command_main) < 0) fail(plan, SBX_STEP_INIT_FORK, 0);
+    command_main(plan);
+}
+
+static void command_main(const struct sbx_plan *plan) {
+    int64_t detail = 0;
+    int listener = -1;
 
     // The new session comes before the terminal (TIOCSCTTY needs a session leader) and also takes the
     // command off the caller's terminal, which defeats TIOCSTI injection into it (CVE-2017-5226).

@@ -28,6 +28,9 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -46,6 +49,8 @@ static const char usage_text[] =
     "  clone newns|newuser|newpid|newnet|newuts|newipc|newcgroup|plain\n"
     "                                         raw clone(SIGCHLD|CLONE_x); the child exits at once\n"
     "  socket unix|inet|inet6|netlink|packet  socket(AF_x, SOCK_DGRAM, 0); SOCK_RAW for packet\n"
+    "  connect PORT                           TCP connect(2) to 127.0.0.1:PORT\n"
+    "  links                                  NAME up|down, for every network interface (SIOCGIFCONF)\n"
     "  personality VALUE                      personality(VALUE), hex or decimal\n"
     "  fds                                    the open file descriptors\n"
     "  status                                 NoNewPrivs, Seccomp and Cap* lines of /proc/self/status\n"
@@ -528,6 +533,59 @@ static int cmd_socket(int argc, char **argv)
     return usage_error("unknown socket family '%s'", argv[0]);
 }
 
+static int cmd_connect(int argc, char **argv)
+{
+    if (argc != 1 || atoi(argv[0]) <= 0 || atoi(argv[0]) > 65535)
+        return usage_error("connect needs a port");
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        report("socket(AF_INET, SOCK_STREAM)", -1, errno);
+        return 0;
+    }
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[0]))};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int r = connect(fd, (struct sockaddr *)&addr, sizeof addr);
+    int err = errno;
+    close(fd);
+    report("connect(127.0.0.1)", r, err);
+    return 0;
+}
+
+/* Every interface of the network namespace, from the kernel's own list (/proc/net/dev), and whether it is
+ * up (SIOCGIFFLAGS): no sysfs, which shows the namespace of whoever mounted it. */
+static int cmd_links(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 0)
+        return usage_error("links takes no arguments");
+    FILE *dev = fopen("/proc/self/net/dev", "r");
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (!dev || fd < 0) {
+        report("links", -1, errno);
+        return 0;
+    }
+    char line[512];
+    while (fgets(line, sizeof line, dev)) {
+        char *colon = strchr(line, ':');
+        if (!colon)
+            continue;
+        *colon = 0;
+        char *name = line;
+        while (*name == ' ')
+            name++;
+        struct ifreq ifr;
+        memset(&ifr, 0, sizeof ifr);
+        snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+        if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+            printf("%s unknown\n", name);
+        else
+            printf("%s %s\n", name, (ifr.ifr_flags & IFF_UP) ? "up" : "down");
+    }
+    fclose(dev);
+    close(fd);
+    return 0;
+}
+
 static int cmd_personality(int argc, char **argv)
 {
     if (argc != 1)
@@ -650,6 +708,8 @@ static const struct { const char *name; int (*run)(int argc, char **argv); } com
     { "ioctl", cmd_ioctl },
     { "clone", cmd_clone },
     { "socket", cmd_socket },
+    { "connect", cmd_connect },
+    { "links", cmd_links },
     { "personality", cmd_personality },
     { "fds", cmd_fds },
     { "status", cmd_status },

@@ -15,6 +15,7 @@ struct Run: ParsableCommand {
           sandbox run -p default --timeout 30s --report run.json -- make test
           sandbox run -p ./my.toml --set limits.open_files=64 -- ./server
           sandbox run -p audit --trace-files - -- ./installer.sh
+          sandbox run --net none --set namespaces.pid=true -- ./test.sh
         """)
 
     @Option(name: .shortAndLong, help: "Profile name or path; repeat to stack profiles in order.")
@@ -47,6 +48,9 @@ struct Run: ParsableCommand {
     @Option(name: .customLong("trace-files"), help: "Stream file events as JSON lines to FILE ('-' for stderr) while the command runs.")
     var traceFiles: String?
 
+    @Option(name: .long, help: "Network: 'none' (a network namespace with only loopback) or 'host'; the same as --set network.mode=...")
+    var net: String?
+
     @Flag(name: .shortAndLong, help: "Do not print the summary.")
     var quiet = false
 
@@ -65,7 +69,7 @@ struct Run: ParsableCommand {
         }
         RunRequest(profiles: profile, timeout: timeout, killAfter: killAfter, overrides: overrides,
                    filesystemFlags: Self.filesystemFlags(binds: binds, roBinds: roBinds, tmpfs: tmpfs, hides: hides),
-                   report: report, traceFiles: traceFiles, quiet: quiet, command: command).execute()
+                   report: report, traceFiles: traceFiles, quiet: quiet, command: command, net: net).execute()
     }
 
 }

@@ -15,6 +15,8 @@ struct RunRequest: Equatable {
     var traceFiles: String?
     var quiet = false
     var command: [String] = []
+    /// `--net none|host`: the same as `--set network.mode=...`, applied after the `--set` flags.
+    var net: String? = nil
 
     /// Runs the command and exits with its status (or 125 when sandbox cannot start it).
     func execute() -> Never {
@@ -26,6 +28,13 @@ struct RunRequest: Equatable {
                 overrides.append(try FilesystemSettings.override(flag: String(flag[..<eq]), value: String(flag[flag.index(after: eq)...])))
             }
             if traceFiles != nil { overrides.append("watch.enabled=true") }
+            if let net {
+                let modes = NamespaceSettings.NetworkMode.allCases.map(\.rawValue)
+                guard modes.contains(net) else {
+                    throw SandboxError(.usage, "--net \(net)", "expected " + modes.joined(separator: " or "))
+                }
+                overrides.append("network.mode=\"\(net)\"")
+            }
             let cache = try ProfileCache.fromEnvironment()
             let entry = try cache.lookup(profiles.isEmpty ? ["default"] : profiles, overrides: overrides, resolver: ProfileResolver())
             let profile = entry.compiled.profile
@@ -102,6 +111,7 @@ struct RunRequest: Equatable {
             case "--report": request.report = value
             case "--trace-files": request.traceFiles = value
             case "--bind", "--ro-bind", "--tmpfs", "--hide": request.filesystemFlags.append(name + "=" + value)
+            case "--net": request.net = value
             default: return nil
             }
         }

@@ -13,7 +13,7 @@ struct RunArgumentsTests {
         if command.first == "--" { command.removeFirst() }
         return RunRequest(profiles: run.profile, timeout: run.timeout, killAfter: run.killAfter, overrides: run.overrides,
                           filesystemFlags: Run.filesystemFlags(binds: run.binds, roBinds: run.roBinds, tmpfs: run.tmpfs, hides: run.hides),
-                          report: run.report, traceFiles: run.traceFiles, quiet: run.quiet, command: command)
+                          report: run.report, traceFiles: run.traceFiles, quiet: run.quiet, command: command, net: run.net)
     }
 
     static let accepted: [[String]] = [
@@ -27,6 +27,8 @@ struct RunArgumentsTests {
         ["run", "-p", "", "--", "x"],
         ["run", "-q", "--quiet", "--", "x"],
         ["run", "--hide", "/root", "--bind", "/a:/b", "--ro-bind=/usr", "--tmpfs", "/tmp:1GiB", "--bind", "/c", "--", "x"],
+        ["run", "--net", "none", "-p", "default", "--", "x"],
+        ["run", "--net=host", "--set", "network.mode=none", "--", "x"],
     ]
 
     @Test(arguments: accepted)

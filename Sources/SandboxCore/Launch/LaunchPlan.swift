@@ -214,6 +214,9 @@ public final class LaunchPlan {
         }
         notes.removeAll { line in line.hasPrefix("user namespace added") }
         notEnforced += smaller.notEnforced
+        if !hostCanDropBounding && profile.process.noNewPrivileges {
+            notes.append("bounding set unchanged (needs CAP_SETPCAP); no_new_privs stops execve from regaining capabilities")
+        }
     }
 
     deinit {

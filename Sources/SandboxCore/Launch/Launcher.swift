@@ -46,55 +46,51 @@ public enum Launcher {
 
         let filter = plan.seccomp?.instructions ?? []
         var pidfd: Int32 = -1
-        // Namespaces: the sync pipe and the C strings, for as long as the clone may be retried.
+        func clone(_ namespaces: inout NamespaceLaunch) -> (pid_t, Int32) {
+            guard namespaces.openSyncPipe() else { return (-1, errno) }
+            let pid: pid_t = plan.rlimits.withUnsafeBufferPointer { rlimits in
+                filter.withUnsafeBufferPointer { bpf in
+                    var c = sbx_plan()
+                    c.path = UnsafePointer(path)
+                    c.argv = UnsafePointer(argv.pointer)
+                    c.envp = envp.map { UnsafePointer($0.pointer) } ?? UnsafePointer(environ)
+                    c.workdir = workdir.map { UnsafePointer($0) }
+                    c.new_session = plan.profile.process.newSession ? 1 : 0
+                    c.pty_slave = ptySlave
+                    c.pty_stdio_mask = plan.ptyStdioMask
+                    c.die_with_parent = plan.profile.process.dieWithParent ? 1 : 0
+                    c.parent_pid = getpid()
+                    c.umask = plan.profile.process.umask ?? -1
+                    c.rlimit_count = Int32(rlimits.count)
+                    c.rlimits = rlimits.baseAddress
+                    c.set_nice = plan.profile.process.nice == nil ? 0 : 1
+                    c.nice = Int32(plan.profile.process.nice ?? 0)
+                    c.set_ioprio = plan.profile.process.ioprio == nil ? 0 : 1
+                    c.ioprio = plan.profile.process.ioprio ?? 0
+                    c.set_caps = 1
+                    c.keep_caps = plan.keepCaps
+                    c.last_cap = Capabilities.lastCap
+                    c.no_new_privs = plan.profile.process.noNewPrivileges ? 1 : 0
+                    c.filter = bpf.isEmpty ? nil : bpf.baseAddress
+                    c.filter_len = UInt16(bpf.count)
+                    c.want_listener = plan.notifySocket == nil ? 0 : 1
+                    c.notify_socket = plan.notifySocket?.child ?? -1
+                    c.error_fd = errorPipe[1]
+                    // The namespace block, and drop_bounding (possible in a user namespace without CAP_SETPCAP).
+                    namespaces.fill(&c, hostCanDropBounding: plan.hostCanDropBounding, killOrphans: plan.profile.process.killOrphans)
+                    plan.filesystem?.apply(to: &c)
+                    return sbx_spawn(&c, &pidfd)
+                }
+            }
+            return (pid, errno)
+        }
         var namespaces = NamespaceLaunch(plan.namespaces)
         defer { namespaces.release() }
-        var pid: pid_t = -1
-        var spawnErrno: Int32 = 0
-        while true {
-        guard namespaces.openSyncPipe() else {
-            spawnErrno = errno
-            break
-        }
-        pid = plan.rlimits.withUnsafeBufferPointer { rlimits in
-            filter.withUnsafeBufferPointer { bpf in
-                var c = sbx_plan()
-                c.path = UnsafePointer(path)
-                c.argv = UnsafePointer(argv.pointer)
-                c.envp = envp.map { UnsafePointer($0.pointer) } ?? UnsafePointer(environ)
-                c.workdir = workdir.map { UnsafePointer($0) }
-                c.new_session = plan.profile.process.newSession ? 1 : 0
-                c.pty_slave = ptySlave
-                c.pty_stdio_mask = plan.ptyStdioMask
-                c.die_with_parent = plan.profile.process.dieWithParent ? 1 : 0
-                c.parent_pid = getpid()
-                c.umask = plan.profile.process.umask ?? -1
-                c.rlimit_count = Int32(rlimits.count)
-                c.rlimits = rlimits.baseAddress
-                c.set_nice = plan.profile.process.nice == nil ? 0 : 1
-                c.nice = Int32(plan.profile.process.nice ?? 0)
-                c.set_ioprio = plan.profile.process.ioprio == nil ? 0 : 1
-                c.ioprio = plan.profile.process.ioprio ?? 0
-                c.drop_bounding = plan.dropBounding ? 1 : 0
-                c.set_caps = 1
-                c.keep_caps = plan.keepCaps
-                c.last_cap = Capabilities.lastCap
-                c.no_new_privs = plan.profile.process.noNewPrivileges ? 1 : 0
-                c.filter = bpf.isEmpty ? nil : bpf.baseAddress
-                c.filter_len = UInt16(bpf.count)
-                c.want_listener = plan.notifySocket == nil ? 0 : 1
-                c.notify_socket = plan.notifySocket?.child ?? -1
-                c.error_fd = errorPipe[1]
-                namespaces.fill(&c, hostCanDropBounding: plan.hostCanDropBounding, killOrphans: plan.profile.process.killOrphans)
-                plan.filesystem?.apply(to: &c)
-                return sbx_spawn(&c, &pidfd)
-            }
-        }
-        spawnErrno = errno
-        // The maps, then the go-ahead; a refusal (clone or map) either fails the run with its reason or,
-        // best-effort, runs again without the namespaces.
+        var (pid, spawnErrno) = clone(&namespaces)
+        // The maps, then the go-ahead. A refusal (of the clone or of a map) fails the run with its reason, or,
+        // when best_effort names every namespace of the run, runs once more without them.
         if let refused = namespaces.finish(pid: pid, pidfd: pidfd, cloneErrno: spawnErrno) {
-            if pid > 0 { close(pidfd); pid = -1 }
+            if pid > 0 { close(pidfd) }
             guard let fallback = plan.namespaces.withoutBestEffort(reason: refused.reason) else {
                 close(errorPipe[0]); close(errorPipe[1])
                 if ptyMaster >= 0 { close(ptyMaster); close(ptySlave) }
@@ -107,9 +103,7 @@ public enum Launcher {
             }
             namespaces.release()
             namespaces = NamespaceLaunch(fallback)
-            continue
-        }
-        break
+            (pid, spawnErrno) = clone(&namespaces)
         }
         // The parent's copies of the child's ends: closing them is what makes EOF mean "exec happened".
         close(errorPipe[1])

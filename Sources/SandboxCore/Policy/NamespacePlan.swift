@@ -42,9 +42,14 @@ public struct NamespacePlan: Sendable {
 
     /// From the profile and our privileges: CAP_SYS_ADMIN creates namespaces without a user namespace;
     /// CAP_SETUID / CAP_SETGID map ids other than our own and switch to them.
+    /// `callerUid` / `callerGid` default to geteuid() / getegid(), asked only when the profile has a
+    /// namespace or an identity (the default path makes no extra system call).
     public static func prepare(_ profile: Profile, effectiveCaps: UInt64,
-                               callerUid: uid_t = geteuid(), callerGid: gid_t = getegid()) throws -> NamespacePlan {
+                               callerUid: uid_t? = nil, callerGid: gid_t? = nil) throws -> NamespacePlan {
         func has(_ cap: Int32) -> Bool { effectiveCaps & (1 << UInt64(cap)) != 0 }
+        let involved = !profile.namespaces.wanted.isEmpty || profile.process.user != nil || profile.process.group != nil
+        let callerUid = callerUid ?? (involved ? geteuid() : 0)
+        let callerGid = callerGid ?? (involved ? getegid() : 0)
         let mayMapOthers = has(Capabilities.setuid) && has(Capabilities.setgid)
         let identity = try UserIdentity.resolve(user: profile.process.user, group: profile.process.group,
                                                 callerUid: callerUid, callerGid: callerGid)

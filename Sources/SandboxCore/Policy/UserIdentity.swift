@@ -35,23 +35,23 @@ public struct UserIdentity: Sendable, Equatable {
     /// A number stands for itself (its primary group is then the group of that number's entry, or the
     /// same number when there is none).
     private static func userEntry(_ name: String) -> (uid_t, gid_t)? {
-        var entry = passwd()
-        var result: UnsafeMutablePointer<passwd>?
-        var buffer = [CChar](repeating: 0, count: 4096)
-        if let number = UInt32(name) {
-            getpwuid_r(number, &entry, &buffer, buffer.count, &result)
-            return (number, result != nil ? entry.pw_gid : number)
+        let number = UInt32(name)
+        for fields in entries("/etc/passwd") where fields.count > 3 {
+            guard let uid = UInt32(fields[2]), let gid = UInt32(fields[3]) else { continue }
+            if fields[0] == name || uid == number { return (uid, gid) }
         }
-        getpwnam_r(name, &entry, &buffer, buffer.count, &result)
-        return result != nil ? (entry.pw_uid, entry.pw_gid) : nil
+        return number.map { ($0, $0) }
     }
 
     private static func groupNumber(_ name: String) -> gid_t? {
         if let number = UInt32(name) { return number }
-        var entry = group()
-        var result: UnsafeMutablePointer<group>?
-        var buffer = [CChar](repeating: 0, count: 4096)
-        getgrnam_r(name, &entry, &buffer, buffer.count, &result)
-        return result != nil ? entry.gr_gid : nil
+        return entries("/etc/group").first { $0.count > 2 && $0[0] == name }.flatMap { UInt32($0[2]) }
+    }
+
+    /// The colon-separated lines of /etc/passwd or /etc/group. Read directly rather than through NSS
+    /// (getpwnam_r): the release binary links glibc statically, which cannot load NSS modules. Names of
+    /// other NSS sources (LDAP, systemd-homed) are therefore not found; numbers always work.
+    private static func entries(_ path: String) -> [[Substring]] {
+        ((try? FileIO.readText(path)) ?? "").split(separator: "\n").map { $0.split(separator: ":", omittingEmptySubsequences: false) }
     }
 }
