@@ -35,6 +35,8 @@ static void confine_init(const struct sbx_plan *plan) {
     if (keep > 0) syscall(SYS_close_range, 0U, (unsigned)keep - 1, 0U);
     syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U);
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // Its name in `ps -o comm` and /proc/1/status (its command line stays sandbox's, as a copy of it).
+    prctl(PR_SET_NAME, (unsigned long)"sandbox-init", 0, 0, 0);
     prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
     struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
     struct __user_cap_data_struct data[2];

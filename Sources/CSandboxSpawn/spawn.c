@@ -40,6 +40,31 @@ struct kernel_sigaction {
     uint64_t mask;
 };
 
+// Set in the parent just before a clone that could not start the child in its cgroup v2 cgroup (the fork
+// fallback); the child reads its copy to know it must still join that cgroup itself.
+static int cgroup_clone_fell_back;
+
+static int write_zero(int fd) {
+    ssize_t n;
+    do { n = write(fd, "0", 1); } while (n < 0 && errno == EINTR);
+    return n == 1 ? 0 : -1;
+}
+
+static int step_cgroup(const struct sbx_plan *plan, int64_t *detail) {
+    // "0" moves the writer (the whole thread group) into the cgroup whose cgroup.procs this is.
+    if (plan->cgroup_v2_procs_fd >= 0 && cgroup_clone_fell_back && write_zero(plan->cgroup_v2_procs_fd) < 0) {
+        *detail = -1;
+        return -1;
+    }
+    for (int i = 0; i < plan->cgroup_procs_count; i++) {
+        if (write_zero(plan->cgroup_procs_fds[i]) < 0) {
+            *detail = i;
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int step_signals(int keep_blocked) {
     // Dispositions first, mask second: a signal that arrives the moment the mask opens must meet SIG_DFL,
     // never a handler of the parent's that would run on the parent's Swift state in this copy.
@@ -267,6 +292,12 @@ static void command_main(const struct sbx_plan *plan) __attribute__((noreturn));
 
 static void child_main(const struct sbx_plan *plan) {
     int64_t detail = 0;
+
+    // The cgroups first, before the child does anything else: every page it touches and every process it
+    // forks from here on is charged to the run and held to its limits (cgroup v1 has no CLONE_INTO_CGROUP;
+    // its membership is this write). All signals are still blocked, so nothing runs before it.
+    if ((plan->cgroup_procs_count > 0 || plan->cgroup_v2_procs_fd >= 0) && step_cgroup(plan, &detail) < 0)
+        fail(plan, SBX_STEP_CGROUP, detail);
     if (step_signals(plan->pid_init) < 0) fail(plan, SBX_STEP_SIGNALS, 0);
     if (step_fds() < 0) fail(plan, SBX_STEP_FDS, 0);
     // Before waiting for the parent: a parent that dies from here on kills us; one that died earlier has
@@ -329,19 +360,26 @@ static void command_main(const struct sbx_plan *plan) {
     fail(plan, SBX_STEP_EXEC, 0);
 }
 
-static pid_t fork_with_pidfd(uint64_t plan_flags, int *pidfd) {
+static pid_t fork_with_pidfd(const struct sbx_plan *plan, int *pidfd) {
     struct clone_args args;
     memset(&args, 0, sizeof args);
-    args.flags = CLONE_PIDFD | plan_flags;
+    args.flags = CLONE_PIDFD | plan->clone_flags;
     args.pidfd = (uint64_t)(uintptr_t)pidfd;
     args.exit_signal = SIGCHLD;
+    // Straight into the run's cgroup (Linux 5.7): the child never runs outside it, not even for a moment.
+    if (plan->cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = (uint64_t)plan->cgroup_fd;
+    }
     pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
-    if (pid >= 0 || (errno != ENOSYS && errno != EPERM)) return pid;
+    if (pid >= 0 || (errno != ENOSYS && errno != EPERM && !(plan->cgroup_fd >= 0 && errno == E2BIG))) return pid;
+    // E2BIG: clone3 from 5.3-5.6 knows a shorter struct, without the cgroup field; the child joins by itself.
+    cgroup_clone_fell_back = 1;
     // clone3 is missing (before 5.3) or refused by a container's seccomp policy: fork, then pidfd_open.
     // The pid cannot be reused before we reap the child, so pidfd_open cannot name another process. The
     // namespace flags go to clone as they are (all of them fit its 32-bit flags word); if the policy
     // refuses those too, the EPERM is the caller's to explain (KernelFeatures+Namespaces).
-    pid = (pid_t)syscall(SYS_clone, (unsigned long)plan_flags | SIGCHLD, 0, 0, 0, 0);
+    pid = (pid_t)syscall(SYS_clone, (unsigned long)plan->clone_flags | SIGCHLD, 0, 0, 0, 0);
     if (pid > 0) {
         *pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
         if (*pidfd < 0) {
@@ -365,7 +403,7 @@ pid_t sbx_spawn(const struct sbx_plan *plan, int *pidfd_out) {
     // Not CLONE_VM | CLONE_VFORK (posix_spawn's way, 0.5 ms faster here): at execve the kernel records the
     // shared memory's high-water mark as the child's maxrss, so every command would report at least the
     // supervisor's resident size as its peak memory, unlike GNU time's fork.
-    pid_t pid = fork_with_pidfd(plan->clone_flags, &pidfd);
+    pid_t pid = fork_with_pidfd(plan, &pidfd);
     if (pid == 0) child_main(plan);
     int saved = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);

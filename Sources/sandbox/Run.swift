@@ -16,6 +16,7 @@ struct Run: ParsableCommand {
           sandbox run -p ./my.toml --set limits.open_files=64 -- ./server
           sandbox run -p audit --trace-files - -- ./installer.sh
           sandbox run --net none --set namespaces.pid=true -- ./test.sh
+          sandbox run --audit --report run.json -- make     every syscall counted, like strace -f -c
         """)
 
     @Option(name: .shortAndLong, help: "Profile name or path; repeat to stack profiles in order.")
@@ -54,6 +55,14 @@ struct Run: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Do not print the summary.")
     var quiet = false
 
+    @Option(name: .customLong("report-html"), help: "Write a self-contained HTML report (charts of the timeline, usage, files, denied calls) to FILE.")
+    var reportHTML: String?
+
+    @Flag(name: .customLong("print-id"), help: "Print the run id (for sandbox ps/top/stop/events) on stderr once its control socket listens.")
+    var printID = false
+    @Flag(name: .long, help: "Count every syscall of the command's tree (audit.syscalls = true): calls, errors, denied calls, arguments, the process tree.")
+    var audit = false
+
     @Argument(parsing: .captureForPassthrough, help: "The command and its arguments, after --.")
     var command: [String] = []
 
@@ -69,7 +78,8 @@ struct Run: ParsableCommand {
         }
         RunRequest(profiles: profile, timeout: timeout, killAfter: killAfter, overrides: overrides,
                    filesystemFlags: Self.filesystemFlags(binds: binds, roBinds: roBinds, tmpfs: tmpfs, hides: hides),
-                   report: report, traceFiles: traceFiles, quiet: quiet, command: command, net: net).execute()
+                   report: report, traceFiles: traceFiles, quiet: quiet, reportHTML: reportHTML, printID: printID,
+                   audit: audit, command: command, net: net).execute()
     }
 
 }

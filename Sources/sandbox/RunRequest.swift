@@ -14,6 +14,9 @@ struct RunRequest: Equatable {
     var report: String?
     var traceFiles: String?
     var quiet = false
+    var reportHTML: String?
+    var printID = false
+    var audit = false
     var command: [String] = []
     /// `--net none|host`: the same as `--set network.mode=...`, applied after the `--set` flags.
     var net: String? = nil
@@ -35,6 +38,7 @@ struct RunRequest: Equatable {
                 }
                 overrides.append("network.mode=\"\(net)\"")
             }
+            if audit { overrides.append("audit.syscalls=true") }
             let cache = try ProfileCache.fromEnvironment()
             let entry = try cache.lookup(profiles.isEmpty ? ["default"] : profiles, overrides: overrides, resolver: ProfileResolver())
             let profile = entry.compiled.profile
@@ -47,9 +51,15 @@ struct RunRequest: Equatable {
                 guard fd >= 0 else { throw SandboxError(.usage, "--report \(path)", String(cString: strerror(errno))) }
                 return fd
             }
+            let htmlFD = try reportHTML.map { path -> Int32 in
+                let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                guard fd >= 0 else { throw SandboxError(.usage, "--report-html \(path)", String(cString: strerror(errno))) }
+                return fd
+            }
             let plan = try LaunchPlan(compiled: entry.compiled, command: command, onFileEvent: trace?.write)
             let cacheOutcome = cache.keep(entry, seccomp: plan.seccomp)
             let supervisor = Supervisor(plan: plan, options: .init(timeout: timeout, killAfter: killAfter))
+            if printID { supervisor.onControlReady = { id in printError(id) } }
             var result = try supervisor.run()
             result.profileCache = cacheOutcome
             if let failure = result.setupFailure { printError("sandbox: \(failure.error)") }
@@ -57,6 +67,10 @@ struct RunRequest: Equatable {
             if let reportFD, let report {
                 try FileIO.writeAll(reportFD, ReportRenderer.json(result).serialized() + "\n", name: report)
                 if reportFD != 1 { close(reportFD) }
+            }
+            if let htmlFD, let reportHTML {
+                try FileIO.writeAll(htmlFD, HTMLReport.render(ReportRenderer.json(result)), name: reportHTML)
+                close(htmlFD)
             }
             // _exit: everything was written with write(2); atexit handlers of the runtime have nothing to do.
             _exit(result.exitStatus)
@@ -95,6 +109,14 @@ struct RunRequest: Equatable {
                 request.quiet = true
                 continue
             }
+            if argument == "--print-id" {
+                request.printID = true
+                continue
+            }
+            if argument == "--audit" {
+                request.audit = true
+                continue
+            }
             var name = argument, value: String
             if argument.hasPrefix("--"), let equals = argument.firstIndex(of: "=") {
                 name = String(argument[..<equals])
@@ -110,8 +132,9 @@ struct RunRequest: Equatable {
             case "--set": request.overrides.append(value)
             case "--report": request.report = value
             case "--trace-files": request.traceFiles = value
-            case "--bind", "--ro-bind", "--tmpfs", "--hide": request.filesystemFlags.append(name + "=" + value)
+            case "--report-html": request.reportHTML = value
             case "--net": request.net = value
+            case "--bind", "--ro-bind", "--tmpfs", "--hide": request.filesystemFlags.append(name + "=" + value)
             default: return nil
             }
         }

@@ -6,16 +6,20 @@ enum BuiltinProfileSnapshots {
         "audit": #"""
             # profile audit, resolved
             best_effort = []  # (default)
-            description = "Observe a program: limits off, nothing blocked, file activity recorded"  # builtin:audit.toml:7
+            description = "Observe a program: limits off, nothing blocked, file activity and syscalls recorded"  # builtin:audit.toml:9
+
+            [audit]
+            mechanism = "auto"  # (default)
+            syscalls = true  # builtin:audit.toml:24
 
             [capabilities]
             keep = []  # (default)
 
             [limits]
-            core = 0  # builtin:audit.toml:13
-            cpu = "unlimited"  # builtin:audit.toml:10
-            data = "unlimited"  # builtin:audit.toml:11
-            file_size = "unlimited"  # builtin:audit.toml:12
+            core = 0  # builtin:audit.toml:15
+            cpu = "unlimited"  # builtin:audit.toml:12
+            data = "unlimited"  # builtin:audit.toml:13
+            file_size = "unlimited"  # builtin:audit.toml:14
             kill_after = "5s"  # (default)
 
             [namespaces]
@@ -50,11 +54,11 @@ enum BuiltinProfileSnapshots {
             default_action = "allow"  # (default)
             deny = []  # (default)
             deny_action = "errno:EPERM"  # (default)
-            enabled = false  # builtin:audit.toml:16
+            enabled = false  # builtin:audit.toml:18
             notify = true  # (default)
 
             [watch]
-            enabled = true  # builtin:audit.toml:19
+            enabled = true  # builtin:audit.toml:21
             ignore = ["/proc", "/sys", "/dev"]  # (default)
             include = []  # (default)
             operations = ["read", "write", "create", "delete", "rename", "mkdir", "rmdir", "attrib", "exec"]  # (default)
@@ -63,6 +67,10 @@ enum BuiltinProfileSnapshots {
             # profile build, resolved
             best_effort = ["limits"]  # builtin:build.toml:11
             description = "Compilers and test runners: default, larger limits, ptrace allowed for sanitizers"  # builtin:build.toml:7
+
+            [audit]
+            mechanism = "auto"  # (default)
+            syscalls = false  # (default)
 
             [capabilities]
             keep = []  # builtin:default.toml:29
@@ -138,6 +146,10 @@ enum BuiltinProfileSnapshots {
             # profile ci, resolved
             best_effort = ["landlock"]  # builtin:ci.toml:16
             description = "CI test runs: namespaces, no network, the host read-only but the working directory, private /tmp, empty $HOME"  # builtin:ci.toml:12
+
+            [audit]
+            mechanism = "auto"  # (default)
+            syscalls = false  # (default)
 
             [capabilities]
             keep = []  # builtin:default.toml:29
@@ -222,6 +234,10 @@ enum BuiltinProfileSnapshots {
             best_effort = []  # (default)
             description = "Ordinary command-line programs: no capabilities, dangerous syscalls denied, sane limits"  # builtin:default.toml:8
 
+            [audit]
+            mechanism = "auto"  # (default)
+            syscalls = false  # (default)
+
             [capabilities]
             keep = []  # builtin:default.toml:29
 
@@ -296,6 +312,10 @@ enum BuiltinProfileSnapshots {
             # profile strict, resolved
             best_effort = []  # (default)
             description = "Allow list for command-line programs: files, processes, pipes; no network, no kernel interfaces"  # builtin:strict.toml:5
+
+            [audit]
+            mechanism = "auto"  # (default)
+            syscalls = false  # (default)
 
             [capabilities]
             keep = []  # builtin:default.toml:29

@@ -37,11 +37,12 @@ struct ProfileDecodingTests {
             [limitz]
             cpu = 5
             """, line: 3, key: "limitz", message: "unknown key", hint: "did you mean 'limits'?"),
-        BadProfile(label: "reserved section", text: """
+        // No section is reserved any more ([filesystem] and [cgroup] are defined): a misspelt one is unknown.
+        BadProfile(label: "unknown section", text: """
             description = "x"
-            [cgroup]
-            memory = 1
-            """, line: 2, key: "[cgroup]", message: "section reserved for a later version of sandbox"),
+            [filesystm]
+            root = "read-only"
+            """, line: 2, key: "filesystm", message: "unknown key", hint: "did you mean 'filesystem'?"),
         BadProfile(label: "key in the wrong section", text: """
             # a comment
             nice = 5
@@ -59,6 +60,10 @@ struct ProfileDecodingTests {
             [process]
             nice = 40
             """, line: 2, key: "process.nice", message: "40 is out of range -20...19"),
+        BadProfile(label: "audit mechanism not among the options", text: """
+            [audit]
+            mechanism = "ebfp"
+            """, line: 2, key: "audit.mechanism", message: "'ebfp' is not one of auto, ebpf, seccomp-notify", hint: "did you mean 'ebpf'?"),
         BadProfile(label: "choice not among the options", text: """
             [process]
             pty = "allways"
@@ -207,7 +212,7 @@ struct ProfileDecodingTests {
         if let hint = c.hint { #expect(text.contains(hint), "hints \(hint): \(text)") }
 
         // `profile check` (load) reports the same error as a run (resolve).
-        let found = ProfileResolver.Found(name: "bad", source: file, text: try FileIO.readText(file), isBuiltin: false)
+        let found = ProfileResolver.Found(name: "bad", source: file, bytes: try FileIO.readBytes(file), isBuiltin: false)
         let checked = #expect(throws: SandboxError.self) { try dir.resolver.load(found) }
         #expect(checked?.description == text)
     }
@@ -220,13 +225,33 @@ struct ProfileDecodingTests {
         #expect(error?.description == "x.toml: not a TOML profile (binary data)")
     }
 
-    /// Invalid UTF-8 read from a file becomes U+FFFD, which is refused as binary.
-    @Test func invalidUTF8IsBinary() throws {
+    /// Invalid UTF-8 read from a file is the parser's error, naming its line (not U+FFFD, not "binary").
+    @Test func invalidUTF8IsAnErrorNamingItsLine() throws {
         let dir = try TempDir()
-        let bytes: [UInt8] = Array("description = \"caf".utf8) + [0xE9] + Array("\"\n".utf8)
+        let bytes: [UInt8] = Array("[process]\nworkdir = \"/caf".utf8) + [0xE9] + Array("\"\n".utf8)
         let path = try dir.write("latin1.toml", bytes: bytes)
         let error = #expect(throws: SandboxError.self) { try dir.resolver.resolve([path]) }
-        #expect(error?.description.contains("binary data") == true)
+        #expect(error?.description == "\(path):2: invalid TOML: invalid UTF-8: bytes E9 22 0A are not a character")
+        #expect(error?.exitStatus == 125)
+    }
+
+    /// U+FFFD written as such is a character like any other, and a byte-order mark is not part of the file.
+    @Test func replacementCharacterAndByteOrderMarkAreValid() throws {
+        let dir = try TempDir()
+        let path = try dir.write("bom.toml", bytes: [0xEF, 0xBB, 0xBF] + Array("description = \"a \u{FFFD} b\"\n[process]\nnice = 3\n".utf8))
+        let profile = try dir.resolver.resolve([path])
+        #expect(profile.description == "a \u{FFFD} b")
+        #expect(profile.process.nice == 3)
+    }
+
+    /// A megabyte unknown key: one short line, no suggestion search over it.
+    @Test func hugeUnknownKeyIsOneShortLine() throws {
+        let key = String(repeating: "k", count: 1 << 20)
+        let error = #expect(throws: SandboxError.self) { try ProfileDocument(name: "x", source: "x.toml", text: "[limits]\n\(key) = 1\n") }
+        let text = error?.description ?? ""
+        #expect(text.hasPrefix("x.toml:2: limits.kkk"), "\(text.prefix(80))")
+        #expect(text.hasSuffix("...: unknown key"), "\(text.suffix(80))")
+        #expect(text.utf8.count < 120)
     }
 
     /// An error in the second `[[seccomp.rules]]` table must point at that table, not at the first.
@@ -267,6 +292,10 @@ struct ProfileDecodingTests {
             #expect(p.wall == nil)
             #expect(p.limits.isEmpty)
             #expect(p.watch.ignore == ["/proc", "/sys", "/dev"])
+            #expect(p.audit == AuditSettings(syscalls: false, mechanism: "auto"))
+        },
+        GoodProfile(label: "audit section", text: "[audit]\nsyscalls = true\nmechanism = \"seccomp-notify\"") { p in
+            #expect(p.audit == AuditSettings(syscalls: true, mechanism: "seccomp-notify"))
         },
         GoodProfile(label: "limit as soft/hard table", text: "[limits]\nopen_files = { soft = 10, hard = 20 }") { p in
             #expect(p.limits[.open_files] == LimitValue(soft: 10, hard: 20))

@@ -19,7 +19,8 @@ extern "C" {
 
 /// The child's setup steps, in the order they run. The numbers travel in `sbx_failure.step`.
 enum sbx_step {
-    SBX_STEP_SIGNALS = 1,     // reset dispositions, then the mask
+    SBX_STEP_CGROUP = 1,      // join the run's cgroups (detail: the index of the cgroup.procs fd)
+    SBX_STEP_SIGNALS,         // reset dispositions, then the mask
     SBX_STEP_FDS,             // mark every fd above 2 close-on-exec
     SBX_STEP_PDEATHSIG,       // parent-death signal, and the re-check that the parent still lives
     // Namespaces (the child was cloned into them): wait for the parent's uid/gid maps, then the UTS and
@@ -134,6 +135,16 @@ struct sbx_plan {
     int want_listener;              // SECCOMP_FILTER_FLAG_NEW_LISTENER, fd sent over notify_socket
     int notify_socket;
     int error_fd;                   // write end of a close-on-exec pipe
+
+    // cgroups (Policy/CgroupPlan.swift, Supervise/RunCgroup.swift). The parent created the run's cgroups
+    // and opened these before the clone, with its own credentials (since Linux 5.16 a cgroup.procs write is
+    // checked against the opener's, so a child that has dropped privileges can still join).
+    int cgroup_fd;                  // -1, or a directory fd of the run's cgroup v2 cgroup: clone3 with
+                                    // CLONE_INTO_CGROUP starts the child in it
+    int cgroup_v2_procs_fd;         // -1, or that cgroup's cgroup.procs: joined by writing "0" when the
+                                    // clone fell back to fork (no clone3, or one without CLONE_INTO_CGROUP)
+    int cgroup_procs_count;
+    const int *cgroup_procs_fds;    // cgroup.procs of each cgroup v1 hierarchy of the run: "0" joins
 
     // Namespaces (Policy/NamespacePlan.swift prepares these). All zero / -1 / NULL: no namespace, and the
     // child makes no system call for any of them.

@@ -33,8 +33,12 @@ public final class LaunchPlan {
     let watch: FileWatchSession?
     /// The filesystem view (`[filesystem]`) and its enforcers, prepared; nil without a view.
     public private(set) var filesystem: FilesystemPlan?
+    /// The syscall audit, when the profile asks for one (its eBPF program is attached already).
+    let audit: SyscallAuditSession?
     /// The child's end of the socket the seccomp listener travels on.
     let notifySocket: (parent: Int32, child: Int32)?
+    /// The run's cgroups and their limits (Policy/CgroupPlan.swift); nil when the profile asks for none.
+    public let cgroup: CgroupPlan?
 
     /// `compiled.seccomp`, when present, is used instead of compiling the profile's filter again when it
     /// `fits` this run (the same listener socket, nothing observed for the file watcher).
@@ -128,6 +132,8 @@ public final class LaunchPlan {
             }
         }
 
+        self.cgroup = try CgroupPlan.prepare(profile, notEnforced: &notEnforced)
+
         // The filesystem view: its mount ops and Landlock rules, prepared (Policy/FilesystemPlan.swift).
         let home = ProcessEnvironment.value(of: "HOME", in: environment ?? ProcessEnvironment.entries).map(String.init)
         let filesystem = try FilesystemPlan.prepare(
@@ -141,12 +147,16 @@ public final class LaunchPlan {
         let watch = FileWatchSession.prepare(profile, workingDirectory: profile.process.workdir ?? Supervisor.currentDirectory(),
                                              privateMounts: filesystem?.mounts?.freshMounts ?? [], onEvent: onFileEvent)
         self.watch = watch
+        // The audit too: its unprivileged mechanism notifies every call through the filter.
+        let audit = try SyscallAuditSession.prepare(profile, notEnforced: &notEnforced)
+        self.audit = audit
+        let observeAll = audit?.observesAllSyscalls ?? false
         var seccompSettings = profile.seccomp
-        if let watch, !watch.observedSyscalls.isEmpty, !seccompSettings.enabled {
+        if (watch.map { !$0.observedSyscalls.isEmpty } ?? false) || observeAll, !seccompSettings.enabled {
             // A profile without a filter still gets one that blocks nothing, to observe files through.
             seccompSettings = SeccompSettings(enabled: true, defaultAction: .allow, denyAction: .errno(EPERM), allow: [], deny: [],
                                               absent: [], rules: [], architectures: ["native"], notify: true)
-            notes.append("file activity observed through a seccomp filter that blocks nothing")
+            notes.append((observeAll ? "syscalls" : "file activity") + " observed through a seccomp filter that blocks nothing")
         }
 
         // Seccomp: a filter needs no_new_privs or CAP_SYS_ADMIN.
@@ -156,7 +166,7 @@ public final class LaunchPlan {
                                    hint: "set process.no_new_privileges = true")
             }
             var pair: [Int32] = [-1, -1]
-            let wantsNotify = seccompSettings.notify || watch?.observedSyscalls.isEmpty == false
+            let wantsNotify = seccompSettings.notify || watch?.observedSyscalls.isEmpty == false || observeAll
             if wantsNotify, socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) < 0 {
                 throw SandboxError.system("socketpair", errno: errno)
             }
@@ -171,10 +181,11 @@ public final class LaunchPlan {
             do {
                 let notifySocketFD = wantsNotify ? pair[1] : nil
                 let observe = watch?.observedSyscalls ?? []
-                if watch == nil, let earlier = compiled.seccomp, earlier.fits(notifySocketFD: notifySocketFD, observe: observe) {
+                if watch == nil, !observeAll, let earlier = compiled.seccomp, earlier.fits(notifySocketFD: notifySocketFD, observe: observe) {
                     program = earlier
                 } else {
-                    program = try SeccompCompiler.compile(seccompSettings, notifySocketFD: notifySocketFD, observe: observe)
+                    program = try SeccompCompiler.compile(seccompSettings, notifySocketFD: notifySocketFD, observe: observe,
+                                                          observeAll: observeAll)
                 }
             } catch {
                 if pair[0] >= 0 { close(pair[0]); close(pair[1]) }

@@ -21,7 +21,7 @@ public struct StartedChild {
 
 /// Marshals a `LaunchPlan` into C memory and calls `sbx_spawn`.
 public enum Launcher {
-    public static func spawn(_ plan: LaunchPlan) throws -> StartedChild {
+    public static func spawn(_ plan: LaunchPlan, cgroup: RunCgroup? = nil) throws -> StartedChild {
         var errorPipe: [Int32] = [-1, -1]
         guard sbx_pipe_cloexec(&errorPipe) == 0 else { throw SandboxError.system("pipe2", errno: errno) }
 
@@ -46,40 +46,47 @@ public enum Launcher {
 
         let filter = plan.seccomp?.instructions ?? []
         var pidfd: Int32 = -1
+        let cgroupProcs = cgroup?.v1ProcsFDs ?? []
         func clone(_ namespaces: inout NamespaceLaunch) -> (pid_t, Int32) {
             guard namespaces.openSyncPipe() else { return (-1, errno) }
             let pid: pid_t = plan.rlimits.withUnsafeBufferPointer { rlimits in
                 filter.withUnsafeBufferPointer { bpf in
-                    var c = sbx_plan()
-                    c.path = UnsafePointer(path)
-                    c.argv = UnsafePointer(argv.pointer)
-                    c.envp = envp.map { UnsafePointer($0.pointer) } ?? UnsafePointer(environ)
-                    c.workdir = workdir.map { UnsafePointer($0) }
-                    c.new_session = plan.profile.process.newSession ? 1 : 0
-                    c.pty_slave = ptySlave
-                    c.pty_stdio_mask = plan.ptyStdioMask
-                    c.die_with_parent = plan.profile.process.dieWithParent ? 1 : 0
-                    c.parent_pid = getpid()
-                    c.umask = plan.profile.process.umask ?? -1
-                    c.rlimit_count = Int32(rlimits.count)
-                    c.rlimits = rlimits.baseAddress
-                    c.set_nice = plan.profile.process.nice == nil ? 0 : 1
-                    c.nice = Int32(plan.profile.process.nice ?? 0)
-                    c.set_ioprio = plan.profile.process.ioprio == nil ? 0 : 1
-                    c.ioprio = plan.profile.process.ioprio ?? 0
-                    c.set_caps = 1
-                    c.keep_caps = plan.keepCaps
-                    c.last_cap = Capabilities.lastCap
-                    c.no_new_privs = plan.profile.process.noNewPrivileges ? 1 : 0
-                    c.filter = bpf.isEmpty ? nil : bpf.baseAddress
-                    c.filter_len = UInt16(bpf.count)
-                    c.want_listener = plan.notifySocket == nil ? 0 : 1
-                    c.notify_socket = plan.notifySocket?.child ?? -1
-                    c.error_fd = errorPipe[1]
-                    // The namespace block, and drop_bounding (possible in a user namespace without CAP_SETPCAP).
-                    namespaces.fill(&c, hostCanDropBounding: plan.hostCanDropBounding, killOrphans: plan.profile.process.killOrphans)
-                    plan.filesystem?.apply(to: &c)
-                    return sbx_spawn(&c, &pidfd)
+                    cgroupProcs.withUnsafeBufferPointer { procs in
+                        var c = sbx_plan()
+                        c.path = UnsafePointer(path)
+                        c.argv = UnsafePointer(argv.pointer)
+                        c.envp = envp.map { UnsafePointer($0.pointer) } ?? UnsafePointer(environ)
+                        c.workdir = workdir.map { UnsafePointer($0) }
+                        c.new_session = plan.profile.process.newSession ? 1 : 0
+                        c.pty_slave = ptySlave
+                        c.pty_stdio_mask = plan.ptyStdioMask
+                        c.die_with_parent = plan.profile.process.dieWithParent ? 1 : 0
+                        c.parent_pid = getpid()
+                        c.umask = plan.profile.process.umask ?? -1
+                        c.rlimit_count = Int32(rlimits.count)
+                        c.rlimits = rlimits.baseAddress
+                        c.set_nice = plan.profile.process.nice == nil ? 0 : 1
+                        c.nice = Int32(plan.profile.process.nice ?? 0)
+                        c.set_ioprio = plan.profile.process.ioprio == nil ? 0 : 1
+                        c.ioprio = plan.profile.process.ioprio ?? 0
+                        c.set_caps = 1
+                        c.keep_caps = plan.keepCaps
+                        c.last_cap = Capabilities.lastCap
+                        c.no_new_privs = plan.profile.process.noNewPrivileges ? 1 : 0
+                        c.filter = bpf.isEmpty ? nil : bpf.baseAddress
+                        c.filter_len = UInt16(bpf.count)
+                        c.want_listener = plan.notifySocket == nil ? 0 : 1
+                        c.notify_socket = plan.notifySocket?.child ?? -1
+                        c.error_fd = errorPipe[1]
+                        c.cgroup_fd = cgroup?.unifiedFD ?? -1
+                        c.cgroup_v2_procs_fd = cgroup?.unifiedProcsFD ?? -1
+                        c.cgroup_procs_count = Int32(procs.count)
+                        c.cgroup_procs_fds = procs.baseAddress
+                        // The namespace block, and drop_bounding (possible in a user namespace without CAP_SETPCAP).
+                        namespaces.fill(&c, hostCanDropBounding: plan.hostCanDropBounding, killOrphans: plan.profile.process.killOrphans)
+                        plan.filesystem?.apply(to: &c)
+                        return sbx_spawn(&c, &pidfd)
+                    }
                 }
             }
             return (pid, errno)
@@ -111,7 +118,8 @@ public enum Launcher {
         if pid < 0 {
             close(errorPipe[0])
             if ptyMaster >= 0 { close(ptyMaster) }
-            throw SandboxError.system(namespaces.isEmpty ? "clone3" : "pipe2 (namespace sync)", errno: spawnErrno)
+            let stage = cgroup?.unifiedFD ?? -1 >= 0 ? "clone3(CLONE_INTO_CGROUP)" : "clone3"
+            throw SandboxError.system(namespaces.isEmpty ? stage : "pipe2 (namespace sync)", errno: spawnErrno)
         }
         var started = StartedChild(pid: pid, pidfd: pidfd, errorPipe: errorPipe[0],
                                    ptyMaster: ptyMaster >= 0 ? ptyMaster : nil, notifySocket: plan.notifySocket?.parent)

@@ -65,13 +65,17 @@ extension CompiledProfile {
         w.strings(p.watch.include)
         w.strings(p.watch.ignore)
         w.strings(p.watch.operations)
+        p.cgroup.encode(into: &w)
+        p.filesystem.encode(into: &w)
 
         let n = p.namespaces
         w.strings(n.requested.map(\.rawValue))
         w.bool(n.mapRoot)
         w.string(n.hostname)
         w.string(n.networkMode.rawValue)
-        p.filesystem.encode(into: &w)
+
+        w.bool(p.audit.syscalls)
+        w.string(p.audit.mechanism)
 
         w.optional(seccomp) { w, program in Self.encode(program, into: &w) }
     }
@@ -112,15 +116,19 @@ extension CompiledProfile {
                                       architectures: try r.strings(), notify: try r.bool())
         let watch = WatchSettings(enabled: try r.bool(), include: try r.strings(), ignore: try r.strings(),
                                   operations: try r.strings())
+        let cgroup = try CgroupSettings(from: &r)
+        let filesystem = try FilesystemSettings(from: &r)
         let requested = try r.strings().map { try NamespaceSettings.Kind(rawValue: $0) ?? { throw ByteReader.Malformed() }() }
         let mapRoot = try r.bool()
         let hostname = try r.string()
         guard let networkMode = NamespaceSettings.NetworkMode(rawValue: try r.string()) else { throw ByteReader.Malformed() }
         let namespaces = NamespaceSettings(requested: requested, mapRoot: mapRoot, hostname: hostname, networkMode: networkMode)
+        let audit = AuditSettings(syscalls: try r.bool(), mechanism: try r.string())
         var profile = Profile(name: name, description: description, bestEffort: bestEffort, limits: limits,
-                          wall: wall, killAfter: killAfter, process: process, capabilities: capabilities, seccomp: seccomp,
-                          watch: watch, namespaces: namespaces)
-        profile.filesystem = try FilesystemSettings(from: &r)
+                              wall: wall, killAfter: killAfter, process: process, capabilities: capabilities, seccomp: seccomp,
+                              watch: watch, namespaces: namespaces, audit: audit)
+        profile.cgroup = cgroup
+        profile.filesystem = filesystem
         self.profile = profile
 
         self.seccomp = try r.optional { try Self.program(from: &$0) }

@@ -12,11 +12,13 @@ public enum BuiltinProfiles {
             return #"""
 # audit: for observing what a program does, not for containing it.
 #
-# Limits off, nothing blocked by seccomp, every file operation recorded. Capabilities are still dropped and
-# no_new_privs still set: auditing a program is no reason to hand it root's powers. Use the report (and
-# `--trace-files`) to write a least-privilege profile for the program.
+# Limits off, nothing blocked by seccomp, every file operation recorded, every syscall counted (by name
+# and ABI, with errors, arguments and the process tree: eBPF as root, seccomp user notification otherwise;
+# docs/audit.md). Capabilities are still dropped and no_new_privs still set: auditing a program is no
+# reason to hand it root's powers. Use the report (and `--trace-files`) to write a least-privilege profile
+# for the program.
 
-description = "Observe a program: limits off, nothing blocked, file activity recorded"
+description = "Observe a program: limits off, nothing blocked, file activity and syscalls recorded"
 
 [limits]
 cpu = "unlimited"
@@ -29,6 +31,9 @@ enabled = false
 
 [watch]
 enabled = true
+
+[audit]
+syscalls = true
 """#
         case "build":
             return #"""

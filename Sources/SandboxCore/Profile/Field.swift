@@ -24,6 +24,9 @@ struct Field {
         case .seccompRules: return try rules()
         case .mode: return try mode()
         case .profileNames: return value
+        case .size: return try size()
+        case .cores: return try cores()
+        case .bandwidths: return try bandwidths()
         }
     }
 

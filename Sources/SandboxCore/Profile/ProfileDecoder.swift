@@ -69,7 +69,9 @@ enum ProfileDecoder {
             capabilities: try list("capabilities.keep").compactMap(Capabilities.number(of:)),
             seccomp: seccomp,
             watch: watch,
-            namespaces: namespaces)
+            namespaces: namespaces,
+            audit: try AuditSettings(syscalls: bool("audit.syscalls"), mechanism: string("audit.mechanism") ?? "auto"))
+        profile.cgroup = try CgroupSettings.decode(field)
         profile.filesystem = try decodeFilesystem(settings)
         return profile
     }

@@ -23,6 +23,12 @@ public enum ProfileSchema {
         case mode
         /// A profile name or a list of them.
         case profileNames
+        /// Bytes: an integer, or a string with a unit (`"512MiB"`).
+        case size
+        /// CPU cores: a number, or a string holding one (`"1.5"`).
+        case cores
+        /// A table of device paths and bytes per second (`{ "/dev/vda" = "50MiB" }`).
+        case bandwidths
     }
 
     /// What a list holds.
@@ -50,11 +56,11 @@ public enum ProfileSchema {
 
     /// Sections that later versions will define. Rejected today, so that a profile written for a newer
     /// sandbox fails closed here instead of running without the isolation it asks for.
-    public static let reservedSections = ["cgroup"]
+    public static let reservedSections: [String] = []
 
     /// Features a profile may mark best-effort: when the kernel or our privileges cannot apply them, the run
     /// goes on and the report says "not enforced: X (why)". Everything else is an error.
-    public static let bestEffortFeatures = ["capabilities", "limits", "nice", "ioprio", "seccomp-notify", "watch"]
+    public static let bestEffortFeatures = ["capabilities", "limits", "nice", "ioprio", "seccomp-notify", "watch", "cgroup", "audit"]
         // Namespaces: all of them, or one (NamespacePlan).
         + ["namespaces"] + NamespaceSettings.Kind.allCases.map { "namespaces." + $0.rawValue }
         // The filesystem view: Landlock, and the parts of the view its enforcers cannot express (FilesystemPlan).
@@ -114,6 +120,19 @@ public enum ProfileSchema {
             Key(path: "watch.include", kind: .list(.path), defaultValue: .array([]), summary: "Only record paths under these directories (empty: everywhere)."),
             Key(path: "watch.ignore", kind: .list(.path), defaultValue: .array([.string("/proc"), .string("/sys"), .string("/dev")]), summary: "Paths not recorded."),
             Key(path: "watch.operations", kind: .list(.fileOperation), defaultValue: .array(["read", "write", "create", "delete", "rename", "mkdir", "rmdir", "attrib", "exec"].map(ProfileValue.string)), summary: "Operations recorded."),
+            Key(path: "audit.syscalls", kind: .bool, defaultValue: .bool(false), summary: "Count every syscall of the command's tree by name and ABI, with errors by errno, denied calls, argument values and the process tree (`--audit`)."),
+            Key(path: "audit.mechanism", kind: .choice(["auto", "ebpf", "seccomp-notify"]), defaultValue: .string("auto"), summary: "How: eBPF (root, or CAP_BPF and CAP_PERFMON; return values and errnos), seccomp user notification (any user; counts and arguments, no return values), or auto: eBPF when privileged."),
+
+            // [cgroup]: Policy/CgroupPlan.swift. No defaults here: a profile that sets none gets no cgroup.
+            Key(path: "cgroup.enabled", kind: .bool, defaultValue: nil, summary: "Run the command in a cgroup of its own (for accounting and the tree kill) even without a limit; any cgroup limit implies it."),
+            Key(path: "cgroup.memory", kind: .size, defaultValue: nil, summary: "Memory limit of the whole tree (memory.max; v1 memory.limit_in_bytes); the OOM killer acts at it."),
+            Key(path: "cgroup.memory_swap", kind: .size, defaultValue: nil, summary: "Swap the tree may use beyond cgroup.memory (memory.swap.max; v1 memsw); default 0 when memory is limited."),
+            Key(path: "cgroup.processes", kind: .integer(1...4_194_304), defaultValue: nil, summary: "Most processes and threads the tree may have at once (pids.max); fork fails with EAGAIN beyond."),
+            Key(path: "cgroup.cpu", kind: .cores, defaultValue: nil, summary: "CPU bandwidth in cores, e.g. \"1.5\" (cpu.max; v1 cpu.cfs_quota_us per 100 ms period)."),
+            Key(path: "cgroup.cpu_weight", kind: .integer(1...10_000), defaultValue: nil, summary: "CPU share against sibling cgroups, 1-10000, default 100 (cpu.weight; v1 cpu.shares)."),
+            Key(path: "cgroup.io_weight", kind: .integer(1...10_000), defaultValue: nil, summary: "I/O share, 1-10000, default 100 (io.weight; v1 blkio.bfq.weight, BFQ scheduler only)."),
+            Key(path: "cgroup.io_read_bandwidth", kind: .bandwidths, defaultValue: nil, summary: "Read bytes per second per device, { \"/dev/vda\" = \"50MiB\" } (io.max rbps; v1 blkio.throttle.read_bps_device)."),
+            Key(path: "cgroup.io_write_bandwidth", kind: .bandwidths, defaultValue: nil, summary: "Write bytes per second per device (io.max wbps; v1 blkio.throttle.write_bps_device)."),
         ]
         // [filesystem]: no schema defaults, so that a profile that sets none of these has no view (and its
         // `profile show` no [filesystem] section); the defaults are FilesystemSettings.inactive's.
