@@ -134,18 +134,22 @@ public final class LaunchPlan {
 
         self.cgroup = try CgroupPlan.prepare(profile, notEnforced: &notEnforced)
 
-        // The filesystem view: its mount ops and Landlock rules, prepared (Policy/FilesystemPlan.swift).
-        let home = ProcessEnvironment.value(of: "HOME", in: environment ?? ProcessEnvironment.entries).map(String.init)
-        let filesystem = try FilesystemPlan.prepare(
-            profile, workdir: profile.process.workdir ?? Supervisor.currentDirectory(), home: home, namespaces: namespaces,
-            mayRestrict: profile.process.noNewPrivileges || has(Capabilities.sysAdmin))
+        // The filesystem view: its mount ops and Landlock rules, prepared (Policy/FilesystemPlan.swift). Without
+        // one nothing here runs (no $HOME lookup, no getcwd) on the default path.
+        var filesystem: FilesystemPlan?
+        if profile.filesystem.isActive {
+            let home = ProcessEnvironment.value(of: "HOME", in: environment ?? ProcessEnvironment.entries).map(String.init)
+            filesystem = try FilesystemPlan.prepare(
+                profile, workdir: profile.process.workdir ?? Supervisor.currentDirectory(), home: home, namespaces: namespaces,
+                mayRestrict: profile.process.noNewPrivileges || has(Capabilities.sysAdmin))
+        }
         self.filesystem = filesystem
         notEnforced += filesystem?.notEnforced ?? []
         notes += filesystem?.notes ?? []
 
         // The file watcher comes before the filter: without fanotify it needs the file syscalls notified.
         let watch = FileWatchSession.prepare(profile, workingDirectory: profile.process.workdir ?? Supervisor.currentDirectory(),
-                                             onEvent: onFileEvent)
+                                             privateMounts: filesystem?.mounts?.freshMounts ?? [], onEvent: onFileEvent)
         self.watch = watch
         // The audit too: its unprivileged mechanism notifies every call through the filter.
         let audit = try SyscallAuditSession.prepare(profile, notEnforced: &notEnforced)

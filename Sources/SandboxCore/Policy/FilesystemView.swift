@@ -108,7 +108,8 @@ public struct FilesystemView: Sendable {
             for spec in specs {
                 let (src, dst) = FilesystemSettings.splitBind(spec)
                 let (real, directory) = try source(src, key: key)
-                let destination = try expand(dst, key: key)
+                // PATH alone names what is there, symlink or not; an explicit DESTINATION is taken as written.
+                let destination = spec.contains(":") ? try expand(dst, key: key) : real
                 if destination == "/" {
                     guard real == "/" else { throw SandboxError(.usage, key, "'\(spec)': only / can be bound at /") }
                     rootWritable = writable
@@ -160,16 +161,31 @@ public struct FilesystemView: Sendable {
         let executables = try settings.executable.map { try $0.map { try expand($0, key: "filesystem.executable") } }
         func isExecutable(_ path: String) -> Bool { executables.map { $0.contains { Self.isBeneath(path, $0) } } ?? true }
         self.rootExecutable = isExecutable("/")
+        // Where each mount point is: in a fresh mount (the child makes it) only when the nearest entry above
+        // is one; beneath a bind it is in that bind's source, on the host.
+        func enclosing(_ path: String, before end: Int) -> Entry? {
+            entries[..<end].last { $0.path != path && Self.isBeneath(path, $0.path) }
+        }
+        var hostPaths: [String: String] = [:]
         for i in entries.indices {
             entries[i].executable = isExecutable(entries[i].path)
-            entries[i].beneathFresh = entries[..<i].last { $0.kind.isFresh && Self.isBeneath(entries[i].path, $0.path) }?.path
+            let path = entries[i].path
+            guard let above = enclosing(path, before: i) else { hostPaths[path] = path; continue }
+            if above.kind.isFresh {
+                entries[i].beneathFresh = above.path
+            } else if case .bind(let source, _, _) = above.kind {
+                hostPaths[path] = source + path.dropFirst(above.path.count)
+            } else {
+                hostPaths[path] = path
+            }
         }
         for path in executables ?? [] where path != "/" && !entries.contains(where: { $0.path == path }) {
             // Beneath a part of the view that is not executable: that part's mount gets an executable copy here.
-            let enclosing = entries.last { Self.isBeneath(path, $0.path) }
-            if !(enclosing?.executable ?? rootExecutable) {
+            let above = entries.last { Self.isBeneath(path, $0.path) }
+            if !(above?.executable ?? rootExecutable) {
                 var entry = Entry(path: path, kind: .executable, key: "filesystem.executable")
-                entry.beneathFresh = entries.last { $0.kind.isFresh && Self.isBeneath(path, $0.path) }?.path
+                if let above, above.kind.isFresh { entry.beneathFresh = above.path }
+                if case .bind(let source, _, _)? = above?.kind { hostPaths[path] = source + path.dropFirst(above!.path.count) }
                 entries.append(entry)
             }
         }
@@ -177,12 +193,13 @@ public struct FilesystemView: Sendable {
         // A destination must be on the host (or beneath a fresh mount, where the child creates it), and
         // reached without a symlink.
         for entry in entries where entry.beneathFresh == nil {
-            if let link = Self.symlinkComponent(of: entry.path) {
+            let host = hostPaths[entry.path] ?? entry.path
+            if let link = Self.symlinkComponent(of: host) {
                 throw SandboxError(.usage, entry.key, "\(entry.path) passes through the symlink \(link)",
-                                   hint: "write the real path (\(Self.realpath(entry.path) ?? "it does not resolve")); mount targets are never reached through symlinks")
+                                   hint: "write the real path (\(Self.realpath(host) ?? "it does not resolve")); mount targets are never reached through symlinks")
             }
             var st = stat()
-            guard lstat(entry.path, &st) == 0 else {
+            guard lstat(host, &st) == 0 else {
                 throw SandboxError(.usage, entry.key, "\(entry.path) does not exist on the host",
                                    hint: "a destination must exist, or lie beneath a filesystem.tmpfs or filesystem.hide directory")
             }
@@ -193,8 +210,8 @@ public struct FilesystemView: Sendable {
         self.rootWritable = rootWritable
         self.entries = entries
         self.notes = notes
-        let enclosing = entries.last { Self.isBeneath(workdir, $0.path) && $0.kind != .executable }
-        self.workdirHiddenBy = enclosing.flatMap { $0.kind.isFresh || $0.kind == .hiddenFile ? $0 : nil }
+        let cover = entries.last { Self.isBeneath(workdir, $0.path) && $0.kind != .executable }
+        self.workdirHiddenBy = cover.flatMap { $0.kind.isFresh || $0.kind == .hiddenFile ? $0 : nil }
     }
 
     /// The fresh or hidden entry the working directory lies beneath (with nothing binding it back), so that

@@ -61,6 +61,9 @@ public final class MountPlan {
     public let rootAttributes: UInt64
     /// The working directory the child changes to inside the view.
     public let workdir: String
+    /// The view's fresh tmpfs mounts (`filesystem.tmpfs`, an empty `$HOME`): file systems the command's
+    /// tree gets that did not exist when the launch was prepared.
+    public let freshMounts: [String]
 
     /// The old root's path in the staging root, where bind sources are found.
     static let oldRoot = "/oldroot"
@@ -180,6 +183,7 @@ public final class MountPlan {
         self.ops = ops + seal
         self.rootAttributes = nosuid | nodev | (view.rootWritable ? 0 : ro) | (view.rootExecutable ? 0 : noexec)
         self.workdir = view.workdir
+        self.freshMounts = view.entries.compactMap { if case .tmpfs = $0.kind { return $0.path } else { return nil } }
     }
 
     // MARK: - C layout
