@@ -1,3 +1,6 @@
+// CBPF for its link directives: pkg-config gives only -lbpf, and the static release build needs libelf
+// and zlib after it (CSandboxAudit, the C loader, cannot carry them).
+import CBPF
 import CSandboxAudit
 #if canImport(Glibc)
 import Glibc
