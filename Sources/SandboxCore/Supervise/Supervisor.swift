@@ -64,6 +64,7 @@ public final class Supervisor {
         audit = plan.audit
 
         let start = Self.now()
+        try audit?.commandWillStart()
         child = try Launcher.spawn(plan)
         watcher?.commandStarted(pid: child.pid)
         if let master = child.ptyMaster { terminal = TerminalRelay(master: master) }

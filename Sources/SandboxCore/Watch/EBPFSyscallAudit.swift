@@ -25,7 +25,9 @@ final class EBPFSyscallAudit {
         clock_gettime(CLOCK_MONOTONIC, &ts)
         runStartNanoseconds = UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
         let object = Self.object
-        var config = sbx_audit_config(seed_tid: UInt32(sbx_audit_gettid()), compat_offset: KernelFeatures.threadInfoStatusOffset)
+        // No seed yet: `commandWillStart` names it just before the fork, so that nothing the supervisor
+        // forks before the command (a helper of another feature) can take the command's place.
+        var config = sbx_audit_config(seed_tid: 0, compat_offset: KernelFeatures.threadInfoStatusOffset)
         var why = [CChar](repeating: 0, count: 768)
         var out: OpaquePointer?
         let context = Unmanaged.passUnretained(self).toOpaque()
@@ -43,6 +45,13 @@ final class EBPFSyscallAudit {
     }
 
     deinit { if let handle { sbx_audit_close(handle) } }
+
+    /// The calling thread's next fork is the command. Throws when the program's data cannot be written.
+    func commandWillStart() throws {
+        guard let handle, sbx_audit_set_seed(handle, UInt32(sbx_audit_gettid())) == 0 else {
+            throw SandboxError.system("bpf_map_update_elem(seed)", errno: errno)
+        }
+    }
 
     /// The fd to poll for process-tree events.
     var pollFD: Int32 { handle.map { sbx_audit_poll_fd($0) } ?? -1 }
