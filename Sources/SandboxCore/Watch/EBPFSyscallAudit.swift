@@ -199,24 +199,30 @@ struct AuditProcessTree {
     }
 }
 
-/// RFC 4648 base64, for the embedded object.
+/// RFC 4648 base64, for the embedded object (decoded at every audited launch: over raw buffers).
 enum Base64 {
     static func decode(_ text: String) -> [UInt8] {
-        var table = [UInt8](repeating: 255, count: 256)
-        for (i, c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() { table[Int(c)] = UInt8(i) }
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count / 4 * 3)
-        var accumulator: UInt32 = 0, bits = 0
-        for c in text.utf8 {
-            let v = table[Int(c)]
-            if v == 255 { continue }  // newlines, padding
-            accumulator = accumulator << 6 | UInt32(v)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+        var text = text
+        return text.withUTF8 { input in
+            var table = [UInt8](repeating: 255, count: 256)
+            for (i, c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() { table[Int(c)] = UInt8(i) }
+            return table.withUnsafeBufferPointer { table in
+                [UInt8](unsafeUninitializedCapacity: input.count / 4 * 3 + 3) { out, count in
+                    var accumulator: UInt32 = 0, bits: UInt32 = 0, n = 0
+                    for c in input {
+                        let v = table[Int(c)]
+                        if v == 255 { continue }  // newlines, padding
+                        accumulator = accumulator << 6 | UInt32(v)
+                        bits += 6
+                        if bits >= 8 {
+                            bits -= 8
+                            out[n] = UInt8(truncatingIfNeeded: accumulator >> bits)
+                            n += 1
+                        }
+                    }
+                    count = n
+                }
             }
         }
-        return out
     }
 }
