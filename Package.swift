@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .executable(name: "sandbox", targets: ["sandbox"]),
         .library(name: "SandboxCore", targets: ["SandboxCore"]),
+        .library(name: "SandboxFormats", targets: ["SandboxFormats"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -19,6 +20,8 @@ let package = Package(
         .target(name: "CSandboxSpawn"),
         // Thin C shims for kernel interfaces Swift cannot call directly (variadic ioctl, raw syscalls).
         .target(name: "CSandboxSys"),
+        // The TOML and JSON parsers: format code, no profile knowledge, no dependencies.
+        .target(name: "SandboxFormats"),
         // The syscall audit's libbpf loader. Its BPF program (bpf/, not compiled as host C) is built by the
         // BPFCompiler plugin into SandboxCore.
         .target(name: "CSandboxAudit", dependencies: ["CBPF"], exclude: ["bpf"]),
@@ -26,7 +29,7 @@ let package = Package(
         .plugin(name: "BPFCompiler", capability: .buildTool(), dependencies: ["sandbox-bpf-embed"]),
         .target(
             name: "SandboxCore",
-            dependencies: ["CSeccomp", "CCap", "CSandboxSpawn", "CSandboxSys", "CSandboxAudit"],
+            dependencies: ["SandboxFormats", "CSeccomp", "CCap", "CSandboxSpawn", "CSandboxSys", "CSandboxAudit"],
             plugins: ["BPFCompiler"]
         ),
         .executableTarget(
@@ -38,6 +41,7 @@ let package = Package(
         ),
         // A probe the tests run inside the sandbox: makes one syscall by name and prints the errno.
         .executableTarget(name: "sandbox-probe"),
+        .testTarget(name: "SandboxFormatsTests", dependencies: ["SandboxFormats"]),
         .testTarget(name: "SandboxCoreTests", dependencies: ["SandboxCore"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SandboxCore"]),
         .testTarget(name: "CLITests", dependencies: [

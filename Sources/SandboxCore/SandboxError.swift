@@ -49,3 +49,10 @@ public struct SandboxError: Error, CustomStringConvertible, Sendable {
         return hint.map { "\(head) (\($0))" } ?? head
     }
 }
+
+extension SandboxError {
+    /// A syntax error in a profile or an OCI file: bad input, exit 125, `FILE:LINE: invalid TOML: WHAT`.
+    public init(_ failure: FormatError) {
+        self.init(.usage, failure.location, "invalid \(failure.format.rawValue): \(failure.message)")
+    }
+}

@@ -18,7 +18,7 @@ struct ProfileCommand: ParsableCommand {
             let width = found.map(\.name.count).max() ?? 0
             let sourceWidth = found.map(\.source.count).max() ?? 0
             for profile in found {
-                let description = (try? ProfileDocument(name: profile.name, source: profile.source, text: profile.text))
+                let description = (try? ProfileDocument(name: profile.name, source: profile.source, bytes: profile.bytes))
                     .flatMap { doc in doc.settings.first { $0.path == "description" }?.setting.value.stringValue } ?? "(invalid: run 'sandbox profile check \(profile.source)')"
                 print(pad(profile.name, width) + "  " + pad(profile.source, sourceWidth) + "  " + description)
             }

@@ -22,6 +22,20 @@ enum BuiltinProfileSnapshots {
             file_size = "unlimited"  # builtin:audit.toml:14
             kill_after = "5s"  # (default)
 
+            [namespaces]
+            cgroup = false  # (default)
+            hostname = "sandbox"  # (default)
+            ipc = false  # (default)
+            map_root = false  # (default)
+            mount = false  # (default)
+            network = false  # (default)
+            pid = false  # (default)
+            user = false  # (default)
+            uts = false  # (default)
+
+            [network]
+            mode = "host"  # (default)
+
             [process]
             die_with_parent = true  # (default)
             env = "inherit"  # (default)
@@ -70,6 +84,20 @@ enum BuiltinProfileSnapshots {
             open_files = { soft = 8192, hard = 65536 }  # builtin:build.toml:16
             processes = 16384  # builtin:build.toml:17
             wall = "unlimited"  # builtin:default.toml:18
+
+            [namespaces]
+            cgroup = false  # (default)
+            hostname = "sandbox"  # (default)
+            ipc = false  # (default)
+            map_root = false  # (default)
+            mount = false  # (default)
+            network = false  # (default)
+            pid = false  # (default)
+            user = false  # (default)
+            uts = false  # (default)
+
+            [network]
+            mode = "host"  # (default)
 
             [process]
             die_with_parent = true  # builtin:default.toml:25
@@ -136,6 +164,20 @@ enum BuiltinProfileSnapshots {
             processes = 4096  # builtin:default.toml:15
             wall = "unlimited"  # builtin:default.toml:18
 
+            [namespaces]
+            cgroup = false  # (default)
+            hostname = "sandbox"  # (default)
+            ipc = false  # (default)
+            map_root = false  # (default)
+            mount = false  # (default)
+            network = false  # (default)
+            pid = false  # (default)
+            user = false  # (default)
+            uts = false  # (default)
+
+            [network]
+            mode = "host"  # (default)
+
             [process]
             die_with_parent = true  # builtin:default.toml:25
             env = "inherit"  # (default)
@@ -200,6 +242,20 @@ enum BuiltinProfileSnapshots {
             open_files = { soft = 1024, hard = 4096 }  # builtin:default.toml:14
             processes = 4096  # builtin:default.toml:15
             wall = "unlimited"  # builtin:default.toml:18
+
+            [namespaces]
+            cgroup = false  # (default)
+            hostname = "sandbox"  # (default)
+            ipc = false  # (default)
+            map_root = false  # (default)
+            mount = false  # (default)
+            network = false  # (default)
+            pid = false  # (default)
+            user = false  # (default)
+            uts = false  # (default)
+
+            [network]
+            mode = "host"  # (default)
 
             [process]
             die_with_parent = true  # builtin:default.toml:25

@@ -39,9 +39,9 @@ struct ProfileDecodingTests {
             """, line: 3, key: "limitz", message: "unknown key", hint: "did you mean 'limits'?"),
         BadProfile(label: "reserved section", text: """
             description = "x"
-            [namespaces]
-            user = true
-            """, line: 2, key: "[namespaces]", message: "section reserved for a later version of sandbox"),
+            [cgroup]
+            memory = 1
+            """, line: 2, key: "[cgroup]", message: "section reserved for a later version of sandbox"),
         BadProfile(label: "key in the wrong section", text: """
             # a comment
             nice = 5
@@ -211,7 +211,7 @@ struct ProfileDecodingTests {
         if let hint = c.hint { #expect(text.contains(hint), "hints \(hint): \(text)") }
 
         // `profile check` (load) reports the same error as a run (resolve).
-        let found = ProfileResolver.Found(name: "bad", source: file, text: try FileIO.readText(file), isBuiltin: false)
+        let found = ProfileResolver.Found(name: "bad", source: file, bytes: try FileIO.readBytes(file), isBuiltin: false)
         let checked = #expect(throws: SandboxError.self) { try dir.resolver.load(found) }
         #expect(checked?.description == text)
     }
@@ -224,13 +224,33 @@ struct ProfileDecodingTests {
         #expect(error?.description == "x.toml: not a TOML profile (binary data)")
     }
 
-    /// Invalid UTF-8 read from a file becomes U+FFFD, which is refused as binary.
-    @Test func invalidUTF8IsBinary() throws {
+    /// Invalid UTF-8 read from a file is the parser's error, naming its line (not U+FFFD, not "binary").
+    @Test func invalidUTF8IsAnErrorNamingItsLine() throws {
         let dir = try TempDir()
-        let bytes: [UInt8] = Array("description = \"caf".utf8) + [0xE9] + Array("\"\n".utf8)
+        let bytes: [UInt8] = Array("[process]\nworkdir = \"/caf".utf8) + [0xE9] + Array("\"\n".utf8)
         let path = try dir.write("latin1.toml", bytes: bytes)
         let error = #expect(throws: SandboxError.self) { try dir.resolver.resolve([path]) }
-        #expect(error?.description.contains("binary data") == true)
+        #expect(error?.description == "\(path):2: invalid TOML: invalid UTF-8: bytes E9 22 0A are not a character")
+        #expect(error?.exitStatus == 125)
+    }
+
+    /// U+FFFD written as such is a character like any other, and a byte-order mark is not part of the file.
+    @Test func replacementCharacterAndByteOrderMarkAreValid() throws {
+        let dir = try TempDir()
+        let path = try dir.write("bom.toml", bytes: [0xEF, 0xBB, 0xBF] + Array("description = \"a \u{FFFD} b\"\n[process]\nnice = 3\n".utf8))
+        let profile = try dir.resolver.resolve([path])
+        #expect(profile.description == "a \u{FFFD} b")
+        #expect(profile.process.nice == 3)
+    }
+
+    /// A megabyte unknown key: one short line, no suggestion search over it.
+    @Test func hugeUnknownKeyIsOneShortLine() throws {
+        let key = String(repeating: "k", count: 1 << 20)
+        let error = #expect(throws: SandboxError.self) { try ProfileDocument(name: "x", source: "x.toml", text: "[limits]\n\(key) = 1\n") }
+        let text = error?.description ?? ""
+        #expect(text.hasPrefix("x.toml:2: limits.kkk"), "\(text.prefix(80))")
+        #expect(text.hasSuffix("...: unknown key"), "\(text.suffix(80))")
+        #expect(text.utf8.count < 120)
     }
 
     /// An error in the second `[[seccomp.rules]]` table must point at that table, not at the first.

@@ -50,8 +50,16 @@ enum TestPaths {
     }()
 
     /// The shared test data, which CI clones beside the repository: `<root>/../shared/data/oci`.
+    /// The first `shared/data/oci` above the package root (beside it in CI, two levels up in a worktree
+    /// under `wt/`); beside the root when there is none, so a missing fixture names that path.
     static let ociData: String = {
-        URL(fileURLWithPath: packageRoot).deletingLastPathComponent().appendingPathComponent("shared/data/oci").path
+        var url = URL(fileURLWithPath: packageRoot).deletingLastPathComponent()
+        while url.path != "/" {
+            let candidate = url.appendingPathComponent("shared/data/oci").path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            url.deleteLastPathComponent()
+        }
+        return URL(fileURLWithPath: packageRoot).deletingLastPathComponent().appendingPathComponent("shared/data/oci").path
     }()
 }
 

@@ -17,6 +17,11 @@ public final class LaunchPlan {
     public let rlimits: [sbx_rlimit]
     public let keepCaps: UInt64
     public let dropBounding: Bool
+    /// CAP_SETPCAP here (without a user namespace the bounding set can be dropped only with it).
+    let hostCanDropBounding: Bool
+    /// The namespaces, the uid/gid maps and the id switch (Policy/NamespacePlan.swift); replaced by a
+    /// smaller plan when the kernel refuses best-effort namespaces (`fallBack`).
+    public private(set) var namespaces: NamespacePlan
     public let seccomp: SeccompProgram?
     public let usePty: Bool
     public let ptyStdioMask: Int32
@@ -26,10 +31,14 @@ public final class LaunchPlan {
     public private(set) var notes: [String] = []
     /// The file-activity watcher, when the profile asks for one.
     let watch: FileWatchSession?
+    /// The filesystem view (`[filesystem]`) and its enforcers, prepared; nil without a view.
+    public private(set) var filesystem: FilesystemPlan?
     /// The syscall audit, when the profile asks for one (its eBPF program is attached already).
     let audit: SyscallAuditSession?
     /// The child's end of the socket the seccomp listener travels on.
     let notifySocket: (parent: Int32, child: Int32)?
+    /// The run's cgroups and their limits (Policy/CgroupPlan.swift); nil when the profile asks for none.
+    public let cgroup: CgroupPlan?
 
     /// `compiled.seccomp`, when present, is used instead of compiling the profile's filter again when it
     /// `fits` this run (the same listener socket, nothing observed for the file watcher).
@@ -55,6 +64,9 @@ public final class LaunchPlan {
 
         let privileged = Capabilities.current()
         func has(_ cap: Int32) -> Bool { privileged.effective & (1 << UInt64(cap)) != 0 }
+        let namespaces = try NamespacePlan.prepare(profile, effectiveCaps: privileged.effective)
+        self.namespaces = namespaces
+        notes += namespaces.notes
 
         // Limits: refuse (or, best-effort, clamp) what the child's setrlimit would be refused, so the error
         // comes before anything starts and names the hard limit.
@@ -106,7 +118,9 @@ public final class LaunchPlan {
             keep &= privileged.permitted
         }
         self.keepCaps = keep
-        self.dropBounding = has(Capabilities.setpcap)
+        self.hostCanDropBounding = has(Capabilities.setpcap)
+        // In a user namespace the child holds the namespace's CAP_SETPCAP.
+        self.dropBounding = hostCanDropBounding || namespaces.has(.user)
         if !dropBounding {
             if profile.process.noNewPrivileges {
                 notes.append("bounding set unchanged (needs CAP_SETPCAP); no_new_privs stops execve from regaining capabilities")
@@ -117,6 +131,17 @@ public final class LaunchPlan {
                 notEnforced.append("capability bounding set (needs CAP_SETPCAP)")
             }
         }
+
+        self.cgroup = try CgroupPlan.prepare(profile, notEnforced: &notEnforced)
+
+        // The filesystem view: its mount ops and Landlock rules, prepared (Policy/FilesystemPlan.swift).
+        let home = ProcessEnvironment.value(of: "HOME", in: environment ?? ProcessEnvironment.entries).map(String.init)
+        let filesystem = try FilesystemPlan.prepare(
+            profile, workdir: profile.process.workdir ?? Supervisor.currentDirectory(), home: home, namespaces: namespaces,
+            mayRestrict: profile.process.noNewPrivileges || has(Capabilities.sysAdmin))
+        self.filesystem = filesystem
+        notEnforced += filesystem?.notEnforced ?? []
+        notes += filesystem?.notes ?? []
 
         // The file watcher comes before the filter: without fanotify it needs the file syscalls notified.
         let watch = FileWatchSession.prepare(profile, workingDirectory: profile.process.workdir ?? Supervisor.currentDirectory(),
@@ -188,6 +213,18 @@ public final class LaunchPlan {
         }
         self.notEnforced = notEnforced
         self.notes = notes
+    }
+
+    /// The kernel refused namespaces that the profile lets go unenforced: run without them, and say so.
+    func fallBack(to smaller: NamespacePlan) throws {
+        namespaces = smaller
+        // Without the mount namespace the view is Landlock's alone (or an error when it cannot express it).
+        if let view = filesystem {
+            filesystem = try view.prepared(namespaces: smaller)
+            notEnforced += filesystem?.notEnforced ?? []
+        }
+        notes.removeAll { line in line.hasPrefix("user namespace added") }
+        notEnforced += smaller.notEnforced
     }
 
     deinit {

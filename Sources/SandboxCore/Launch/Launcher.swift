@@ -14,11 +14,14 @@ public struct StartedChild {
     public let ptyMaster: Int32?
     /// Where the seccomp listener fd arrives (SCM_RIGHTS).
     public let notifySocket: Int32?
+    /// The parent's end of the namespace sync pipe, held open for the whole run: the child's end reads EOF
+    /// once the supervisor is gone (NamespaceLaunch). nil without namespaces.
+    public var syncPipe: Int32? = nil
 }
 
 /// Marshals a `LaunchPlan` into C memory and calls `sbx_spawn`.
 public enum Launcher {
-    public static func spawn(_ plan: LaunchPlan) throws -> StartedChild {
+    public static func spawn(_ plan: LaunchPlan, cgroup: RunCgroup? = nil) throws -> StartedChild {
         var errorPipe: [Int32] = [-1, -1]
         guard sbx_pipe_cloexec(&errorPipe) == 0 else { throw SandboxError.system("pipe2", errno: errno) }
 
@@ -43,8 +46,20 @@ public enum Launcher {
 
         let filter = plan.seccomp?.instructions ?? []
         var pidfd: Int32 = -1
-        let pid: pid_t = plan.rlimits.withUnsafeBufferPointer { rlimits in
+        let cgroupProcs = cgroup?.v1ProcsFDs ?? []
+        // Namespaces: the sync pipe and the C strings, for as long as the clone may be retried.
+        var namespaces = NamespaceLaunch(plan.namespaces)
+        defer { namespaces.release() }
+        var pid: pid_t = -1
+        var spawnErrno: Int32 = 0
+        while true {
+        guard namespaces.openSyncPipe() else {
+            spawnErrno = errno
+            break
+        }
+        pid = plan.rlimits.withUnsafeBufferPointer { rlimits in
             filter.withUnsafeBufferPointer { bpf in
+              cgroupProcs.withUnsafeBufferPointer { procs in
                 var c = sbx_plan()
                 c.path = UnsafePointer(path)
                 c.argv = UnsafePointer(argv.pointer)
@@ -72,20 +87,50 @@ public enum Launcher {
                 c.want_listener = plan.notifySocket == nil ? 0 : 1
                 c.notify_socket = plan.notifySocket?.child ?? -1
                 c.error_fd = errorPipe[1]
+                c.cgroup_fd = cgroup?.unifiedFD ?? -1
+                c.cgroup_v2_procs_fd = cgroup?.unifiedProcsFD ?? -1
+                c.cgroup_procs_count = Int32(procs.count)
+                c.cgroup_procs_fds = procs.baseAddress
+                namespaces.fill(&c, hostCanDropBounding: plan.hostCanDropBounding, killOrphans: plan.profile.process.killOrphans)
+                plan.filesystem?.apply(to: &c)
                 return sbx_spawn(&c, &pidfd)
+              }
             }
         }
-        let spawnErrno = errno
+        spawnErrno = errno
+        // The maps, then the go-ahead; a refusal (clone or map) either fails the run with its reason or,
+        // best-effort, runs again without the namespaces.
+        if let refused = namespaces.finish(pid: pid, pidfd: pidfd, cloneErrno: spawnErrno) {
+            if pid > 0 { close(pidfd); pid = -1 }
+            guard let fallback = plan.namespaces.withoutBestEffort(reason: refused.reason) else {
+                close(errorPipe[0]); close(errorPipe[1])
+                if ptyMaster >= 0 { close(ptyMaster); close(ptySlave) }
+                throw SandboxError(.setup, "namespaces (\(plan.namespaces.summary))", "cannot be created: \(refused.reason)", hint: refused.fix)
+            }
+            do { try plan.fallBack(to: fallback) } catch {
+                close(errorPipe[0]); close(errorPipe[1])
+                if ptyMaster >= 0 { close(ptyMaster); close(ptySlave) }
+                throw error
+            }
+            namespaces.release()
+            namespaces = NamespaceLaunch(fallback)
+            continue
+        }
+        break
+        }
         // The parent's copies of the child's ends: closing them is what makes EOF mean "exec happened".
         close(errorPipe[1])
         if ptySlave >= 0 { close(ptySlave) }
         if pid < 0 {
             close(errorPipe[0])
             if ptyMaster >= 0 { close(ptyMaster) }
-            throw SandboxError.system("clone3", errno: spawnErrno)
+            let stage = cgroup?.unifiedFD ?? -1 >= 0 ? "clone3(CLONE_INTO_CGROUP)" : "clone3"
+            throw SandboxError.system(namespaces.isEmpty ? stage : "pipe2 (namespace sync)", errno: spawnErrno)
         }
-        return StartedChild(pid: pid, pidfd: pidfd, errorPipe: errorPipe[0],
-                            ptyMaster: ptyMaster >= 0 ? ptyMaster : nil, notifySocket: plan.notifySocket?.parent)
+        var started = StartedChild(pid: pid, pidfd: pidfd, errorPipe: errorPipe[0],
+                                   ptyMaster: ptyMaster >= 0 ? ptyMaster : nil, notifySocket: plan.notifySocket?.parent)
+        started.syncPipe = namespaces.takeSyncPipe()
+        return started
     }
 }
 

@@ -157,8 +157,7 @@ public struct ProfileCache {
                     let text = try r.raw()
                     // The same question must find the same profile with the same text.
                     guard let found = try? resolver.find(name, relativeTo: relativeTo), found.source == source else { return nil }
-                    var foundText = found.text
-                    guard foundText.withUTF8({ Self.equal(text, UnsafeRawBufferPointer($0)) }) else { return nil }
+                    guard Self.equal(text, found.bytes) else { return nil }
                 }
                 let compiled = try CompiledProfile(from: &r)
                 return r.isAtEnd ? compiled : nil
@@ -211,7 +210,7 @@ public struct ProfileCache {
             w.string(lookup.name)
             w.optional(lookup.relativeTo) { $0.string($1) }
             w.string(lookup.found.source)
-            w.string(lookup.found.text)
+            w.raw(lookup.found.bytes)
         }
         compiled.encode(into: &w)
         w.u64(w.bytes.withUnsafeBytes { checksum($0) })

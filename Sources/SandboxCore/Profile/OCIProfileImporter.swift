@@ -13,7 +13,8 @@ public enum OCIProfileImporter {
     public static func document(from found: ProfileResolver.Found, keptCapabilities: [String]) throws -> ProfileDocument {
         let source = found.source
         func fail(_ at: String, _ message: String) -> SandboxError { SandboxError(.usage, "\(source): \(at)", message) }
-        let root = try JSONParser.parse(found.text, source: source)
+        let root: JSONValue
+        do { root = try JSONParser.parse(bytes: found.bytes, source: source) } catch let failure as FormatError { throw SandboxError(failure) }
         guard case .object(let members) = root else {
             throw SandboxError(.usage, source, "not valid OCI seccomp JSON (expected a JSON object)")
         }

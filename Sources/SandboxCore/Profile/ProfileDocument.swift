@@ -16,12 +16,19 @@ public struct ProfileDocument: Sendable {
     public let settings: [(path: String, setting: Setting)]
 
     public init(name: String, source: String, text: String) throws {
+        try self.init(name: name, source: source, bytes: Array(text.utf8))
+    }
+
+    /// A document as read from a file: UTF-8 (checked by the parser, which names the line of an invalid
+    /// byte), with or without a byte-order mark.
+    public init(name: String, source: String, bytes: [UInt8]) throws {
         self.name = name
         self.source = source
-        if Self.isBinary(text) {
+        if Self.isBinary(bytes) {
             throw SandboxError(.usage, source, "not a TOML profile (binary data)")
         }
-        let table = try TOMLParser.parse(text, source: source)
+        let table: TOMLTable
+        do { table = try TOMLParser.parse(bytes: bytes, source: source) } catch let failure as FormatError { throw SandboxError(failure) }
         var settings: [(path: String, setting: Setting)] = []
         try Self.flatten(table, prefix: "", source: source, into: &settings)
 
@@ -64,7 +71,8 @@ public struct ProfileDocument: Sendable {
                 throw SandboxError(.usage, "\(origin): [\(key)]", "section reserved for a later version of sandbox",
                                    hint: "this sandbox cannot enforce it; remove the section")
             } else {
-                throw SandboxError(.usage, "\(origin): \(path)", "unknown key", hint: suggestion(for: key, under: prefix))
+                throw SandboxError(.usage, "\(origin): \(prefix.isEmpty ? "" : prefix + ".")\(Self.shown(key))", "unknown key",
+                                   hint: suggestion(for: key, under: prefix))
             }
         }
     }
@@ -108,20 +116,17 @@ public struct ProfileDocument: Sendable {
         }
     }
 
-    /// A NUL byte, or U+FFFD (what invalid UTF-8 becomes when a file is read as text): a binary file,
-    /// not a profile with a typo in it.
-    private static func isBinary(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { bytes in
-            guard let base = bytes.baseAddress else { return false }
-            if memchr(base, 0, bytes.count) != nil { return true }
-            var from = 0
-            while let found = memchr(base + from, 0xEF, bytes.count - from) {
-                let at = UnsafeRawPointer(found) - UnsafeRawPointer(base)
-                if at + 2 < bytes.count && bytes[at + 1] == 0xBF && bytes[at + 2] == 0xBD { return true }
-                from = at + 1
-            }
-            return false
+    /// A NUL byte: a binary file (an executable, an image), not a profile with a typo in it. (Invalid
+    /// UTF-8 is the parser's to reject, with its line; U+FFFD is a character like any other.)
+    private static func isBinary(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return false }
+            return memchr(base, 0, buffer.count) != nil
         }
+    }
+
+    /// A key as an error message shows it: at most 64 characters of it (a key can be a megabyte long).
+    static func shown(_ key: String) -> String {
+        key.utf8.count <= 64 ? key : String(key.prefix(61)) + "..."
     }
 }

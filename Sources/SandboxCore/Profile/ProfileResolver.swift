@@ -35,12 +35,27 @@ public struct ProfileResolver {
         self.searchPath = path
     }
 
-    /// A profile as found: its name, where it came from, and its text.
+    /// A profile as found: its name, where it came from, and its bytes as read (the parser checks that
+    /// they are UTF-8).
     public struct Found: Sendable {
         public let name: String
         public let source: String
-        public let text: String
+        public let bytes: [UInt8]
         public let isBuiltin: Bool
+
+        public init(name: String, source: String, bytes: [UInt8], isBuiltin: Bool) {
+            self.name = name
+            self.source = source
+            self.bytes = bytes
+            self.isBuiltin = isBuiltin
+        }
+
+        public init(name: String, source: String, text: String, isBuiltin: Bool) {
+            self.init(name: name, source: source, bytes: Array(text.utf8), isBuiltin: isBuiltin)
+        }
+
+        /// The text, invalid UTF-8 shown as U+FFFD (for display; parsing uses `bytes`).
+        public var text: String { String(decoding: bytes, as: UTF8.self) }
     }
 
     /// Finds one profile. `relativeTo` is the directory of the file that names it (for `extends`).
@@ -50,11 +65,11 @@ public struct ProfileResolver {
             guard FileIO.exists(path) else { throw SandboxError(.usage, path, "profile file not found") }
             let base = String(path.split(separator: "/").last ?? Substring(path))
             return Found(name: base.hasSuffix(".toml") ? String(base.dropLast(5)) : base, source: path,
-                         text: try FileIO.readText(path), isBuiltin: false)
+                         bytes: try FileIO.readBytes(path), isBuiltin: false)
         }
         for dir in searchPath {
             let path = dir + "/" + name + ".toml"
-            if FileIO.exists(path) { return Found(name: name, source: path, text: try FileIO.readText(path), isBuiltin: false) }
+            if FileIO.exists(path) { return Found(name: name, source: path, bytes: try FileIO.readBytes(path), isBuiltin: false) }
         }
         if let text = BuiltinProfiles.text(name) {
             return Found(name: name, source: "builtin:\(name).toml", text: text, isBuiltin: true)
@@ -77,7 +92,7 @@ public struct ProfileResolver {
             closedir(handle)
             for name in names.sorted() where seen.insert(name).inserted {
                 let path = dir + "/" + name + ".toml"
-                result.append(Found(name: name, source: path, text: (try? FileIO.readText(path)) ?? "", isBuiltin: false))
+                result.append(Found(name: name, source: path, bytes: (try? FileIO.readBytes(path)) ?? [], isBuiltin: false))
             }
         }
         for name in BuiltinProfiles.names where seen.insert(name).inserted {
@@ -128,7 +143,7 @@ public struct ProfileResolver {
 
     /// Loads and checks one document (used by `profile check` too).
     public func load(_ found: Found) throws -> ProfileDocument {
-        let document = try ProfileDocument(name: found.name, source: found.source, text: found.text)
+        let document = try ProfileDocument(name: found.name, source: found.source, bytes: found.bytes)
         for (path, setting) in document.settings { try ProfileDecoder.check(path, setting) }
         return document
     }

@@ -84,15 +84,3 @@ public struct Setting: Equatable, Sendable {
         return elementOrigins[index]
     }
 }
-
-enum TOMLText {
-    static func quote(_ s: String) -> String { StringLiteral.quoted(s) }
-
-
-    static func key(_ k: String) -> String {
-        let bare = !k.isEmpty && k.unicodeScalars.allSatisfy {
-            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-"
-        }
-        return bare ? k : quote(k)
-    }
-}

@@ -2,15 +2,26 @@
 /// to be a plausible typo (at most a third of the word, and at least one edit allowed).
 enum Suggestion {
     static func nearest(to word: String, in candidates: some Sequence<String>) -> String? {
+        // The work is bounded by the candidates, not by the word: a word longer than any plausible typo
+        // of a name is nobody's typo (a megabyte key must not cost seconds and megabytes here).
+        guard word.utf8.count <= maximumLength else { return nil }
         let target = Array(word.lowercased())
+        let allowed = max(1, target.count / 3)
         var best: (String, Int)?
         for candidate in candidates {
-            let d = distance(target, Array(candidate.lowercased()))
+            let other = Array(candidate.lowercased())
+            // The distance is at least the difference in length.
+            guard abs(other.count - target.count) <= allowed else { continue }
+            let d = distance(target, other)
             if best == nil || d < best!.1 { best = (candidate, d) }
         }
-        guard let (name, d) = best, d <= max(1, target.count / 3) else { return nil }
+        guard let (name, d) = best, d <= allowed else { return nil }
         return name
     }
+
+    /// The longest word a suggestion is looked for (in UTF-8 bytes): longer than every name in the
+    /// schema, the syscall table and the errno names, with room for typos.
+    static let maximumLength = 64
 
     /// " (did you mean 'x'?)" or "".
     static func hint(for word: String, in candidates: some Sequence<String>) -> String? {

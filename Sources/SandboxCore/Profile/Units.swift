@@ -47,18 +47,6 @@ public enum Units {
 }
 
 extension String {
-    /// Fixed-point formatting without Foundation's String(format:).
-    init(fixed value: Double, decimals: Int) {
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        let scaled = (value * scale).rounded()
-        let negative = scaled < 0
-        let magnitude = UInt64(abs(scaled))
-        let whole = magnitude / UInt64(scale)
-        var fraction = String(magnitude % UInt64(scale))
-        while fraction.count < decimals { fraction = "0" + fraction }
-        self = (negative ? "-" : "") + String(whole) + (decimals > 0 ? "." + fraction : "")
-    }
     init(format1 v: Double) { self.init(fixed: v, decimals: 1) }
     init(format2 v: Double) { self.init(fixed: v, decimals: 2) }
     init(format3 v: Double) { self.init(fixed: v, decimals: 3) }

@@ -4,8 +4,14 @@ import Glibc
 
 /// Whole-file reads and writes with plain system calls (open, read, write), retried on EINTR.
 public enum FileIO {
-    /// Reads a whole file. Throws a usage error naming the path (files we read are the user's input).
+    /// Reads a whole file as text, invalid UTF-8 as U+FFFD. Throws a usage error naming the path (files we
+    /// read are the user's input).
     public static func readText(_ path: String) throws -> String {
+        String(decoding: try readBytes(path), as: UTF8.self)
+    }
+
+    /// Reads a whole file's bytes (for a parser, which checks the encoding itself).
+    public static func readBytes(_ path: String) throws -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw SandboxError(.usage, path, String(cString: strerror(errno))) }
         defer { close(fd) }
@@ -25,7 +31,7 @@ public enum FileIO {
             if n == 0 { break }
             bytes.append(contentsOf: buffer[0..<n])
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     /// Writes (creating or truncating) a file.

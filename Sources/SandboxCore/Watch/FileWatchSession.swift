@@ -35,6 +35,17 @@ final class FileWatchSession {
     /// Syscalls the seccomp filter must notify for the unprivileged mechanism.
     var observedSyscalls: Set<String> { notifyObserver == nil ? [] : Set(NotifyFileObserver.syscalls) }
 
+    private var recorder: FileActivityRecorder? { fanotify?.recorder ?? notifyObserver?.recorder }
+
+    /// The live monitor's receiver of file events (nil: none subscribed).
+    var subscriber: ((FileEvent) -> Void)? {
+        get { recorder?.subscriber }
+        set { recorder?.subscriber = newValue }
+    }
+
+    /// File events recorded so far.
+    var recordedEvents: Int { recorder?.recordedEvents ?? 0 }
+
     func commandStarted(pid: Int32) { fanotify?.commandStarted(pid: pid) }
 
     func handle(fd: Int32) {

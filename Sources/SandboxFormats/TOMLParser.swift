@@ -7,7 +7,7 @@
 ///
 /// This file reads the document's lines (keys, headers, comments); `TOMLParser+Values.swift` and
 /// `TOMLParser+Strings.swift` read values; `TOMLTree` enforces what a line may do to the tables before it.
-struct TOMLParser {
+public struct TOMLParser {
     typealias Failure = ParseFailure
 
     let bytes: [UInt8]
@@ -17,13 +17,56 @@ struct TOMLParser {
     /// Numbers each header and inline table, so that dotted keys add only to tables of their own section.
     var sections = 0
 
-    /// Parses `text`; an error is `SOURCE:LINE: invalid TOML: WHAT`.
-    static func parse(_ text: String, source: String) throws -> TOMLTable {
-        var parser = TOMLParser(bytes: Array(text.utf8))
+    /// Parses `text`; an error is `SOURCE:LINE: invalid TOML: WHAT`. A String is valid UTF-8 by
+    /// construction; a byte-order mark at the start is skipped.
+    public static func parse(_ text: String, source: String) throws -> TOMLTable {
+        try parse(bytes: Array(text.utf8), source: source)
+    }
+
+    /// Parses a document as read from a file: the bytes must be UTF-8 (an invalid sequence is an error
+    /// naming its line, checked before anything else), with or without a byte-order mark.
+    public static func parse(bytes: [UInt8], source: String) throws -> TOMLTable {
+        if let failure = bytes.withUnsafeBufferPointer(UTF8Validation.firstError) {
+            throw FormatError(.toml, source: source, failure)
+        }
+        var parser = TOMLParser(bytes: bytes)
         do {
             return try parser.document()
         } catch let failure as Failure {
-            throw SandboxError(.usage, "\(source):\(failure.line)", "invalid TOML: \(failure.message)")
+            throw FormatError(.toml, source: source, failure)
+        }
+    }
+
+    /// A key path written on its own, as in `--set limits.open_files=64`: `limits.open_files`,
+    /// `process.env_set."MY VAR"`. Blanks around it are allowed; anything else after it is an error.
+    public static func parseKey(_ text: String, source: String) throws -> [String] {
+        var parser = TOMLParser(bytes: Array(text.utf8))
+        do {
+            let path = try parser.key()
+            guard parser.peek() == nil else {
+                throw Failure(1, "expected the end of the key, found \(parser.describeNext())")
+            }
+            return path
+        } catch let failure as Failure {
+            throw FormatError(.toml, source: source, failure)
+        }
+    }
+
+    /// Exactly one TOML value written on its own (`64`, `"30s"`, `[1, 2]`, `{ soft = 1, hard = 2 }`),
+    /// with blanks (and, inside arrays, newlines and comments) as TOML allows; anything after the value
+    /// is an error. What the value may nest in is counted from `depth`.
+    public static func parseValue(_ text: String, source: String, depth: Int = 0) throws -> TOMLValue {
+        var parser = TOMLParser(bytes: Array(text.utf8))
+        do {
+            parser.skipBlanks()
+            let value = try parser.value(depth: depth)
+            parser.skipBlanks()
+            guard parser.peek() == nil else {
+                throw Failure(parser.line, "expected the end of the value, found \(parser.describeNext())")
+            }
+            return value
+        } catch let failure as Failure {
+            throw FormatError(.toml, source: source, failure)
         }
     }
 
@@ -32,6 +75,8 @@ struct TOMLParser {
     }
 
     private mutating func document() throws -> TOMLTable {
+        // TOML 1.0 is UTF-8; a byte-order mark (which some editors write) is not part of the document.
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
         var section = TOMLTree.root
         var number = 0
         while let byte = peek() {

@@ -4,7 +4,7 @@
 /// unsigned 64-bit), `.double` otherwise. An error is one line: `SOURCE:LINE: invalid JSON: WHAT`.
 ///
 /// Like `TOMLParser`, it reads UTF-8 bytes; bytes at or above 0x80 are only copied into strings.
-struct JSONParser {
+public struct JSONParser {
     private let bytes: [UInt8]
     private var position = 0
     private var line = 1
@@ -14,12 +14,21 @@ struct JSONParser {
     static let maximumDepth = 128
 
     /// Parses `text`, a single JSON value with blanks around it.
-    static func parse(_ text: String, source: String) throws -> JSONValue {
-        var parser = JSONParser(bytes: Array(text.utf8))
+    public static func parse(_ text: String, source: String) throws -> JSONValue {
+        try parse(bytes: Array(text.utf8), source: source)
+    }
+
+    /// Parses a document as read from a file: the bytes must be UTF-8 (RFC 8259 section 8.1; an invalid
+    /// sequence is an error naming its line), with or without a byte-order mark.
+    public static func parse(bytes: [UInt8], source: String) throws -> JSONValue {
+        if let failure = bytes.withUnsafeBufferPointer(UTF8Validation.firstError) {
+            throw FormatError(.json, source: source, failure)
+        }
+        var parser = JSONParser(bytes: bytes)
         do {
             return try parser.document()
         } catch let failure as ParseFailure {
-            throw SandboxError(.usage, "\(source):\(failure.line)", "invalid JSON: \(failure.message)")
+            throw FormatError(.json, source: source, failure)
         }
     }
 

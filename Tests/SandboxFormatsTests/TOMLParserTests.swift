@@ -1,5 +1,5 @@
 import Testing
-@testable import SandboxCore
+@testable import SandboxFormats
 
 /// The TOML 1.0 parser: every feature of the language a profile may use, every rejection TOML requires
 /// (each naming its line), the line of every key, and no trap on any input.
@@ -469,35 +469,6 @@ struct TOMLParserTests {
         #expect(Self.failure("a = " + String(repeating: "[", count: 90) + String(repeating: "]", count: 90)) == nil)
     }
 
-    // MARK: - Built-in profiles
-
-    /// Every built-in resolves to the settings, values and lines the TOMLKit-based loader gave it.
-    @Test("a built-in parses as it did with TOMLKit", arguments: BuiltinProfiles.names)
-    func builtinParsesAsBefore(_ name: String) throws {
-        let expected = try #require(BuiltinProfileSnapshots.text[name], "no snapshot for \(name): add `sandbox profile show \(name)` to BuiltinProfileSnapshots")
-        let text = ProfileText.render(try builtinResolver.resolution([name]))
-        #expect(text == expected, "profiles/\(name).toml no longer parses as before (or was changed: then update BuiltinProfileSnapshots)")
-    }
-
-    /// Every built-in: each setting has a line, and each `[[seccomp.rules]]` table's origin is the line
-    /// of its header.
-    @Test("a built-in's settings point at their lines", arguments: BuiltinProfiles.names)
-    func builtinLines(_ name: String) throws {
-        let text = try #require(BuiltinProfiles.text(name))
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        let document = try ProfileDocument(name: name, source: "builtin:\(name).toml", text: text)
-        #expect(!document.settings.isEmpty)
-        for (path, setting) in document.settings {
-            let line = try #require(setting.origin.line, "\(path) has no line")
-            let key = String(path.split(separator: ".").last!)
-            let written = lines[line - 1]
-            #expect(written.contains(key) || written.hasPrefix("["), "\(name):\(line) for \(path): \(written)")
-            for origin in setting.elementOrigins ?? [] {
-                #expect(lines[origin.line! - 1].hasPrefix("[[\(path)]]"), "\(name):\(origin.line!)")
-            }
-        }
-    }
-
     // MARK: - No trap on any input
 
     /// Every prefix of every built-in profile, and many random mutations of them, parse or throw one
@@ -505,8 +476,9 @@ struct TOMLParserTests {
     @Test func truncatedAndMutatedInputsThrowOrParse() {
         var random = SplitMix64(seed: 0x5EED)
         let alphabet = Array("[]{}\"'.,=#\\\n\r\t _-+:0123456789abcdefxoXEeinftrsu{}é".utf8)
-        for name in BuiltinProfiles.names {
-            let bytes = Array(BuiltinProfiles.text(name)!.utf8)
+        #expect(FormatsTestFiles.profiles.count >= 4, "profiles/*.toml")
+        for (_, text) in FormatsTestFiles.profiles {
+            let bytes = Array(text.utf8)
             for end in 0...bytes.count {
                 Self.parseOrThrowOneLine(String(decoding: bytes[..<end], as: UTF8.self))
             }
@@ -533,7 +505,7 @@ struct TOMLParserTests {
     static func parseOrThrowOneLine(_ text: String) {
         do {
             _ = try parse(text)
-        } catch let error as SandboxError {
+        } catch let error as FormatError {
             let description = error.description
             if !description.hasPrefix("t.toml:") || description.contains("\n") {
                 Issue.record("not one line naming a line: \(description) for \(text)")
@@ -550,18 +522,5 @@ struct TOMLParserTests {
         } catch {
             return "\(error)"
         }
-    }
-}
-
-/// A small deterministic random number generator (SplitMix64), so that a fuzz failure can be replayed.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -4,14 +4,16 @@
 ///
 /// Tables live in one array and refer to each other by index, so that adding a key deep in the tree is
 /// an index lookup rather than a copy of every table on the way down.
-struct TOMLTree {
+public struct TOMLTree {
     /// What a key holds.
     enum Slot {
         /// A finished value: a scalar, an array written `[...]`, or an inline table `{...}`.
         case value(TOMLValue)
         case table(Int)
-        /// An array of tables, `[[name]]`: the elements, in order.
-        case tables([Int])
+        /// An array of tables, `[[name]]`: its elements, in order, are `arrays[n]`. (Held there rather than
+        /// here so that appending is in place: an array in an enum payload would be copied on every
+        /// `[[name]]`, quadratic in their number.)
+        case tables(Int)
     }
 
     /// How a table came to exist, which decides who may still add to it.
@@ -48,6 +50,8 @@ struct TOMLTree {
     private static let linearLookup = 8
 
     private(set) var tables = [Table(line: 1, definition: .header, depth: 0)]
+    /// The elements of each array of tables (see `Slot.tables`).
+    private var arrays: [[Int]] = []
 
     func depth(of table: Int) -> Int { tables[table].depth }
 
@@ -83,16 +87,16 @@ struct TOMLTree {
         let name = path[path.count - 1]
         guard let i = find(name, in: parent) else {
             let id = try newTable(.header, under: parent, line: line)
-            insert(name, .tables([id]), into: parent, line: line)
+            arrays.append([id])
+            insert(name, .tables(arrays.count - 1), into: parent, line: line)
             return id
         }
         var written: String { Self.display(path) }  // for messages only
         let entry = tables[parent].entries[i]
         switch entry.slot {
-        case .tables(var ids):
+        case .tables(let array):
             let id = try newTable(.header, under: parent, line: line)
-            ids.append(id)
-            tables[parent].entries[i].slot = .tables(ids)
+            arrays[array].append(id)
             return id
         case .table(let id):
             throw ParseFailure(line, "cannot append to [[\(written)]]: it is a table (line \(tables[id].line)), not an array of tables")
@@ -163,7 +167,7 @@ struct TOMLTree {
             switch entry.slot {
             case .value(let v): value = v
             case .table(let child): value = .table(table(child))
-            case .tables(let ids): value = .array(ids.map { .table(table($0)) })
+            case .tables(let array): value = .array(arrays[array].map { .table(table($0)) })
             }
             return TOMLTable.Entry(key: entry.key, line: entry.line, value: value)
         })
@@ -183,7 +187,7 @@ struct TOMLTree {
             let entry = tables[current].entries[i]
             switch entry.slot {
             case .table(let id): current = id
-            case .tables(let ids): current = ids[ids.count - 1]
+            case .tables(let array): current = arrays[array][arrays[array].count - 1]
             case .value(let value):
                 var written: String { Self.display(path[...n]) }
                 throw ParseFailure(line, "cannot add to '\(written)': " + Self.already(written, value, entry.line))
@@ -232,7 +236,7 @@ struct TOMLTree {
     }
 
     /// A key path as it would be written: `a."b c".d`.
-    static func display<C: Collection>(_ path: C) -> String where C.Element == String {
+    public static func display<C: Collection>(_ path: C) -> String where C.Element == String {
         var text = ""
         for (i, key) in path.enumerated() {
             if i > 0 { text += "." }

@@ -1,6 +1,6 @@
 /// A TOML value as `TOMLParser` reads it. Integers are 64-bit (TOML's range); dates and times are
 /// recognised and kept as written, since a profile gives them no meaning.
-indirect enum TOMLValue: Equatable {
+public indirect enum TOMLValue: Equatable, Sendable {
     case string(String)
     case integer(Int)
     case float(Double)

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import SandboxCore
+@testable import SandboxFormats
 
 /// The RFC 8259 JSON parser behind OCI profile import: every kind of value, exact 64-bit integers,
 /// every rejection naming its line, the shared OCI fixtures, and no trap on any input.
@@ -123,14 +123,14 @@ struct JSONParserTests {
     /// Each fixture reads as Foundation's JSONSerialization reads it (same members, same values).
     @Test("a fixture reads as JSONSerialization reads it", arguments: ["docker-default.json", "conditional_include.json", "example.json"])
     func fixtureMatchesFoundation(_ name: String) throws {
-        let text = try FileIO.readText(TestPaths.ociData + "/" + name)
+        let text = try FormatsTestFiles.read(FormatsTestFiles.ociData + "/" + name)
         let ours = try JSONParser.parse(text, source: name)
         let theirs = try JSONSerialization.jsonObject(with: Data(text.utf8))
         #expect(Self.same(ours, theirs), "\(name)")
     }
 
     @Test func dockerDefaultStructure() throws {
-        let root = try JSONParser.parse(try FileIO.readText(TestPaths.ociData + "/docker-default.json"), source: "docker-default.json")
+        let root = try JSONParser.parse(try FormatsTestFiles.read(FormatsTestFiles.ociData + "/docker-default.json"), source: "docker-default.json")
         guard case .object(let members) = root else { Issue.record("not an object"); return }
         #expect(members.map(\.0) == ["defaultAction", "defaultErrnoRet", "archMap", "syscalls"], "members in file order")
         guard case .array(let syscalls)? = members.first(where: { $0.0 == "syscalls" })?.1 else { Issue.record("no syscalls"); return }
@@ -139,58 +139,12 @@ struct JSONParserTests {
         #expect(Self.shape(archMap.last!) == "{\"architecture\": \"SCMP_ARCH_LOONGARCH64\", \"subArchitectures\": null}")
     }
 
-    /// Argument values up to 2^64-1 are exact from the JSON text to the compiled rule.
-    @Test func unsignedArgumentValuesSurviveImport() throws {
-        let dir = try TempDir()
-        let file = try dir.write("big.json", """
-            {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
-              {"names": ["ioctl"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 1, "value": 18446744073709551615, "op": "SCMP_CMP_EQ"}]},
-              {"names": ["fcntl"], "action": "SCMP_ACT_ERRNO", "args": [{"index": 1, "value": 18446744073709551614, "valueTwo": 9223372036854775810, "op": "SCMP_CMP_MASKED_EQ"}]}
-            ]}
-            """)
-        let rules = try dir.resolver.resolve([file]).seccomp.rules
-        #expect(rules.first { $0.syscall == "ioctl" }?.condition == ArgumentCondition(index: 1, op: .eq, value: .max, mask: .max))
-        #expect(rules.first { $0.syscall == "fcntl" }?.condition
-                == ArgumentCondition(index: 1, op: .masked_eq, value: 9_223_372_036_854_775_810, mask: 18_446_744_073_709_551_614))
-    }
-
-    /// A known field of the wrong type is an error naming it, not a silently dropped entry.
-    static let badTypes: [(String, String)] = [
-        (#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": {}}"#, "syscalls: expected a list of objects"),
-        (#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": "read", "action": "SCMP_ACT_ERRNO"}]}"#, "syscalls[0].names: expected a list of strings"),
-        (#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read", 1], "action": "SCMP_ACT_ERRNO"}]}"#, "syscalls[0].names: expected a list of strings, found 1"),
-        (#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": 1}]}"#, "syscalls[0].action: expected a string, found 1"),
-        (#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "includes": []}]}"#, "syscalls[0].includes: expected an object"),
-        (#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "excludes": {"caps": "CAP_SYS_ADMIN"}}]}"#, "syscalls[0].excludes.caps: expected a list of strings"),
-        (#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ERRNO", "errnoRet": "1"}]}"#, "syscalls[0].errnoRet: expected an errno number 1...4095, found \"1\""),
-        (#"{"defaultAction": "SCMP_ACT_ALLOW", "architectures": "SCMP_ARCH_X86"}"#, "architectures: expected a list of strings"),
-        (#"{"defaultAction": 1}"#, "defaultAction: expected a string, found 1"),
-        (#"{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 18446744073709551615}"#, "defaultErrnoRet: errno 18446744073709551615 is out of range 1...4095"),
-    ]
-
-    @Test("a field of the wrong type is an error", arguments: badTypes)
-    func badType(_ json: String, _ message: String) throws {
-        let dir = try TempDir()
-        let file = try dir.write("bad.json", json)
-        let error = #expect(throws: SandboxError.self) { try dir.resolver.resolve([file]) }
-        #expect(error?.description.hasPrefix(file + ": ") == true, "\(String(describing: error))")
-        #expect(error?.description.contains(message) == true, "\(String(describing: error))")
-    }
-
-    /// A syntax error in an OCI file names the file and line.
-    @Test func syntaxErrorInAnOCIFileNamesItsLine() throws {
-        let dir = try TempDir()
-        let file = try dir.write("trailing.json", "{\"defaultAction\": \"SCMP_ACT_ALLOW\",\n \"syscalls\": [\n  {\"names\": [\"read\"], \"action\": \"SCMP_ACT_ERRNO\",}\n]}\n")
-        let error = #expect(throws: SandboxError.self) { try dir.resolver.resolve([file]) }
-        #expect(error?.description == "\(file):3: invalid JSON: expected a member name in quotes, found '}'")
-    }
-
     // MARK: - No trap on any input
 
     @Test func truncatedAndMutatedInputsThrowOrParse() throws {
         var random = SplitMix64(seed: 0x15_0B)
         let alphabet = Array("{}[]\":,\\/ \n\t0123456789-+.eEtrufalsn\u{01}é".utf8)
-        let bytes = Array(try FileIO.readText(TestPaths.ociData + "/docker-default.json").utf8)
+        let bytes = Array(try FormatsTestFiles.read(FormatsTestFiles.ociData + "/docker-default.json").utf8)
         for end in stride(from: 0, through: bytes.count, by: 5) {
             Self.parseOrThrowOneLine(String(decoding: bytes[..<end], as: UTF8.self))
         }
@@ -215,7 +169,7 @@ struct JSONParserTests {
     static func parseOrThrowOneLine(_ text: String) {
         do {
             _ = try parse(text)
-        } catch let error as SandboxError {
+        } catch let error as FormatError {
             if !error.description.hasPrefix("t.json:") || error.description.contains("\n") {
                 Issue.record("not one line naming a line: \(error) for \(text)")
             }

@@ -1,5 +1,5 @@
-/// A syntax error found by `TOMLParser` or `JSONParser`, before it is given the file's name: the line
-/// it is on and what is wrong, in words.
+/// A syntax error found by `TOMLParser` or `JSONParser`, before it is given the file's name (then it
+/// becomes a `FormatError`): the line it is on and what is wrong, in words.
 struct ParseFailure: Error {
     let line: Int
     let message: String

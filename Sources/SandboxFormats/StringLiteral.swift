@@ -1,8 +1,8 @@
 /// A double-quoted string literal valid in both JSON (RFC 8259 section 7) and TOML (basic strings): `"`
 /// and `\` escaped, control characters and DEL as \n, \t, \r or \u00XX. Paths are arbitrary bytes;
 /// Swift has already replaced invalid UTF-8 with U+FFFD, so the result is always valid.
-enum StringLiteral {
-    static func quoted(_ text: String) -> String {
+public enum StringLiteral {
+    public static func quoted(_ text: String) -> String {
         var out = "\""
         out.reserveCapacity(text.utf8.count + 2)
         for scalar in text.unicodeScalars {
