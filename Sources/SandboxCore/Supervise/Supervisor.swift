@@ -83,14 +83,14 @@ public final class Supervisor {
         watcher?.commandStarted(pid: child.pid)
         if let master = child.ptyMaster { terminal = TerminalRelay(master: master) }
         defer { terminal?.restore() }
-        // After the spawn, so the command's start does not wait for the socket.
+        // After the spawn, so the command's start does not wait for it (the socket comes 100 ms later).
         monitor = RunMonitor(plan: plan, commandPid: child.pid, start: start, watcher: watcher,
                              signalTree: { [unowned self] in self.signalWholeTree($0) },
                              armKill: { [unowned self] grace in
                                  self.stopping = true
                                  if self.killTimer < 0 { self.killTimer = Self.armTimer(after: grace) }
-                             })
-        if let id = monitor?.runID { onControlReady?(id) }
+                             },
+                             onReady: onControlReady)
 
         var timer: Int32 = -1
         if let timeout = options.timeout ?? plan.profile.wall {
