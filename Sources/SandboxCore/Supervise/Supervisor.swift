@@ -78,6 +78,7 @@ public final class Supervisor {
         self.cgroup = cgroup
 
         let start = Self.now()
+        try audit?.commandWillStart()
         child = try Launcher.spawn(plan, cgroup: cgroup)
         watcher?.commandStarted(pid: child.pid)
         if let master = child.ptyMaster { terminal = TerminalRelay(master: master) }
