@@ -189,6 +189,9 @@ struct AuditProcessTree {
         func seconds(_ ns: UInt64) -> Double { ns > start ? Double(ns - start) / 1e9 : 0 }
         return entries.values.map { entry in
             var p = entry.process
+            // A root of the tree that never executed anything is sandbox's own PID-namespace init, which
+            // forks the command (namespaces.pid): never armed, none of its calls counted.
+            if p.executable == nil, entries[p.parent] == nil { p.executable = "(sandbox's PID-namespace init, not counted)" }
             p.start = seconds(entry.startNanoseconds)
             p.end = entry.endNanoseconds.map(seconds)
             if let signal = entry.signal { p.exit = "killed by " + SyscallNames.signalName(signal) }

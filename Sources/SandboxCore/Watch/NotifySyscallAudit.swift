@@ -79,6 +79,11 @@ final class NotifySyscallAudit {
         var seen = processes[pid] ?? Seen(process: .init(pid: pid, parent: ids.parent, executable: nil, argv: [],
                                                          argvTruncated: false, start: now, end: nil, exit: nil, cpuSeconds: nil))
         seen.process.end = now
+        // A fork runs its parent's program until it executes one of its own.
+        if processes[pid] == nil, let parent = processes[ids.parent] {
+            seen.process.executable = parent.process.executable
+            seen.process.argv = parent.process.argv
+        }
         if isExecve {
             let at = nr == 322 || nr == 358
             let width: UInt64 = abi == 1 ? 4 : 8
