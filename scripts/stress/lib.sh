@@ -28,7 +28,16 @@ leftover_cgroups() {
   done </proc/self/cgroup
   return 0
 }
-socket_count() { ss -xa 2>/dev/null | grep -c sandbox || true; }
+# Sockets: socket files under the scratch directory or /tmp made during the run, and sockets still
+# open in any process running this binary (its listener and notification sockets die with it).
+socket_count() {
+  local n=0 pid
+  n=$(find "$work" /tmp -maxdepth 2 -type s -newer "$work" 2>/dev/null | wc -l)
+  for pid in $(pgrep -f -- "^$SANDBOX " || true); do
+    n=$((n + $(find "/proc/$pid/fd" -lname 'socket:*' 2>/dev/null | wc -l)))
+  done
+  echo "$n"
+}
 cache_entries() { find "$SANDBOX_CACHE" -type f 2>/dev/null | wc -l; }
 
 # Compares a status with the one expected, naming the run.
