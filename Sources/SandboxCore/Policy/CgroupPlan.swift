@@ -8,7 +8,7 @@ import Glibc
 ///
 /// Names are `sandbox-<supervisor pid>-<n>` (`-keep` appended when `process.kill_orphans` is off), so that a
 /// later run can tell a cgroup whose supervisor died (`StaleCgroups`) and whether to kill what is left in it.
-public struct CgroupPlan: Sendable {
+public final class CgroupPlan: Sendable {
     /// One file write: `value` into `file` of the cgroup, for the profile key `key`.
     public struct Write: Sendable, Equatable {
         public let file: String
@@ -48,6 +48,18 @@ public struct CgroupPlan: Sendable {
     /// `process.kill_orphans`: whether what is left at the end is killed (else its cgroup is kept).
     public let killOrphans: Bool
 
+    init(layout: CgroupLayout, name: String, directories: [Directory], settings: CgroupSettings, bestEffort: Bool,
+         enableControllers: [String], notes: [String], killOrphans: Bool) {
+        self.layout = layout
+        self.name = name
+        self.directories = directories
+        self.settings = settings
+        self.bestEffort = bestEffort
+        self.enableControllers = enableControllers
+        self.notes = notes
+        self.killOrphans = killOrphans
+    }
+
     public var unified: Directory? { directories.first { $0.kind == .unified } }
     public func directory(_ controller: String) -> Directory? { directories.first { $0.kind.controllers.contains(controller) } }
 
@@ -69,8 +81,8 @@ public struct CgroupPlan: Sendable {
         }
         let layout: CgroupLayout
         switch KernelFeatures.cgroupLayout {
-        case .success(let l): layout = l
-        case .failure(let e): return try unavailable(e.reason, fix: nil)
+        case .found(let l): layout = l
+        case .missing(let reason): return try unavailable(reason, fix: nil)
         }
         let plan = try build(settings, layout: layout, killOrphans: profile.process.killOrphans, bestEffort: bestEffort,
                              pid: getpid(), serial: Self.next(), accountedDevices: layout.hierarchy("blkio") == nil ? [] : blockDevices())

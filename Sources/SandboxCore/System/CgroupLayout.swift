@@ -65,15 +65,15 @@ public struct CgroupLayout: Sendable, Equatable {
     }
 
     /// Reads the host's layout; nil, with why, when there are no cgroups to use.
-    static func detect(root: String = "/sys/fs/cgroup", procSelfCgroup: String = "/proc/self/cgroup") -> Result<CgroupLayout, CgroupLayoutError> {
+    static func detect(root: String = "/sys/fs/cgroup", procSelfCgroup: String = "/proc/self/cgroup") -> CgroupLayoutDetection {
         guard let text = try? FileIO.readText(procSelfCgroup) else {
-            return .failure(CgroupLayoutError("\(procSelfCgroup) is unreadable (no cgroup support in this kernel?)"))
+            return .missing(("\(procSelfCgroup) is unreadable (no cgroup support in this kernel?)"))
         }
         let entries = parseProcCgroup(text)
         let unifiedPath = entries.first { $0.id == 0 && $0.controllers.isEmpty }?.path
         switch filesystemType(root) {
         case cgroup2Magic?:
-            return .success(CgroupLayout(mode: .unified, unifiedMount: root, unifiedPath: unifiedPath ?? "/", hierarchies: []))
+            return .found(CgroupLayout(mode: .unified, unifiedMount: root, unifiedPath: unifiedPath ?? "/", hierarchies: []))
         case tmpfsMagic?:
             let unified = root + "/unified"
             let hasUnified = filesystemType(unified) == cgroup2Magic
@@ -85,12 +85,12 @@ public struct CgroupLayout: Sendable, Equatable {
                 hierarchies.append(Hierarchy(controllers: entry.controllers, mount: mount, path: entry.path))
             }
             if hierarchies.isEmpty && !hasUnified {
-                return .failure(CgroupLayoutError("no cgroup hierarchy is mounted under \(root)"))
+                return .missing(("no cgroup hierarchy is mounted under \(root)"))
             }
-            return .success(CgroupLayout(mode: hasUnified ? .hybrid : .legacy, unifiedMount: hasUnified ? unified : nil,
+            return .found(CgroupLayout(mode: hasUnified ? .hybrid : .legacy, unifiedMount: hasUnified ? unified : nil,
                                          unifiedPath: hasUnified ? (unifiedPath ?? "/") : nil, hierarchies: hierarchies))
         default:
-            return .failure(CgroupLayoutError("\(root) is neither a cgroup2 mount nor a tmpfs of cgroup v1 hierarchies"))
+            return .missing(("\(root) is neither a cgroup2 mount nor a tmpfs of cgroup v1 hierarchies"))
         }
     }
 
@@ -122,8 +122,19 @@ public struct CgroupLayout: Sendable, Equatable {
     }
 }
 
-/// Why the host has no cgroups sandbox can use.
-public struct CgroupLayoutError: Error, Sendable, Equatable {
-    public let reason: String
-    init(_ reason: String) { self.reason = reason }
+/// What `CgroupLayout.detect` found: the layout, or why there are no cgroups sandbox can use. (Not a
+/// `Result`: a generic type's metadata is instantiated at run time, at a cost a launch notices.)
+public enum CgroupLayoutDetection: Sendable {
+    case found(CgroupLayout)
+    case missing(String)
+
+    public var layout: CgroupLayout? {
+        if case .found(let layout) = self { return layout }
+        return nil
+    }
+
+    public var reason: String? {
+        if case .missing(let reason) = self { return reason }
+        return nil
+    }
 }
