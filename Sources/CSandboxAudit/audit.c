@@ -200,6 +200,28 @@ int sbx_audit_read_args(struct sbx_audit *audit, void (*fn)(void *, const struct
     return walk(audit, audit->args_fd, sizeof(struct sbx_audit_arg_key), (void (*)(void *, const void *, uint64_t))fn, context);
 }
 
+int sbx_audit_total_calls(struct sbx_audit *audit, uint64_t *out) {
+    struct sbx_audit_block *values = calloc((size_t)audit->cpus, sizeof *values);
+    if (!values) {
+        errno = ENOMEM;
+        return -1;
+    }
+    uint64_t sum = 0;
+    for (uint32_t block = 0; block < SBX_AUDIT_BLOCKS; block++) {
+        if (bpf_map_lookup_elem(audit->counts_fd, &block, values) < 0) {
+            int e = errno;
+            free(values);
+            errno = e;
+            return -1;
+        }
+        for (int cpu = 0; cpu < audit->cpus; cpu++)
+            for (int slot = 0; slot < SBX_AUDIT_BLOCK; slot++) sum += values[cpu].count[slot].calls;
+    }
+    free(values);
+    *out = sum;
+    return 0;
+}
+
 uint64_t sbx_audit_stat(struct sbx_audit *audit, uint32_t which) {
     uint64_t values[audit->cpus > 0 ? audit->cpus : 1];
     if (bpf_map_lookup_elem(audit->stats_fd, &which, values) < 0) return 0;

@@ -112,7 +112,9 @@ struct Ps: ParsableCommand {
             var rows = [["ID", "SUPERVISOR", "PID", "PROFILE", "STARTED", "UPTIME", "CPU", "MEM", "PROCS", "DENIED", "FILES", "COMMAND"]]
             for record in runs {
                 let s = MonitorCommand.stats(record)
-                rows.append([record.id, String(record.supervisorPid), String(record.commandPid), record.profile,
+                // With a PID namespace: the command's host pid, and its pid inside (where the init is 1).
+                let pid = String(record.commandPid) + (s?.int("command_pid_inside").map { " (\($0) inside)" } ?? "")
+                rows.append([record.id, String(record.supervisorPid), pid, record.profile,
                              MonitorCommand.clock(record.startTime), s?.double("uptime_seconds").map(MonitorCommand.uptime) ?? "-",
                              MonitorCommand.percent(s?.double("cpu_percent")), MonitorCommand.bytes(s?.int("rss_bytes")),
                              s?.int("processes").map { String($0) } ?? "-", s?.int("denied").map { String($0) } ?? "-",

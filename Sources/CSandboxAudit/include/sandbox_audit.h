@@ -38,6 +38,9 @@ int sbx_audit_read_counts(struct sbx_audit *audit, struct sbx_audit_count *out);
 int sbx_audit_read_errnos(struct sbx_audit *audit, void (*fn)(void *, const struct sbx_audit_errno_key *, uint64_t), void *context);
 int sbx_audit_read_args(struct sbx_audit *audit, void (*fn)(void *, const struct sbx_audit_arg_key *, uint64_t), void *context);
 uint64_t sbx_audit_stat(struct sbx_audit *audit, uint32_t which);
+/// Every call counted so far, summed over the CPUs' counters (for a live monitor: a dozen map lookups).
+/// Returns -1 with errno when the counters cannot be read.
+int sbx_audit_total_calls(struct sbx_audit *audit, uint64_t *out);
 void sbx_audit_close(struct sbx_audit *audit);
 /// The calling thread's id (gettid(2)): the seed of sbx_audit_config.
 int sbx_audit_gettid(void);

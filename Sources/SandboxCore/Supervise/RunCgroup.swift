@@ -230,8 +230,10 @@ public final class RunCgroup {
     /// The files `sample()` reads, opened on its first call and kept open: each sample is four preads.
     private struct SampleFDs {
         var memory: Int32 = -1, cpu: Int32 = -1, cpuIsUnifiedStat = false, pids: Int32 = -1, io: Int32 = -1, ioIsUnified = false
+        /// cgroup.procs, for `members()` (the live monitor's process list).
+        var procs: Int32 = -1
 
-        func close() { for fd in [memory, cpu, pids, io] where fd >= 0 { Glibc.close(fd) } }
+        func close() { for fd in [memory, cpu, pids, io, procs] where fd >= 0 { Glibc.close(fd) } }
     }
 
     /// A cheap sample for a live monitor (every 100 ms): at most four pread(2)s of files opened once.
@@ -249,6 +251,8 @@ public final class RunCgroup {
             f.pids = open(unified ? unifiedPath : path("pids"), "pids.current")
             f.io = unified ? open(unifiedPath, "io.stat") : open(path("blkio"), "blkio.throttle.io_service_bytes")
             f.ioIsUnified = unified
+            // The process list: cgroup2's, else the pids hierarchy's (both list thread-group ids).
+            f.procs = open(unifiedPath ?? path("pids") ?? created.first?.path, "cgroup.procs")
             sampleFDs = f
         }
         let f = sampleFDs!
@@ -265,5 +269,12 @@ public final class RunCgroup {
             (s.ioReadBytes, s.ioWriteBytes) = f.ioIsUnified ? CgroupFiles.ioStat(io) : CgroupFiles.blkioServiceBytes(io)
         }
         return s
+    }
+
+    /// The processes (thread-group ids) in the run's cgroup now, from `cgroup.procs` (one pread of a file
+    /// opened at the first `sample()`); nil before that, after `finish()`, or when it cannot be read.
+    public func members() -> [Int32]? {
+        guard !finished, let fd = sampleFDs?.procs, fd >= 0, let text = CgroupDirectory.read(fd: fd) else { return nil }
+        return CgroupFiles.pids(text)
     }
 }

@@ -29,6 +29,11 @@ final class RunMonitor: ControlServerDelegate {
     private(set) var stop: Stop?
     private(set) var denied = 0
     private let watcher: FileWatchSession?
+    private let cgroup: RunCgroup?
+    private let audit: SyscallAuditSession?
+    /// With a PID namespace, `commandPid` is sandbox's init (pid 1 inside); the command is its child:
+    /// its host pid and its pid inside, found at the first tick.
+    private(set) var command: (hostPid: Int32, insidePid: Int32)?
     private let signalTree: (Int32) -> Void
     private let armKill: (Double) -> Void
     private let onReady: ((String) -> Void)?
@@ -39,7 +44,7 @@ final class RunMonitor: ControlServerDelegate {
     /// Processes of the tree with their command names, kept while someone subscribes to events.
     private var known: [Int32: String] = [:]
 
-    init(plan: LaunchPlan, commandPid: Int32, start: Double, watcher: FileWatchSession?,
+    init(plan: LaunchPlan, commandPid: Int32, start: Double, watcher: FileWatchSession?, cgroup: RunCgroup?, audit: SyscallAuditSession?,
          signalTree: @escaping (Int32) -> Void, armKill: @escaping (Double) -> Void, onReady: ((String) -> Void)?) {
         self.plan = plan
         self.commandPid = commandPid
@@ -48,6 +53,8 @@ final class RunMonitor: ControlServerDelegate {
         clock_gettime(CLOCK_REALTIME, &now)
         startWall = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9 - (Supervisor.now() - start)
         self.watcher = watcher
+        self.cgroup = cgroup
+        self.audit = audit
         self.signalTree = signalTree
         self.armKill = armKill
         self.onReady = onReady
@@ -56,13 +63,15 @@ final class RunMonitor: ControlServerDelegate {
 
     /// The first tick: the sampler, then the control socket and its record.
     private func startServing() {
-        sampler = Self.sampler(for: plan)
+        sampler = Self.sampler(for: cgroup, commandPid: commandPid)
         timeline.source = sampler.source
+        if plan.namespaces.pidInit { command = Self.commandInside(initPid: commandPid) }
         do {
             let uid = getuid(), pid = getpid(), started = RunDirectory.startTicks(of: pid) ?? 0
             let profile = plan.profile.name, command = plan.command, wall = startWall
+            let commandHostPid = self.command?.hostPid ?? commandPid
             server = try ControlServer { id, dir in
-                RunRecord(id: id, directory: dir, uid: uid, supervisorPid: pid, supervisorStart: started, commandPid: commandPid,
+                RunRecord(id: id, directory: dir, uid: uid, supervisorPid: pid, supervisorStart: started, commandPid: commandHostPid,
                           profile: profile, command: command, startTime: wall)
             }
             server?.delegate = self
@@ -76,9 +85,22 @@ final class RunMonitor: ControlServerDelegate {
 
     var runID: String? { server?.record.id }
 
-    /// Where the figures come from. The per-run cgroup, when the plan has one, answers from its counter
-    /// files instead of a /proc walk: return its `ResourceSampler` here.
-    static func sampler(for plan: LaunchPlan) -> ResourceSampler { ProcTreeSampler() }
+    /// Where the figures come from: the run's cgroup when it has one (its counter files, see
+    /// `CgroupSampler`), else a walk of the supervisor's descendants in /proc.
+    static func sampler(for cgroup: RunCgroup?, commandPid: Int32) -> ResourceSampler {
+        cgroup.flatMap { CgroupSampler($0, commandPid: commandPid) } ?? ProcTreeSampler()
+    }
+
+    /// The init's first child (the command: the init forks it before anything else) and its pid in the
+    /// namespace (the last NSpid of /proc/PID/status). nil when it is not there (it has already exited).
+    static func commandInside(initPid: Int32) -> (hostPid: Int32, insidePid: Int32)? {
+        let children = ((try? FileIO.readText("/proc/\(initPid)/task/\(initPid)/children")) ?? "").split(separator: " ")
+        guard let first = children.first, let host = Int32(first),
+              let status = try? FileIO.readText("/proc/\(host)/status"),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("NSpid:") }),
+              let inside = line.split(whereSeparator: { $0 == "\t" || $0 == " " }).last.flatMap({ Int32($0) }) else { return nil }
+        return (host, inside)
+    }
 
     func addPollFDs(_ add: (Int32, Int16) -> Void) {
         if timer >= 0 { add(timer, Int16(POLLIN)) }
@@ -138,7 +160,11 @@ final class RunMonitor: ControlServerDelegate {
         guard let record = server?.record else { return [] }
         return [
             ("id", .string(record.id)), ("supervisor_pid", .int(Int64(record.supervisorPid))),
-            ("command_pid", .int(Int64(commandPid))), ("uid", .int(Int64(record.uid))), ("profile", .string(record.profile)),
+            ("command_pid", .int(Int64(record.commandPid))),
+            // PID namespace: the command's pid as it sees itself, and sandbox's init (pid 1 inside) on the host.
+            ("command_pid_inside", command.map { .int(Int64($0.insidePid)) } ?? .null),
+            ("init_pid", plan.namespaces.pidInit ? .int(Int64(commandPid)) : .null),
+            ("uid", .int(Int64(record.uid))), ("profile", .string(record.profile)),
             ("command", .array(record.command.map { .string($0) })), ("start_time", .double(startWall)),
             ("uptime_seconds", .double(Self.rounded(Supervisor.now() - start))),
             ("state", .string(stop == nil ? "running" : "stopping")),
@@ -154,7 +180,8 @@ final class RunMonitor: ControlServerDelegate {
             ?? ResourceSample(time: 0, cpuSeconds: 0, rssBytes: 0, processes: 0, readBytes: 0, writeBytes: 0)
         let dt = now.time - reference.time
         let cpu = dt > 0 ? max(0, (now.cpuSeconds - reference.cpuSeconds) / dt * 100) : 0
-        let memoryLimit = plan.profile.limits[.address_space]?.hard
+        // The cgroup's limit bounds what the memory figure measures; limits.address_space only bounds each process.
+        let memoryLimit = cgroup?.plan.settings.memory ?? plan.profile.limits[.address_space]?.hard
         return controlStatus() + [
             ("cpu_percent", .double((cpu * 10).rounded() / 10)),
             ("cpu_seconds", .double(now.cpuSeconds)),
@@ -166,8 +193,8 @@ final class RunMonitor: ControlServerDelegate {
             ("read_bytes", .int(Int64(now.readBytes))), ("write_bytes", .int(Int64(now.writeBytes))),
             ("file_events", watcher.map { .int(Int64($0.recordedEvents)) } ?? .null),
             ("denied", .int(Int64(denied))),
-            // The syscall audit (another part of the project) will count calls; until then, unknown.
-            ("syscalls", .null),
+            // Calls the audit counted so far (null when the run is not audited).
+            ("syscalls", audit?.totalCalls.map { .uint($0) } ?? .null),
             ("sampler", .string(timeline.source)),
         ]
     }

@@ -84,7 +84,7 @@ public final class Supervisor {
         if let master = child.ptyMaster { terminal = TerminalRelay(master: master) }
         defer { terminal?.restore() }
         // After the spawn, so the command's start does not wait for it (the socket comes 100 ms later).
-        monitor = RunMonitor(plan: plan, commandPid: child.pid, start: start, watcher: watcher,
+        monitor = RunMonitor(plan: plan, commandPid: child.pid, start: start, watcher: watcher, cgroup: cgroup, audit: audit,
                              signalTree: { [unowned self] in self.signalWholeTree($0) },
                              armKill: { [unowned self] grace in
                                  self.stopping = true

@@ -58,6 +58,13 @@ final class EBPFSyscallAudit {
 
     func drain() { if let handle { _ = sbx_audit_drain(handle) } }
 
+    /// Calls counted so far (every CPU's counters summed now), or nil once finished or unreadable.
+    var totalCalls: UInt64? {
+        var total: UInt64 = 0
+        guard let handle, sbx_audit_total_calls(handle, &total) == 0 else { return nil }
+        return total
+    }
+
     /// Detaches the programs, reads every counter and builds the report. Call once the tree has exited.
     func finish() -> SyscallAuditReport {
         guard let handle else { return SyscallAuditReport(mechanism: "ebpf", syscalls: [], processes: [], seesReturnValues: true, notes: []) }

@@ -32,6 +32,8 @@ final class NotifySyscallAudit {
     private var processOf: [Int32: (tgid: Int32, parent: Int32)] = [:]
     /// Calls before the command's execve (the child's last steps after seccomp) are not counted.
     private var armed = false
+    /// Calls counted so far (for `sandbox top`).
+    private(set) var totalCalls: UInt64 = 0
     private let start = Supervisor.now()
 
     static let auditArchX86_64: UInt32 = 0xC000_003E
@@ -53,6 +55,7 @@ final class NotifySyscallAudit {
         }
         // In place (subscript with a default): copying the counter out and back would copy its tables.
         let key = Key(nr: number, abi: abi)
+        totalCalls += 1
         counters[key, default: Counter()].calls += 1
         if let verdict {
             counters[key]!.denied += 1

@@ -67,6 +67,10 @@ final class SyscallAuditSession {
 
     func handle(fd: Int32) { ebpf?.drain() }
 
+    /// The calls of the command's tree counted so far, for `sandbox top`'s syscalls per second: the eBPF
+    /// per-CPU counters summed on demand, or the supervisor's own count of notifications.
+    var totalCalls: UInt64? { ebpf?.totalCalls ?? notify?.totalCalls }
+
     func finish() -> SyscallAuditReport? {
         var report = ebpf?.finish() ?? notify?.finish()
         if let fallbackReason { report?.notes.append("eBPF not used: \(fallbackReason)") }
