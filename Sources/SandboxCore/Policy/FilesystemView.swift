@@ -135,6 +135,13 @@ public struct FilesystemView: Sendable {
                 try add(Entry(path: real, kind: (st.st_mode & S_IFMT) == S_IFDIR ? .hiddenDirectory : .hiddenFile, key: "filesystem.hide"))
             }
         }
+        // The user's control sockets (docs/control-protocol.md): the command never sees them. Created now
+        // when absent, or a run's first socket would appear in the view after it was built. Nothing to do
+        // beneath a tmpfs or a hidden directory of the view, which already shows none of the host's files.
+        if let runs = try? RunDirectory.prepare(), let real = Self.realpath(runs), !entries.contains(where: { $0.path == real }),
+           !entries.contains(where: { $0.kind.isFresh && Self.isBeneath(real, $0.path) }) {
+            try add(Entry(path: real, kind: .hiddenDirectory, key: "filesystem.hide"))
+        }
         if settings.emptyHome {
             if let canonicalHome, canonicalHome != "/" {
                 try add(Entry(path: canonicalHome, kind: .tmpfs(size: nil, mode: 0o700, owner: owner), key: "filesystem.home"))

@@ -19,6 +19,9 @@ public struct RunRecord: Sendable {
     public let command: [String]
     /// Seconds since the epoch when the command started.
     public let startTime: Double
+    /// The supervisor's PID namespace (the inode of /proc/self/ns/pid): its pid means something only to
+    /// a caller in the same one.
+    public let pidNamespace: UInt64?
 
     public var socketPath: String { directory + "/" + id + ".sock" }
     public var recordPath: String { directory + "/" + id + ".json" }
@@ -30,11 +33,12 @@ public struct RunRecord: Sendable {
             ("supervisor_pid", .int(Int64(supervisorPid))), ("supervisor_start", .int(Int64(supervisorStart))),
             ("command_pid", .int(Int64(commandPid))), ("profile", .string(profile)),
             ("command", .array(command.map { .string($0) })), ("start_time", .double(startTime)),
+            ("pid_namespace", pidNamespace.map { .uint($0) } ?? .null),
         ])
     }
 
     init(id: String, directory: String, uid: UInt32, supervisorPid: Int32, supervisorStart: UInt64, commandPid: Int32,
-         profile: String, command: [String], startTime: Double) {
+         profile: String, command: [String], startTime: Double, pidNamespace: UInt64? = RunDirectory.pidNamespace()) {
         self.id = id
         self.directory = directory
         self.uid = uid
@@ -44,6 +48,7 @@ public struct RunRecord: Sendable {
         self.profile = profile
         self.command = command
         self.startTime = startTime
+        self.pidNamespace = pidNamespace
     }
 
     init?(json: JSONValue, directory: String) {
@@ -53,11 +58,15 @@ public struct RunRecord: Sendable {
               let start = m.double("start_time") else { return nil }
         self.init(id: id, directory: directory, uid: UInt32(truncatingIfNeeded: uid), supervisorPid: Int32(truncatingIfNeeded: spid),
                   supervisorStart: UInt64(max(0, sstart)), commandPid: Int32(truncatingIfNeeded: cpid), profile: profile,
-                  command: m.strings("command") ?? [], startTime: start)
+                  command: m.strings("command") ?? [], startTime: start,
+                  pidNamespace: m.int("pid_namespace").map { UInt64(truncatingIfNeeded: $0) })
     }
 
     /// Whether the supervisor that wrote this record still runs (the same pid and start time).
+    /// A caller in another PID namespace (a command in a sandbox's, say) cannot tell: the supervisor's pid
+    /// names nothing or another process there, so the record counts as alive and is never removed from there.
     public var supervisorAlive: Bool {
+        guard let own = RunDirectory.pidNamespace(), pidNamespace == nil || pidNamespace == own else { return true }
         guard kill(supervisorPid, 0) == 0 || errno == EPERM else { return false }
         return RunDirectory.startTicks(of: supervisorPid) == supervisorStart
     }
@@ -175,6 +184,12 @@ public enum RunDirectory {
         let fields = text[text.index(after: close)...].split(separator: " ")
         // fields[0] is field 3 (state): field 22 is fields[19].
         return fields.count > 19 ? UInt64(fields[19]) : nil
+    }
+
+    /// The caller's PID namespace: the inode of /proc/self/ns/pid (nil without /proc).
+    public static func pidNamespace() -> UInt64? {
+        var st = stat()
+        return stat("/proc/self/ns/pid", &st) == 0 ? UInt64(st.st_ino) : nil
     }
 
     static func entries(_ dir: String) -> [String] {
