@@ -50,7 +50,10 @@ public final class FilesystemPlan {
         let mayRestrict = inputs.mayRestrict || namespaces.has(.user)
         let owner = namespaces.commandOwner
         let settings = profile.filesystem
-        let view = try FilesystemView(settings, workdir: workdir, home: home, owner: owner)
+        // In a mount namespace the user's control sockets (docs/control-protocol.md) are hidden from the
+        // command; the directory is made now when absent, or a run's first socket would appear in the view.
+        let runDirectory = mountNamespace ? (try? RunDirectory.prepare()) : nil
+        let view = try FilesystemView(settings, workdir: workdir, home: home, owner: owner, alsoHidden: runDirectory.map { [$0] } ?? [])
         self.view = view
         var notEnforced: [String] = []
         var notes = view.notes

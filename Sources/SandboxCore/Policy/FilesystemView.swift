@@ -66,7 +66,10 @@ public struct FilesystemView: Sendable {
 
     /// Resolves `settings`. `workdir` is the command's working directory, `home` its `$HOME`, `owner` the
     /// uid and gid the command runs as, as seen inside its namespaces.
-    public init(_ settings: FilesystemSettings, workdir: String, home: String?, owner: (uid: UInt32, gid: UInt32)) throws {
+    /// `alsoHidden`: directories hidden whatever the profile says (the mount-namespace view hides the
+    /// user's control sockets), skipped when the view already covers them.
+    public init(_ settings: FilesystemSettings, workdir: String, home: String?, owner: (uid: UInt32, gid: UInt32),
+                alsoHidden: [String] = []) throws {
         var notes: [String] = []
         let canonicalHome = home.flatMap { Self.realpath($0) }
         let workdir = Self.realpath(workdir) ?? workdir
@@ -135,11 +138,9 @@ public struct FilesystemView: Sendable {
                 try add(Entry(path: real, kind: (st.st_mode & S_IFMT) == S_IFDIR ? .hiddenDirectory : .hiddenFile, key: "filesystem.hide"))
             }
         }
-        // The user's control sockets (docs/control-protocol.md): the command never sees them. Created now
-        // when absent, or a run's first socket would appear in the view after it was built. Nothing to do
-        // beneath a tmpfs or a hidden directory of the view, which already shows none of the host's files.
-        if let runs = try? RunDirectory.prepare(), let real = Self.realpath(runs), !entries.contains(where: { $0.path == real }),
-           !entries.contains(where: { $0.kind.isFresh && Self.isBeneath(real, $0.path) }) {
+        for path in alsoHidden {
+            guard let real = Self.realpath(path), !entries.contains(where: { $0.path == real || ($0.kind.isFresh && Self.isBeneath(real, $0.path)) })
+            else { continue }
             try add(Entry(path: real, kind: .hiddenDirectory, key: "filesystem.hide"))
         }
         if settings.emptyHome {
