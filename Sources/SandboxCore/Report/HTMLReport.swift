@@ -115,7 +115,9 @@ public enum HTMLReport {
         out += "<p class=\"muted\">\(rows.count) samples of the whole tree, every \(format(interval)) s (source: \(escape(timeline.string("source") ?? "?"))).</p>\n"
         out += "<h3>CPU (% of one CPU)</h3>" + lineChart(times, cpu, id: "cpu-chart", color: "#2f6fde", unit: "%", minTop: 100) + "<div class=\"readout\"></div>\n"
         let peak = timeline.int("peak_rss_bytes").map { " — peak " + Units.formatBytes(UInt64(max(0, $0))) } ?? ""
-        out += "<h3>Memory (resident, whole tree\(peak))</h3>" + lineChart(times, rss, id: "memory-chart", color: "#1e9e6a", unit: "B", minTop: 1)
+        // The cgroup's figure is its charged memory (page cache included), not an RSS sum.
+        let what = timeline.string("source") == "cgroup" ? "charged to the cgroup, page cache included" : "resident, whole tree"
+        out += "<h3>Memory (\(what)\(peak))</h3>" + lineChart(times, rss, id: "memory-chart", color: "#1e9e6a", unit: "B", minTop: 1)
             + "<div class=\"readout\"></div>\n"
         out += "<h3>Processes</h3>" + lineChart(times, procs, id: "processes-chart", color: "#8a4fd1", unit: "", minTop: 1, height: 90)
             + "<div class=\"readout\"></div>\n"

@@ -21,7 +21,8 @@ extension ReportRenderer {
             rows.append(("cpu", Sparkline.render(cpu, top: max(100, peakCPU)) + "  peak \(Int(peakCPU.rounded()))% of one CPU"))
             let memory = timeline.samples.map { Double($0.rssBytes) }
             rows.append(("memory", Sparkline.render(memory) + "  peak " + Units.formatBytes(timeline.peakRSSBytes)
-                         + " (whole tree, sampled every \(Units.formatSeconds(timeline.interval)))"))
+                         + " (" + (timeline.source == "cgroup" ? "the cgroup's, page cache included" : "whole tree")
+                         + ", sampled every \(Units.formatSeconds(timeline.interval)))"))
         }
         for note in r.monitorNotes { rows.append(("note", note)) }
         return rows
