@@ -15,15 +15,22 @@ let package = Package(
         // System libraries, through pkg-config (Debian: libseccomp-dev, libcap-dev).
         .systemLibrary(name: "CSeccomp", pkgConfig: "libseccomp", providers: [.apt(["libseccomp-dev"])]),
         .systemLibrary(name: "CCap", pkgConfig: "libcap", providers: [.apt(["libcap-dev"])]),
+        .systemLibrary(name: "CBPF", pkgConfig: "libbpf", providers: [.apt(["libbpf-dev", "libelf-dev", "zlib1g-dev"])]),
         // Only the code that runs between fork and exec.
         .target(name: "CSandboxSpawn"),
         // Thin C shims for kernel interfaces Swift cannot call directly (variadic ioctl, raw syscalls).
         .target(name: "CSandboxSys"),
         // The TOML and JSON parsers: format code, no profile knowledge, no dependencies.
         .target(name: "SandboxFormats"),
+        // The syscall audit's libbpf loader. Its BPF program (bpf/, not compiled as host C) is built by the
+        // BPFCompiler plugin into SandboxCore.
+        .target(name: "CSandboxAudit", dependencies: ["CBPF"], exclude: ["bpf"]),
+        .executableTarget(name: "sandbox-bpf-embed"),
+        .plugin(name: "BPFCompiler", capability: .buildTool(), dependencies: ["sandbox-bpf-embed"]),
         .target(
             name: "SandboxCore",
-            dependencies: ["SandboxFormats", "CSeccomp", "CCap", "CSandboxSpawn", "CSandboxSys"]
+            dependencies: ["SandboxFormats", "CSeccomp", "CCap", "CSandboxSpawn", "CSandboxSys", "CSandboxAudit"],
+            plugins: ["BPFCompiler"]
         ),
         .executableTarget(
             name: "sandbox",

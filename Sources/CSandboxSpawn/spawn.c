@@ -7,12 +7,16 @@
 
 #define _GNU_SOURCE
 #include "sandbox_spawn.h"
+#include "spawn_steps.h"
+#include "init.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
+#include <net/if.h>
+#include <poll.h>
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -36,17 +40,49 @@ struct kernel_sigaction {
     uint64_t mask;
 };
 
-static int step_signals(void) {
+// Set in the parent just before a clone that could not start the child in its cgroup v2 cgroup (the fork
+// fallback); the child reads its copy to know it must still join that cgroup itself.
+static int cgroup_clone_fell_back;
+
+static int write_zero(int fd) {
+    ssize_t n;
+    do { n = write(fd, "0", 1); } while (n < 0 && errno == EINTR);
+    return n == 1 ? 0 : -1;
+}
+
+static int step_cgroup(const struct sbx_plan *plan, int64_t *detail) {
+    // "0" moves the writer into that cgroup: the whole thread group for cgroup.procs, this thread (the
+    // child's only one) for a v1 `tasks` file.
+    if (plan->cgroup_fd >= 0 && cgroup_clone_fell_back) {
+        int procs = openat(plan->cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+        if (procs < 0 || write_zero(procs) < 0) {
+            *detail = -1;
+            return -1;
+        }
+        close(procs);
+    }
+    for (int i = 0; i < plan->cgroup_procs_count; i++) {
+        if (write_zero(plan->cgroup_procs_fds[i]) < 0) {
+            *detail = i;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int step_signals(int keep_blocked) {
     // Dispositions first, mask second: a signal that arrives the moment the mask opens must meet SIG_DFL,
     // never a handler of the parent's that would run on the parent's Swift state in this copy.
+    // A PID namespace's init keeps every signal blocked instead: PID 1 drops a signal whose disposition is
+    // SIG_DFL, so one forwarded during setup would be lost; blocked, it waits for the init's loop.
     struct kernel_sigaction dfl = {.handler = SIG_DFL};
     for (int sig = 1; sig < 65; sig++) {
         if (sig == SIGKILL || sig == SIGSTOP) continue;
         // Errors are ignored: some numbers are not valid signals on every architecture.
         syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t));
     }
-    uint64_t empty = 0;
-    return (int)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &empty, NULL, sizeof(uint64_t));
+    uint64_t mask = keep_blocked ? ~0ULL : 0;
+    return (int)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, sizeof(uint64_t));
 }
 
 static int mark_cloexec_by_listing(void) {
@@ -98,11 +134,68 @@ static int step_ctty(const struct sbx_plan *plan) {
 
 static int step_pdeathsig(const struct sbx_plan *plan) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) return -1;
-    // The parent may have died before the prctl took effect; then nobody would ever send the signal.
+    // The parent may have died before the prctl took effect; then nobody would ever send the signal. In a
+    // new PID namespace getppid() is 0 (the parent is outside it) dead or alive: there the sync pipe,
+    // which every namespace run has, tells (step_ns_sync).
+    if (plan->clone_flags & CLONE_NEWPID) return 0;
     if (getppid() != plan->parent_pid) {
         errno = ESRCH;
         return -1;
     }
+    return 0;
+}
+
+static int step_ns_sync(const struct sbx_plan *plan) {
+    // Our copy of the write end goes first, so that EOF means the parent is gone (or gave up: it writes
+    // nothing when a map could not be written, and kills us).
+    close(plan->sync_write_fd);
+    char byte;
+    ssize_t n;
+    do { n = read(plan->sync_fd, &byte, 1); } while (n < 0 && errno == EINTR);
+    if (n < 0) return -1;
+    if (n == 0) {
+        errno = ESRCH;
+        return -1;
+    }
+    // The parent wrote, then died before our PR_SET_PDEATHSIG: its end is closed now (it keeps it open
+    // for the whole run), and no signal will come.
+    if (plan->die_with_parent) {
+        struct pollfd p = {.fd = plan->sync_fd, .events = POLLIN};
+        if (poll(&p, 1, 0) > 0 && (p.revents & POLLHUP)) {
+            errno = ESRCH;
+            return -1;
+        }
+    }
+    return close(plan->sync_fd);
+}
+
+static int step_loopback(void) {
+    // A new network namespace has lo, down. SIOCSIFFLAGS on any socket of the namespace is the
+    // async-signal-safe way up (no netlink message to build).
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    memcpy(ifr.ifr_name, "lo", 3);
+    int r = ioctl(fd, SIOCGIFFLAGS, &ifr);
+    if (r == 0) {
+        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+        r = ioctl(fd, SIOCSIFFLAGS, &ifr);
+    }
+    int e = errno;
+    close(fd);
+    errno = e;
+    return r;
+}
+
+static int step_ids(const struct sbx_plan *plan, int64_t *detail) {
+    // Raw system calls: glibc's wrappers would try to reach the parent's other threads (setxid), which do
+    // not exist in this copy. Groups, then gid, then uid: after setresuid we could no longer change them.
+    if (plan->set_groups && syscall(SYS_setgroups, 1, &plan->gid) < 0) { *detail = 0; return -1; }
+    if (syscall(SYS_setresgid, plan->gid, plan->gid, plan->gid) < 0) { *detail = 1; return -1; }
+    // Kept capabilities must survive the change of uid to be set again by step_caps.
+    if (plan->keep_caps && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) { *detail = 2; return -1; }
+    if (syscall(SYS_setresuid, plan->uid, plan->uid, plan->uid) < 0) { *detail = 2; return -1; }
     return 0;
 }
 
@@ -191,24 +284,58 @@ static int step_send_listener(const struct sbx_plan *plan, int listener) {
     return close(listener);
 }
 
-static void fail(const struct sbx_plan *plan, int step, int64_t detail) {
+void sbx_fail(const struct sbx_plan *plan, int step, int64_t detail) {
     struct sbx_failure record = {.step = step, .err = errno, .detail = detail};
     ssize_t n;
     do { n = write(plan->error_fd, &record, sizeof record); } while (n < 0 && errno == EINTR);
     _exit(127);
 }
 
+#define fail sbx_fail
+
+static void command_main(const struct sbx_plan *plan) __attribute__((noreturn));
+
 static void child_main(const struct sbx_plan *plan) {
+    int64_t detail = 0;
+
+    // The cgroups first, before the child does anything else: every page it touches and every process it
+    // forks from here on is charged to the run and held to its limits (cgroup v1 has no CLONE_INTO_CGROUP;
+    // its membership is this write). All signals are still blocked, so nothing runs before it.
+    if ((plan->cgroup_procs_count > 0 || plan->cgroup_fd >= 0) && step_cgroup(plan, &detail) < 0)
+        fail(plan, SBX_STEP_CGROUP, detail);
+    if (step_signals(plan->pid_init) < 0) fail(plan, SBX_STEP_SIGNALS, 0);
+    if (step_fds() < 0) fail(plan, SBX_STEP_FDS, 0);
+    // Before waiting for the parent: a parent that dies from here on kills us; one that died earlier has
+    // closed the sync pipe, which step_ns_sync sees.
+    if (plan->die_with_parent && step_pdeathsig(plan) < 0) fail(plan, SBX_STEP_PDEATHSIG, 0);
+    // In a new user namespace we hold its capabilities but our uid is unmapped until the parent has written
+    // uid_map, setgroups and gid_map; nothing that checks ids (mounts, files) may run before that.
+    if (plan->sync_fd >= 0 && step_ns_sync(plan) < 0) fail(plan, SBX_STEP_NS_SYNC, 0);
+
+    // The filesystem view (spawn_mounts.c). After the maps (a rootless mount needs the user namespace's
+    // capabilities, and the ids of files it creates must be mapped); it makes mount propagation private
+    // first. Before chdir (it ends in the working directory by its path in the view: the inherited one
+    // points into the detached old root), rlimits and Landlock; before the init's fork, so that the init
+    // and the command share the view.
+    if (plan->mount_view && sbx_step_mounts(plan, &detail) < 0) fail(plan, SBX_STEP_MOUNTS, detail);
+
+    // Hostname and loopback while we still hold CAP_SYS_ADMIN / CAP_NET_ADMIN in the namespaces' owner.
+    if (plan->hostname && sethostname(plan->hostname, strlen(plan->hostname)) < 0) fail(plan, SBX_STEP_HOSTNAME, 0);
+    if (plan->loopback_up && step_loopback() < 0) fail(plan, SBX_STEP_LOOPBACK, 0);
+    // PID 1 of the namespace is our init (init.c): it starts the command, which runs command_main, and
+    // never returns. Everything above is shared by the namespace; command_main is the command's alone.
+    if (plan->pid_init && sbx_init_start(plan, command_main) < 0) fail(plan, SBX_STEP_INIT_FORK, 0);
+    command_main(plan);
+}
+
+static void command_main(const struct sbx_plan *plan) {
     int64_t detail = 0;
     int listener = -1;
 
-    if (step_signals() < 0) fail(plan, SBX_STEP_SIGNALS, 0);
-    if (step_fds() < 0) fail(plan, SBX_STEP_FDS, 0);
     // The new session comes before the terminal (TIOCSCTTY needs a session leader) and also takes the
     // command off the caller's terminal, which defeats TIOCSTI injection into it (CVE-2017-5226).
     if (plan->new_session && setsid() < 0) fail(plan, SBX_STEP_SETSID, 0);
     if (plan->pty_slave >= 0 && step_ctty(plan) < 0) fail(plan, SBX_STEP_CTTY, 0);
-    if (plan->die_with_parent && step_pdeathsig(plan) < 0) fail(plan, SBX_STEP_PDEATHSIG, 0);
     if (plan->workdir && chdir(plan->workdir) < 0) fail(plan, SBX_STEP_CHDIR, 0);
     if (plan->umask >= 0) umask((mode_t)plan->umask);
     // Limits and priority while we may still hold CAP_SYS_RESOURCE / CAP_SYS_NICE to set them.
@@ -216,8 +343,16 @@ static void child_main(const struct sbx_plan *plan) {
     if (plan->set_nice && setpriority(PRIO_PROCESS, 0, plan->nice) < 0) fail(plan, SBX_STEP_NICE, plan->nice);
     if (plan->set_ioprio && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, plan->ioprio) < 0)
         fail(plan, SBX_STEP_IOPRIO, plan->ioprio);
-    // Capabilities: bounding set, then P/E/I, then ambient (which needs the kept ones in P and I).
+    // Landlock after the mounts (a Landlock domain may not mount or pivot_root) and before capabilities,
+    // no_new_privs and seccomp (it needs CAP_SYS_ADMIN or no_new_privs, and the filter may deny its calls).
+    if (plan->landlock && sbx_step_landlock(plan, &detail) < 0) fail(plan, SBX_STEP_LANDLOCK, detail);
+
+    // Capabilities: bounding set, then ids, then P/E/I, then ambient (which needs the kept ones in P and I).
+    // In a user namespace these are the namespace's capabilities, and the bounding set can always be dropped.
     if (plan->drop_bounding && step_capbset(plan, &detail) < 0) fail(plan, SBX_STEP_CAPBSET, detail);
+    // The bounding set needs CAP_SETPCAP, which a uid change away from root clears; capset comes after so
+    // that it sets the final sets for the final uid.
+    if (plan->set_ids && step_ids(plan, &detail) < 0) fail(plan, SBX_STEP_IDS, detail);
     if (plan->set_caps && step_caps(plan) < 0) fail(plan, SBX_STEP_CAPS, 0);
     if (plan->set_caps && step_ambient(plan, &detail) < 0) fail(plan, SBX_STEP_AMBIENT, detail);
     // no_new_privs before seccomp: without CAP_SYS_ADMIN the kernel refuses a filter otherwise, and it
@@ -230,17 +365,26 @@ static void child_main(const struct sbx_plan *plan) {
     fail(plan, SBX_STEP_EXEC, 0);
 }
 
-static pid_t fork_with_pidfd(int *pidfd) {
+static pid_t fork_with_pidfd(const struct sbx_plan *plan, int *pidfd) {
     struct clone_args args;
     memset(&args, 0, sizeof args);
-    args.flags = CLONE_PIDFD;
+    args.flags = CLONE_PIDFD | plan->clone_flags;
     args.pidfd = (uint64_t)(uintptr_t)pidfd;
     args.exit_signal = SIGCHLD;
+    // Straight into the run's cgroup (Linux 5.7): the child never runs outside it, not even for a moment.
+    if (plan->cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = (uint64_t)plan->cgroup_fd;
+    }
     pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
-    if (pid >= 0 || (errno != ENOSYS && errno != EPERM)) return pid;
+    if (pid >= 0 || (errno != ENOSYS && errno != EPERM && !(plan->cgroup_fd >= 0 && errno == E2BIG))) return pid;
+    // E2BIG: clone3 from 5.3-5.6 knows a shorter struct, without the cgroup field; the child joins by itself.
+    cgroup_clone_fell_back = 1;
     // clone3 is missing (before 5.3) or refused by a container's seccomp policy: fork, then pidfd_open.
-    // The pid cannot be reused before we reap the child, so pidfd_open cannot name another process.
-    pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    // The pid cannot be reused before we reap the child, so pidfd_open cannot name another process. The
+    // namespace flags go to clone as they are (all of them fit its 32-bit flags word); if the policy
+    // refuses those too, the EPERM is the caller's to explain (KernelFeatures+Namespaces).
+    pid = (pid_t)syscall(SYS_clone, (unsigned long)plan->clone_flags | SIGCHLD, 0, 0, 0, 0);
     if (pid > 0) {
         *pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
         if (*pidfd < 0) {
@@ -264,7 +408,7 @@ pid_t sbx_spawn(const struct sbx_plan *plan, int *pidfd_out) {
     // Not CLONE_VM | CLONE_VFORK (posix_spawn's way, 0.5 ms faster here): at execve the kernel records the
     // shared memory's high-water mark as the child's maxrss, so every command would report at least the
     // supervisor's resident size as its peak memory, unlike GNU time's fork.
-    pid_t pid = fork_with_pidfd(&pidfd);
+    pid_t pid = fork_with_pidfd(plan, &pidfd);
     if (pid == 0) child_main(plan);
     int saved = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -3,12 +3,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <linux/capability.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/vfs.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <termios.h>
@@ -20,6 +25,17 @@ int sbx_memfd(const char *name) { return memfd_create(name, MFD_CLOEXEC); }
 
 int sbx_pidfd_send_signal(int pidfd, int sig) {
     return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+int sbx_pidfd_sigqueue(int pidfd, int sig, int value) {
+    siginfo_t info;
+    memset(&info, 0, sizeof info);
+    info.si_signo = sig;
+    info.si_code = SI_QUEUE;
+    info.si_pid = getpid();
+    info.si_uid = getuid();
+    info.si_value.sival_int = value;
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, &info, 0);
 }
 
 int sbx_copy_winsize(int from, int to) {
@@ -103,3 +119,77 @@ int sbx_notif_send(int listener, uint64_t id, int32_t error, int64_t val, uint32
 int sbx_notif_id_valid(int listener, uint64_t id) {
     return ioctl(listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id);
 }
+
+long sbx_fs_type(const char *path) {
+    struct statfs st;
+    if (statfs(path, &st) < 0) return -1;
+    return (long)st.f_type;
+}
+int sbx_peer_credentials(int socket, uid_t *uid, pid_t *pid) {
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    if (getsockopt(socket, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) return -1;
+    *uid = cred.uid;
+    *pid = cred.pid;
+    return 0;
+}
+
+int sbx_random(void *buffer, size_t length) {
+    size_t done = 0;
+    while (done < length) {
+        ssize_t n = getrandom((char *)buffer + done, length - done, 0);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        done += (size_t)n;
+    }
+    return 0;
+}
+
+static int unix_address(const char *path, struct sockaddr_un *addr) {
+    memset(addr, 0, sizeof *addr);
+    addr->sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof addr->sun_path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    strcpy(addr->sun_path, path);
+    return 0;
+}
+
+int sbx_unix_listen(const char *path, int backlog) {
+    struct sockaddr_un addr;
+    if (unix_address(path, &addr) < 0) return -1;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) return -1;
+    // The socket file takes its mode from the umask at bind(2): 0600 from the start, no chmod window.
+    mode_t old = umask(0177);
+    int rc = bind(fd, (struct sockaddr *)&addr, sizeof addr);
+    umask(old);
+    if (rc < 0 || listen(fd, backlog) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+int sbx_unix_connect(const char *path) {
+    struct sockaddr_un addr;
+    if (unix_address(path, &addr) < 0) return -1;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    int rc;
+    do { rc = connect(fd, (struct sockaddr *)&addr, sizeof addr); } while (rc < 0 && errno == EINTR);
+    if (rc < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+int sbx_accept(int listener) { return accept4(listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK); }

@@ -28,8 +28,12 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #if !defined(__x86_64__)
@@ -42,15 +46,26 @@ static const char usage_text[] =
     "  syscall-nr N [--abi native|i386|x32]   make system call number N (i386: int $0x80,\n"
     "                                         x32: N | 0x40000000); arguments are the table's\n"
     "                                         when N is a call it knows, else all zero\n"
-    "  ioctl tiocsti|tioclinux|fionread       that ioctl on fd 0\n"
+    "  ioctl tiocsti|tioclinux|fionread|tcgets  that ioctl on fd 0\n"
     "  clone newns|newuser|newpid|newnet|newuts|newipc|newcgroup|plain\n"
     "                                         raw clone(SIGCHLD|CLONE_x); the child exits at once\n"
     "  socket unix|inet|inet6|netlink|packet  socket(AF_x, SOCK_DGRAM, 0); SOCK_RAW for packet\n"
+    "  connect PORT                           TCP connect(2) to 127.0.0.1:PORT\n"
+    "  links                                  NAME up|down, for every network interface (SIOCGIFCONF)\n"
     "  personality VALUE                      personality(VALUE), hex or decimal\n"
     "  fds                                    the open file descriptors\n"
     "  status                                 NoNewPrivs, Seccomp and Cap* lines of /proc/self/status\n"
     "  rlimits                                NAME soft hard, for every RLIMIT_x\n"
     "  nice                                   getpriority(PRIO_PROCESS, 0)\n"
+    "  alloc MIB                              allocate and touch MIB MiB, 1 MiB at a time; prints\n"
+    "                                         `alloc: ok N` (an OOM kill prints nothing after `alloc:`)\n"
+    "  forkloop [MAX]                         fork children that wait, until fork fails or MAX;\n"
+    "                                         prints `fork: errno ENAME (N) after K` or `fork: ok K`\n"
+    "  busy SECONDS                           spin on the CPU for SECONDS of wall-clock time\n"
+    "  tree N [DEPTH]                         a process tree of DEPTH (default 3) processes in a\n"
+    "                                         chain, each making N getppid and N umask(022) calls,\n"
+    "                                         then forking the next and waiting for it; the last\n"
+    "                                         exits 3 (for counting syscalls against strace -f -c)\n"
     "Attempts print `WHAT: ok` or `WHAT: errno ENAME (N)` and exit 0; bad usage exits 2.\n";
 
 /* ---- the system-call table ------------------------------------------------------------- */
@@ -444,16 +459,17 @@ static const struct { const char *name; const char *label; unsigned long request
     /* A read-only subcode; a filter matches the request, not the subcode. */
     { "tioclinux", "TIOCLINUX", TIOCLINUX, TIOCL_GETSHIFTSTATE },
     { "fionread", "FIONREAD", FIONREAD, 0 },
+    { "tcgets", "TCGETS", TCGETS, 0 }, /* writes a struct termios: the argument buffer is large enough */
 };
 
 static int cmd_ioctl(int argc, char **argv)
 {
     if (argc != 1)
-        return usage_error("ioctl needs one of tiocsti, tioclinux, fionread");
+        return usage_error("ioctl needs one of tiocsti, tioclinux, fionread, tcgets");
     for (size_t i = 0; i < COUNT(ioctls); i++) {
         if (strcmp(argv[0], ioctls[i].name) != 0)
             continue;
-        int arg = ioctls[i].arg;
+        union { int value; char termios[128]; } arg = { .value = ioctls[i].arg };
         long ret = ioctl(0, ioctls[i].request, &arg);
         int err = errno;
         char what[32];
@@ -461,7 +477,7 @@ static int cmd_ioctl(int argc, char **argv)
         report(what, ret, err);
         return 0;
     }
-    return usage_error("unknown ioctl '%s' (expected tiocsti, tioclinux or fionread)", argv[0]);
+    return usage_error("unknown ioctl '%s' (expected tiocsti, tioclinux, fionread or tcgets)", argv[0]);
 }
 
 static const struct { const char *name; const char *label; unsigned long flag; } clone_flags[] = {
@@ -526,6 +542,59 @@ static int cmd_socket(int argc, char **argv)
         return 0;
     }
     return usage_error("unknown socket family '%s'", argv[0]);
+}
+
+static int cmd_connect(int argc, char **argv)
+{
+    if (argc != 1 || atoi(argv[0]) <= 0 || atoi(argv[0]) > 65535)
+        return usage_error("connect needs a port");
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        report("socket(AF_INET, SOCK_STREAM)", -1, errno);
+        return 0;
+    }
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[0]))};
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int r = connect(fd, (struct sockaddr *)&addr, sizeof addr);
+    int err = errno;
+    close(fd);
+    report("connect(127.0.0.1)", r, err);
+    return 0;
+}
+
+/* Every interface of the network namespace, from the kernel's own list (/proc/net/dev), and whether it is
+ * up (SIOCGIFFLAGS): no sysfs, which shows the namespace of whoever mounted it. */
+static int cmd_links(int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 0)
+        return usage_error("links takes no arguments");
+    FILE *dev = fopen("/proc/self/net/dev", "r");
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (!dev || fd < 0) {
+        report("links", -1, errno);
+        return 0;
+    }
+    char line[512];
+    while (fgets(line, sizeof line, dev)) {
+        char *colon = strchr(line, ':');
+        if (!colon)
+            continue;
+        *colon = 0;
+        char *name = line;
+        while (*name == ' ')
+            name++;
+        struct ifreq ifr;
+        memset(&ifr, 0, sizeof ifr);
+        snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+        if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+            printf("%s unknown\n", name);
+        else
+            printf("%s %s\n", name, (ifr.ifr_flags & IFF_UP) ? "up" : "down");
+    }
+    fclose(dev);
+    close(fd);
+    return 0;
 }
 
 static int cmd_personality(int argc, char **argv)
@@ -644,17 +713,124 @@ static int cmd_nice(int argc, char **argv)
     return 0;
 }
 
+static int cmd_alloc(int argc, char **argv)
+{
+    if (argc != 1)
+        return usage_error("alloc takes a size in MiB");
+    long mib = atol(argv[0]);
+    if (mib <= 0)
+        return usage_error("alloc: '%s' is not a positive number of MiB", argv[0]);
+    printf("alloc: ");
+    fflush(stdout);
+    for (long i = 0; i < mib; i++) {
+        char *chunk = malloc(1 << 20);
+        if (!chunk) {
+            report("malloc", -1, errno);
+            return 0;
+        }
+        /* Touch every page, so the memory is charged, not just reserved. */
+        for (long off = 0; off < (1 << 20); off += 4096)
+            chunk[off] = 1;
+    }
+    printf("ok %ld\n", mib);
+    return 0;
+}
+
+static int cmd_forkloop(int argc, char **argv)
+{
+    if (argc > 1)
+        return usage_error("forkloop takes at most a maximum count");
+    long max = argc == 1 ? atol(argv[0]) : 100000;
+    static pid_t children[100000];
+    long n = 0;
+    int err = 0;
+    while (n < max && n < (long)COUNT(children)) {
+        pid_t pid = fork();
+        if (pid < 0) {
+            err = errno;
+            break;
+        }
+        if (pid == 0) {
+            pause();
+            _exit(0);
+        }
+        children[n++] = pid;
+    }
+    if (err)
+        printf("fork: errno %s (%d) after %ld\n", errno_name(err), err, n);
+    else
+        printf("fork: ok %ld\n", n);
+    fflush(stdout);
+    for (long i = 0; i < n; i++)
+        kill(children[i], SIGKILL);
+    for (long i = 0; i < n; i++)
+        waitpid(children[i], NULL, 0);
+    return 0;
+}
+
+static int cmd_busy(int argc, char **argv)
+{
+    if (argc != 1)
+        return usage_error("busy takes a number of seconds");
+    double seconds = atof(argv[0]);
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    volatile unsigned long spins = 0;
+    do {
+        for (int i = 0; i < 100000; i++)
+            spins++;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while ((now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 < seconds);
+    printf("busy: ok\n");
+    return 0;
+}
+
+/* A chain of processes, each making known numbers of calls: nothing here depends on libc's choices. */
+static int cmd_tree(int argc, char **argv)
+{
+    if (argc < 1 || argc > 2)
+        return usage_error("tree needs N [DEPTH]");
+    long n = strtol(argv[0], NULL, 10), depth = argc == 2 ? strtol(argv[1], NULL, 10) : 3;
+    if (n < 0 || depth < 1 || depth > 64)
+        return usage_error("tree: N >= 0, 1 <= DEPTH <= 64");
+    fflush(stdout);
+    for (long level = 1;; level++) {
+        for (long i = 0; i < n; i++) {
+            syscall(SYS_getppid);
+            syscall(SYS_umask, 022);
+        }
+        if (level == depth)
+            syscall(SYS_exit_group, 3);
+        long child = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+        if (child < 0) {
+            report("clone", -1, errno);
+            return 1;
+        }
+        if (child > 0) {
+            int status;
+            syscall(SYS_wait4, child, &status, 0, NULL);
+            syscall(SYS_exit_group, 0);
+        }
+    }
+}
+
 static const struct { const char *name; int (*run)(int argc, char **argv); } commands[] = {
     { "syscall", cmd_syscall },
     { "syscall-nr", cmd_syscall_nr },
     { "ioctl", cmd_ioctl },
     { "clone", cmd_clone },
     { "socket", cmd_socket },
+    { "connect", cmd_connect },
+    { "links", cmd_links },
     { "personality", cmd_personality },
     { "fds", cmd_fds },
     { "status", cmd_status },
     { "rlimits", cmd_rlimits },
     { "nice", cmd_nice },
+    { "alloc", cmd_alloc },
+    { "forkloop", cmd_forkloop },
+    { "busy", cmd_busy },
+    { "tree", cmd_tree },
 };
 
 int main(int argc, char **argv)

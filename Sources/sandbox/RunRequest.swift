@@ -9,17 +9,36 @@ struct RunRequest: Equatable {
     var timeout: String?
     var killAfter: String?
     var overrides: [String] = []
+    /// `--bind`, `--ro-bind`, `--tmpfs`, `--hide` as `FLAG=VALUE`, in order; each becomes one `--set`.
+    var filesystemFlags: [String] = []
     var report: String?
     var traceFiles: String?
     var quiet = false
+    var reportHTML: String?
+    var printID = false
+    var audit = false
     var command: [String] = []
+    /// `--net none|host`: the same as `--set network.mode=...`, applied after the `--set` flags.
+    var net: String? = nil
 
     /// Runs the command and exits with its status (or 125 when sandbox cannot start it).
     func execute() -> Never {
         do {
             let timeout = try self.timeout.map { try Self.duration($0, flag: "--timeout") }
             var overrides = self.overrides
+            for flag in filesystemFlags {
+                let eq = flag.firstIndex(of: "=")!
+                overrides.append(try FilesystemSettings.override(flag: String(flag[..<eq]), value: String(flag[flag.index(after: eq)...])))
+            }
             if traceFiles != nil { overrides.append("watch.enabled=true") }
+            if let net {
+                let modes = NamespaceSettings.NetworkMode.allCases.map(\.rawValue)
+                guard modes.contains(net) else {
+                    throw SandboxError(.usage, "--net \(net)", "expected " + modes.joined(separator: " or "))
+                }
+                overrides.append("network.mode=\"\(net)\"")
+            }
+            if audit { overrides.append("audit.syscalls=true") }
             let cache = try ProfileCache.fromEnvironment()
             let entry = try cache.lookup(profiles.isEmpty ? ["default"] : profiles, overrides: overrides, resolver: ProfileResolver())
             let profile = entry.compiled.profile
@@ -32,9 +51,15 @@ struct RunRequest: Equatable {
                 guard fd >= 0 else { throw SandboxError(.usage, "--report \(path)", String(cString: strerror(errno))) }
                 return fd
             }
+            let htmlFD = try reportHTML.map { path -> Int32 in
+                let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                guard fd >= 0 else { throw SandboxError(.usage, "--report-html \(path)", String(cString: strerror(errno))) }
+                return fd
+            }
             let plan = try LaunchPlan(compiled: entry.compiled, command: command, onFileEvent: trace?.write)
             let cacheOutcome = cache.keep(entry, seccomp: plan.seccomp)
             let supervisor = Supervisor(plan: plan, options: .init(timeout: timeout, killAfter: killAfter))
+            if printID { supervisor.onControlReady = { id in printError(id) } }
             var result = try supervisor.run()
             result.profileCache = cacheOutcome
             if let failure = result.setupFailure { printError("sandbox: \(failure.error)") }
@@ -42,6 +67,10 @@ struct RunRequest: Equatable {
             if let reportFD, let report {
                 try FileIO.writeAll(reportFD, ReportRenderer.json(result).serialized() + "\n", name: report)
                 if reportFD != 1 { close(reportFD) }
+            }
+            if let htmlFD, let reportHTML {
+                try FileIO.writeAll(htmlFD, HTMLReport.render(ReportRenderer.json(result)), name: reportHTML)
+                close(htmlFD)
             }
             // _exit: everything was written with write(2); atexit handlers of the runtime have nothing to do.
             _exit(result.exitStatus)
@@ -72,10 +101,21 @@ struct RunRequest: Equatable {
         while let argument = rest.popFirst() {
             if argument == "--" {
                 request.command = Array(rest)
+                // Grouped by flag as ArgumentParser gives them (Run.filesystemFlags), so both paths agree.
+                let order = ["--bind=", "--ro-bind=", "--tmpfs=", "--hide="]
+                request.filesystemFlags = order.flatMap { prefix in request.filesystemFlags.filter { $0.hasPrefix(prefix) } }
                 return request.command.isEmpty ? nil : request
             }
             if argument == "-q" || argument == "--quiet" {
                 request.quiet = true
+                continue
+            }
+            if argument == "--print-id" {
+                request.printID = true
+                continue
+            }
+            if argument == "--audit" {
+                request.audit = true
                 continue
             }
             var name = argument, value: String
@@ -93,6 +133,9 @@ struct RunRequest: Equatable {
             case "--set": request.overrides.append(value)
             case "--report": request.report = value
             case "--trace-files": request.traceFiles = value
+            case "--report-html": request.reportHTML = value
+            case "--net": request.net = value
+            case "--bind", "--ro-bind", "--tmpfs", "--hide": request.filesystemFlags.append(name + "=" + value)
             default: return nil
             }
         }

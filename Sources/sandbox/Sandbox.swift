@@ -16,7 +16,7 @@ struct Sandbox: ParsableCommand {
         valid, 1 when one has errors, 125 when sandbox itself failed.
         """,
         version: SandboxCore.version,
-        subcommands: [Run.self, ProfileCommand.self, Syscalls.self])
+        subcommands: [Run.self, Ps.self, Top.self, Stop.self, Events.self, ProfileCommand.self, Syscalls.self])
 
     /// Argument errors exit 125 (sandbox's own failure), not ArgumentParser's 64, so that callers can tell
     /// them from the command's statuses.

@@ -12,7 +12,9 @@ struct RunArgumentsTests {
         var command = run.command
         if command.first == "--" { command.removeFirst() }
         return RunRequest(profiles: run.profile, timeout: run.timeout, killAfter: run.killAfter, overrides: run.overrides,
-                          report: run.report, traceFiles: run.traceFiles, quiet: run.quiet, command: command)
+                          filesystemFlags: Run.filesystemFlags(binds: run.binds, roBinds: run.roBinds, tmpfs: run.tmpfs, hides: run.hides),
+                          report: run.report, traceFiles: run.traceFiles, quiet: run.quiet, reportHTML: run.reportHTML,
+                          printID: run.printID, audit: run.audit, command: command, net: run.net)
     }
 
     static let accepted: [[String]] = [
@@ -25,6 +27,12 @@ struct RunArgumentsTests {
         ["run", "--report=-", "--", "x"],
         ["run", "-p", "", "--", "x"],
         ["run", "-q", "--quiet", "--", "x"],
+        ["run", "--print-id", "--report-html", "r.html", "--", "x"],
+        ["run", "--report-html=r.html", "-q", "--", "x"],
+        ["run", "--net", "none", "-p", "default", "--", "x"],
+        ["run", "--net=host", "--set", "network.mode=none", "--", "x"],
+        ["run", "--hide", "/root", "--bind", "/a:/b", "--ro-bind=/usr", "--tmpfs", "/tmp:1GiB", "--bind", "/c", "--", "x"],
+        ["run", "--audit", "-p", "audit", "--report", "r.json", "--", "dd", "bs=1"],
     ]
 
     @Test(arguments: accepted)
@@ -44,6 +52,7 @@ struct RunArgumentsTests {
         ["run", "--timeout", "-1", "--", "x"],      // a value that looks like an option
         ["run", "--profil", "default", "--", "x"],  // a typo: ArgumentParser suggests the flag
         ["run", "--quiet=yes", "--", "x"],
+        ["run", "--print-id=yes", "--", "x"],
         ["profile", "list"],
         ["--version"],
     ]

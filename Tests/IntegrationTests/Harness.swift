@@ -165,6 +165,9 @@ final class SpawnedProcess {
 
     func signal(_ sig: Int32) { kill(pid, sig) }
 
+    /// What the process has written to stderr so far (it is still running).
+    var stderrSoFar: String { (try? String(contentsOfFile: directory.path + "/stderr", encoding: .utf8)) ?? "" }
+
     /// Waits for the process to end (polling waitpid(WNOHANG) so that a deadline is possible).
     func wait(timeout: Double = 30) throws -> ProcessOutput {
         if let result { return result }

@@ -8,10 +8,10 @@ extension SandboxBinary {
         static let driver = #"""
         import json, os, pty, select, sys, time
         sandbox = sys.argv[1]
-        script = 'tty; trap "echo got-INT; exit 3" INT; echo ready; while :; do sleep 0.1; done'
+        script = 'tty; read st < /proc/self/stat; echo "stat $st"; trap "echo got-INT; exit 3" INT; echo ready; while :; do sleep 0.1; done'
         pid, fd = pty.fork()
         if pid == 0:
-            os.execv(sandbox, [sandbox, "run", "-q", "--", "sh", "-c", script])
+            os.execv(sandbox, [sandbox, "run", "-q"] + sys.argv[2:] + ["--", "sh", "-c", script])
         outer = os.readlink("/proc/%d/fd/0" % pid)
         out, deadline = b"", time.time() + 10
         def pump(until):
@@ -33,9 +33,11 @@ extension SandboxBinary {
         print(json.dumps({"outer": outer, "output": out.decode(errors="replace"), "status": os.waitstatus_to_exitcode(status)}))
         """#
 
-        @Test func ownTerminalAndCtrlCOnce() throws {
+        /// Also with a PID namespace, where the init sits between sandbox and the command.
+        @Test(arguments: [[], ["--set=namespaces.pid=true"]])
+        func ownTerminalAndCtrlCOnce(_ extra: [String]) throws {
             let python = try Harness.python3
-            let out = try Harness.run(python, ["-c", Self.driver, try Harness.sandbox], timeout: 20)
+            let out = try Harness.run(python, ["-c", Self.driver, try Harness.sandbox] + extra, timeout: 20)
             let json = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any], "\(out)")
             let outer = try #require(json["outer"] as? String)
             let output = try #require(json["output"] as? String)
@@ -43,6 +45,25 @@ extension SandboxBinary {
             let inner = try #require(lines.first, "\(output)")
             #expect(inner.hasPrefix("/dev/pts/") && inner != outer, "the command's terminal \(inner) must not be the caller's \(outer)")
             // The terminal echoes ^C before the trap's output, on the same line.
+            #expect(output.components(separatedBy: "got-INT").count == 2, "Ctrl-C reaches the command exactly once: \(output)")
+            #expect(json["status"] as? Int == 3, "sandbox exits with the command's status: \(json)")
+            // Job control: the command leads its session and is the terminal's foreground process group.
+            // (The terminal ends lines with "\r\n", one Character in Swift: split the scalars.)
+            let statLine = try #require(output.unicodeScalars.split(whereSeparator: { $0 == "\r" || $0 == "\n" })
+                .map { String(String.UnicodeScalarView($0)) }.first { $0.hasPrefix("stat ") }, "\(output)")
+            let stat = statLine.split(separator: " ").map(String.init)
+            #expect(stat.count > 8 && stat[5] == stat[6] && stat[5] == stat[8], "pgrp, session, tpgid: \(stat)")
+        }
+
+        /// Without a pty of its own (pty = "never"), Ctrl-C at the caller's terminal reaches sandbox and, in
+        /// the same process group, the PID namespace's init: the command still gets it exactly once (the init
+        /// forwards what sandbox forwards and ignores the terminal's own copy).
+        @Test func ctrlCOnceThroughTheInitWithoutAPty() throws {
+            let python = try Harness.python3
+            let out = try Harness.run(python, ["-c", Self.driver, try Harness.sandbox, "--set=namespaces.pid=true", "--set=process.pty=never"],
+                                      timeout: 20)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any], "\(out)")
+            let output = try #require(json["output"] as? String)
             #expect(output.components(separatedBy: "got-INT").count == 2, "Ctrl-C reaches the command exactly once: \(output)")
             #expect(json["status"] as? Int == 3, "sandbox exits with the command's status: \(json)")
         }

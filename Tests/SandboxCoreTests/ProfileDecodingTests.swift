@@ -37,11 +37,12 @@ struct ProfileDecodingTests {
             [limitz]
             cpu = 5
             """, line: 3, key: "limitz", message: "unknown key", hint: "did you mean 'limits'?"),
-        BadProfile(label: "reserved section", text: """
+        // No section is reserved any more ([filesystem] and [cgroup] are defined): a misspelt one is unknown.
+        BadProfile(label: "unknown section", text: """
             description = "x"
-            [namespaces]
-            user = true
-            """, line: 2, key: "[namespaces]", message: "section reserved for a later version of sandbox"),
+            [filesystm]
+            root = "read-only"
+            """, line: 2, key: "filesystm", message: "unknown key", hint: "did you mean 'filesystem'?"),
         BadProfile(label: "key in the wrong section", text: """
             # a comment
             nice = 5
@@ -59,6 +60,10 @@ struct ProfileDecodingTests {
             [process]
             nice = 40
             """, line: 2, key: "process.nice", message: "40 is out of range -20...19"),
+        BadProfile(label: "audit mechanism not among the options", text: """
+            [audit]
+            mechanism = "ebfp"
+            """, line: 2, key: "audit.mechanism", message: "'ebfp' is not one of auto, ebpf, seccomp-notify", hint: "did you mean 'ebpf'?"),
         BadProfile(label: "choice not among the options", text: """
             [process]
             pty = "allways"
@@ -287,6 +292,10 @@ struct ProfileDecodingTests {
             #expect(p.wall == nil)
             #expect(p.limits.isEmpty)
             #expect(p.watch.ignore == ["/proc", "/sys", "/dev"])
+            #expect(p.audit == AuditSettings(syscalls: false, mechanism: "auto"))
+        },
+        GoodProfile(label: "audit section", text: "[audit]\nsyscalls = true\nmechanism = \"seccomp-notify\"") { p in
+            #expect(p.audit == AuditSettings(syscalls: true, mechanism: "seccomp-notify"))
         },
         GoodProfile(label: "limit as soft/hard table", text: "[limits]\nopen_files = { soft = 10, hard = 20 }") { p in
             #expect(p.limits[.open_files] == LimitValue(soft: 10, hard: 20))

@@ -19,24 +19,82 @@ extern "C" {
 
 /// The child's setup steps, in the order they run. The numbers travel in `sbx_failure.step`.
 enum sbx_step {
-    SBX_STEP_SIGNALS = 1,     // reset dispositions, then the mask
+    SBX_STEP_CGROUP = 1,      // join the run's cgroups (detail: the index of the cgroup.procs fd)
+    SBX_STEP_SIGNALS,         // reset dispositions, then the mask
     SBX_STEP_FDS,             // mark every fd above 2 close-on-exec
+    SBX_STEP_PDEATHSIG,       // parent-death signal, and the re-check that the parent still lives
+    // Namespaces (the child was cloned into them): wait for the parent's uid/gid maps, then the UTS and
+    // network settings, then the PID namespace's init forks the command.
+    SBX_STEP_NS_SYNC,         // the parent's go-ahead on the sync pipe (maps written); ESRCH: the parent died
+    SBX_STEP_HOSTNAME,        // sethostname in the new UTS namespace
+    SBX_STEP_LOOPBACK,        // ioctl(SIOCSIFFLAGS) bringing lo up in the new network namespace
+    SBX_STEP_INIT_FORK,       // the PID namespace's init forking the command
     SBX_STEP_SETSID,          // new session
     SBX_STEP_CTTY,            // pseudo-terminal as controlling terminal and stdio
-    SBX_STEP_PDEATHSIG,       // parent-death signal, and the re-check that the parent still lives
     SBX_STEP_CHDIR,           // working directory
     SBX_STEP_UMASK,
     SBX_STEP_RLIMIT,          // detail: the resource
     SBX_STEP_NICE,            // detail: the value
     SBX_STEP_IOPRIO,          // detail: the encoded priority
     SBX_STEP_CAPBSET,         // detail: the capability being dropped from the bounding set
+    SBX_STEP_IDS,             // process.user/group; detail: 0 setgroups, 1 setresgid, 2 setresuid
     SBX_STEP_CAPS,            // capset: permitted, effective, inheritable
     SBX_STEP_AMBIENT,         // detail: the capability being raised
+    SBX_STEP_MOUNTS,          // the filesystem view; detail: the index of the failing mount op
+    SBX_STEP_LANDLOCK,        // detail: the index of the failing rule, -1 for the ruleset itself
     SBX_STEP_NO_NEW_PRIVS,
     SBX_STEP_SECCOMP,
     SBX_STEP_SECCOMP_LISTENER, // sending the user-notification fd to the supervisor
     SBX_STEP_EXEC,
 };
+
+/// The filesystem view (Policy/MountPlan.swift): one flat list of prepared mount operations, run in order by
+/// step_mounts after the staging root is up. Every target is relative to the new root and is opened with
+/// openat2(RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS), never through a symlink.
+enum sbx_mount_kind {
+    SBX_MNT_BIND = 1,   // open_tree(source, OPEN_TREE_CLONE [| AT_RECURSIVE]), mount_setattr, move_mount onto target
+    SBX_MNT_REBIND,     // the same, with the target's own tree as the source (a read-only /proc/sys)
+    SBX_MNT_FS,         // fsopen(source), fsconfig(options), fsmount(attr_set), move_mount onto target
+    SBX_MNT_MKDIR,      // mkdirat(target, name, mode) in a fresh tmpfs
+    SBX_MNT_MKFILE,     // an empty file target/name (a mount point for a file)
+    SBX_MNT_SYMLINK,    // symlinkat(source, target, name)
+    SBX_MNT_SETATTR,    // mount_setattr(target, attr_set), after what lies beneath it was mounted
+};
+
+enum sbx_mount_flag {
+    SBX_MNT_OPTIONAL = 1,   // a target that does not exist is skipped (/proc/sched_debug on newer kernels)
+    SBX_MNT_RECURSIVE = 2,  // clone and change every submount, not just the top one
+};
+
+struct sbx_mount_op {
+    int kind;
+    int flags;
+    const char *source;     // BIND: a path in the old root; FS: the filesystem type; SYMLINK: the link's text
+    const char *target;     // relative to the new root, "" for the root itself
+    const char *name;       // MKDIR, MKFILE, SYMLINK: the entry created in target
+    const char *options;    // FS: "key\0value\0...\0\0" for fsconfig(FSCONFIG_SET_STRING), or NULL
+    uint64_t attr_set;      // MOUNT_ATTR_*
+    uint64_t attr_clr;
+    unsigned int mode;      // MKDIR, MKFILE
+};
+
+/// One Landlock rule (Policy/LandlockRuleset.swift): a path-beneath rule on `fd` (opened by the parent), or
+/// on `path` opened by the child after its mounts when the rule names a place only the new view has.
+struct sbx_landlock_rule {
+    int fd;                 // -1: open `path` (O_PATH) in the child
+    const char *path;
+    uint64_t access;        // LANDLOCK_ACCESS_FS_*, already masked to what the kernel and the inode type allow
+    int optional;           // a path the child cannot find is skipped
+};
+
+/// Not a failure: the record the PID namespace's init writes when the command has ended, `err` the
+/// command's pid in the namespace and `detail` its raw wait status, so that the supervisor reports the
+/// command's exit or signal rather than the init's exit code.
+#define SBX_RECORD_COMMAND_STATUS 100
+
+/// `si_value.sival_int` of a SI_QUEUE signal to the init: deliver it to every process of the namespace
+/// (a time limit), not only to the command (a forwarded signal).
+#define SBX_INIT_SIGNAL_TREE 0x5b7e
 
 /// What the child writes to the error pipe when a step fails.
 struct sbx_failure {
@@ -77,6 +135,43 @@ struct sbx_plan {
     int want_listener;              // SECCOMP_FILTER_FLAG_NEW_LISTENER, fd sent over notify_socket
     int notify_socket;
     int error_fd;                   // write end of a close-on-exec pipe
+
+    // cgroups (Policy/CgroupPlan.swift, Supervise/RunCgroup.swift). The parent created the run's cgroups
+    // and opened these before the clone, with its own credentials (since Linux 5.16 a cgroup.procs write is
+    // checked against the opener's, so a child that has dropped privileges can still join).
+    int cgroup_fd;                  // -1, or a directory fd of the run's cgroup v2 cgroup: clone3 with
+                                    // CLONE_INTO_CGROUP starts the child in it; when the clone fell back to
+                                    // fork, the child writes "0" to its cgroup.procs (opened through this fd)
+    int cgroup_procs_count;
+    const int *cgroup_procs_fds;    // `tasks` of the run's cgroup in each v1 hierarchy: "0" moves the
+                                    // (single-threaded) child without cgroup.procs's global lock
+
+    // Namespaces (Policy/NamespacePlan.swift prepares these). All zero / -1 / NULL: no namespace, and the
+    // child makes no system call for any of them.
+    uint64_t clone_flags;           // CLONE_NEW* flags added to clone3 (or to the fork fallback's clone)
+    int sync_fd;                    // -1, or the read end of the sync pipe: one byte once the maps are written
+    int sync_write_fd;              // the parent's end of it; the child closes its copy (EOF = parent gone)
+    int pid_init;                   // the child is PID 1 of a new PID namespace: it forks the command and reaps
+    int init_kill_orphans;          // the init exits when the command does (the kernel kills the rest) or waits for all
+    const char *hostname;           // NULL, or sethostname() in the new UTS namespace
+    int loopback_up;                // bring lo up in the new network namespace
+    int set_ids;                    // process.user/group: setresgid/setresuid (and setgroups) before capabilities
+    int set_groups;                 // setgroups to {gid} (not when the user namespace denies setgroups)
+    uid_t uid;
+    gid_t gid;
+
+    // The filesystem view (fs: Policy/MountPlan.swift, Policy/LandlockRuleset.swift).
+    int mount_view;                 // build the new root: staging tmpfs, the ops, pivot_root
+    const char *mount_staging;      // where the staging tmpfs goes ("/tmp", as bubblewrap)
+    uint64_t mount_root_attr;       // MOUNT_ATTR_* for the host root's recursive copy (RDONLY, NOSUID, NODEV)
+    int mount_op_count;
+    const struct sbx_mount_op *mount_ops;
+    const char *mount_workdir;      // chdir after pivot_root (the view's working directory), or NULL
+    int landlock;                   // apply a Landlock ruleset
+    uint64_t landlock_fs;           // handled_access_fs
+    uint64_t landlock_scoped;       // scoped (ABI 6)
+    int landlock_rule_count;
+    const struct sbx_landlock_rule *landlock_rules;
 };
 
 /// Clones the child (clone3 with CLONE_PIDFD, falling back to fork and pidfd_open) with every signal

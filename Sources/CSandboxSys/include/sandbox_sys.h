@@ -24,6 +24,10 @@ int sbx_memfd(const char *name);
 /// pidfd_send_signal(2).
 int sbx_pidfd_send_signal(int pidfd, int sig);
 
+/// pidfd_send_signal(2) with a SI_QUEUE siginfo carrying `value` (sigqueue's payload): how the supervisor
+/// tells the PID namespace's init to signal the whole namespace (SBX_INIT_SIGNAL_TREE).
+int sbx_pidfd_sigqueue(int pidfd, int sig, int value);
+
 /// ioctl(TIOCGWINSZ) on `from`, then ioctl(TIOCSWINSZ) on `to`.
 int sbx_copy_winsize(int from, int to);
 
@@ -53,9 +57,29 @@ int sbx_notif_send(int listener, uint64_t id, int32_t error, int64_t val, uint32
 /// ioctl(SECCOMP_IOCTL_NOTIF_ID_VALID): 0 while the notification is still pending.
 int sbx_notif_id_valid(int listener, uint64_t id);
 
+/// statfs(2) of `path`: its filesystem type (f_type: CGROUP2_SUPER_MAGIC, TMPFS_MAGIC, …), or -1.
+long sbx_fs_type(const char *path);
+/// getsockopt(SO_PEERCRED): the uid and pid of the process that connected to a unix socket (as of its
+/// connect(2)).
+int sbx_peer_credentials(int socket, uid_t *uid, pid_t *pid);
+
+/// getrandom(2), without blocking once the pool is initialised: fills `length` bytes.
+int sbx_random(void *buffer, size_t length);
+
+/// socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK) bound to `path` and listening, created with
+/// mode 0600 (umask 0177 around bind(2), so it is never reachable by others, not even briefly).
+int sbx_unix_listen(const char *path, int backlog);
+
+/// socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC) connected to `path` (blocking).
+int sbx_unix_connect(const char *path);
+
+/// accept4(SOCK_CLOEXEC | SOCK_NONBLOCK).
+int sbx_accept(int listener);
+
 #ifdef __cplusplus
 }
 #endif
 
 #endif
 #include "sandbox_watch.h"
+#include "sandbox_fsview.h"

@@ -17,6 +17,11 @@ public final class LaunchPlan {
     public let rlimits: [sbx_rlimit]
     public let keepCaps: UInt64
     public let dropBounding: Bool
+    /// CAP_SETPCAP here (without a user namespace the bounding set can be dropped only with it).
+    let hostCanDropBounding: Bool
+    /// The namespaces, the uid/gid maps and the id switch (Policy/NamespacePlan.swift); replaced by a
+    /// smaller plan when the kernel refuses best-effort namespaces (`fallBack`).
+    public private(set) var namespaces: NamespacePlan
     public let seccomp: SeccompProgram?
     public let usePty: Bool
     public let ptyStdioMask: Int32
@@ -26,8 +31,14 @@ public final class LaunchPlan {
     public private(set) var notes: [String] = []
     /// The file-activity watcher, when the profile asks for one.
     let watch: FileWatchSession?
+    /// The filesystem view (`[filesystem]`) and its enforcers, prepared; nil without a view.
+    public private(set) var filesystem: FilesystemPlan?
+    /// The syscall audit, when the profile asks for one (its eBPF program is attached already).
+    let audit: SyscallAuditSession?
     /// The child's end of the socket the seccomp listener travels on.
     let notifySocket: (parent: Int32, child: Int32)?
+    /// The run's cgroups and their limits (Policy/CgroupPlan.swift); nil when the profile asks for none.
+    public let cgroup: CgroupPlan?
 
     /// `compiled.seccomp`, when present, is used instead of compiling the profile's filter again when it
     /// `fits` this run (the same listener socket, nothing observed for the file watcher).
@@ -53,6 +64,9 @@ public final class LaunchPlan {
 
         let privileged = Capabilities.current()
         func has(_ cap: Int32) -> Bool { privileged.effective & (1 << UInt64(cap)) != 0 }
+        let namespaces = try NamespacePlan.prepare(profile, effectiveCaps: privileged.effective)
+        self.namespaces = namespaces
+        notes += namespaces.notes
 
         // Limits: refuse (or, best-effort, clamp) what the child's setrlimit would be refused, so the error
         // comes before anything starts and names the hard limit.
@@ -104,7 +118,9 @@ public final class LaunchPlan {
             keep &= privileged.permitted
         }
         self.keepCaps = keep
-        self.dropBounding = has(Capabilities.setpcap)
+        self.hostCanDropBounding = has(Capabilities.setpcap)
+        // In a user namespace the child holds the namespace's CAP_SETPCAP.
+        self.dropBounding = hostCanDropBounding || namespaces.has(.user)
         if !dropBounding {
             if profile.process.noNewPrivileges {
                 notes.append("bounding set unchanged (needs CAP_SETPCAP); no_new_privs stops execve from regaining capabilities")
@@ -116,16 +132,35 @@ public final class LaunchPlan {
             }
         }
 
+        self.cgroup = try CgroupPlan.prepare(profile, notEnforced: &notEnforced)
+
+        // The filesystem view: its mount ops and Landlock rules, prepared (Policy/FilesystemPlan.swift). Without
+        // one nothing here runs (no $HOME lookup, no getcwd) on the default path.
+        var filesystem: FilesystemPlan?
+        if profile.filesystem.isActive {
+            let home = ProcessEnvironment.value(of: "HOME", in: environment ?? ProcessEnvironment.entries).map(String.init)
+            filesystem = try FilesystemPlan.prepare(
+                profile, workdir: profile.process.workdir ?? Supervisor.currentDirectory(), home: home, namespaces: namespaces,
+                mayRestrict: profile.process.noNewPrivileges || has(Capabilities.sysAdmin))
+        }
+        self.filesystem = filesystem
+        notEnforced += filesystem?.notEnforced ?? []
+        notes += filesystem?.notes ?? []
+
         // The file watcher comes before the filter: without fanotify it needs the file syscalls notified.
         let watch = FileWatchSession.prepare(profile, workingDirectory: profile.process.workdir ?? Supervisor.currentDirectory(),
-                                             onEvent: onFileEvent)
+                                             privateMounts: filesystem?.mounts?.freshMounts ?? [], onEvent: onFileEvent)
         self.watch = watch
+        // The audit too: its unprivileged mechanism notifies every call through the filter.
+        let audit = try SyscallAuditSession.prepare(profile, notEnforced: &notEnforced)
+        self.audit = audit
+        let observeAll = audit?.observesAllSyscalls ?? false
         var seccompSettings = profile.seccomp
-        if let watch, !watch.observedSyscalls.isEmpty, !seccompSettings.enabled {
+        if (watch.map { !$0.observedSyscalls.isEmpty } ?? false) || observeAll, !seccompSettings.enabled {
             // A profile without a filter still gets one that blocks nothing, to observe files through.
             seccompSettings = SeccompSettings(enabled: true, defaultAction: .allow, denyAction: .errno(EPERM), allow: [], deny: [],
                                               absent: [], rules: [], architectures: ["native"], notify: true)
-            notes.append("file activity observed through a seccomp filter that blocks nothing")
+            notes.append((observeAll ? "syscalls" : "file activity") + " observed through a seccomp filter that blocks nothing")
         }
 
         // Seccomp: a filter needs no_new_privs or CAP_SYS_ADMIN.
@@ -135,7 +170,7 @@ public final class LaunchPlan {
                                    hint: "set process.no_new_privileges = true")
             }
             var pair: [Int32] = [-1, -1]
-            let wantsNotify = seccompSettings.notify || watch?.observedSyscalls.isEmpty == false
+            let wantsNotify = seccompSettings.notify || watch?.observedSyscalls.isEmpty == false || observeAll
             if wantsNotify, socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &pair) < 0 {
                 throw SandboxError.system("socketpair", errno: errno)
             }
@@ -150,10 +185,11 @@ public final class LaunchPlan {
             do {
                 let notifySocketFD = wantsNotify ? pair[1] : nil
                 let observe = watch?.observedSyscalls ?? []
-                if watch == nil, let earlier = compiled.seccomp, earlier.fits(notifySocketFD: notifySocketFD, observe: observe) {
+                if watch == nil, !observeAll, let earlier = compiled.seccomp, earlier.fits(notifySocketFD: notifySocketFD, observe: observe) {
                     program = earlier
                 } else {
-                    program = try SeccompCompiler.compile(seccompSettings, notifySocketFD: notifySocketFD, observe: observe)
+                    program = try SeccompCompiler.compile(seccompSettings, notifySocketFD: notifySocketFD, observe: observe,
+                                                          observeAll: observeAll)
                 }
             } catch {
                 if pair[0] >= 0 { close(pair[0]); close(pair[1]) }
@@ -181,6 +217,21 @@ public final class LaunchPlan {
         }
         self.notEnforced = notEnforced
         self.notes = notes
+    }
+
+    /// The kernel refused namespaces that the profile lets go unenforced: run without them, and say so.
+    func fallBack(to smaller: NamespacePlan) throws {
+        namespaces = smaller
+        // Without the mount namespace the view is Landlock's alone (or an error when it cannot express it).
+        if let view = filesystem {
+            filesystem = try view.prepared(namespaces: smaller)
+            notEnforced += filesystem?.notEnforced ?? []
+        }
+        notes.removeAll { line in line.hasPrefix("user namespace added") }
+        notEnforced += smaller.notEnforced
+        if !hostCanDropBounding && profile.process.noNewPrivileges {
+            notes.append("bounding set unchanged (needs CAP_SETPCAP); no_new_privs stops execve from regaining capabilities")
+        }
     }
 
     deinit {

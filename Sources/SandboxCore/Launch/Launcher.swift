@@ -14,11 +14,14 @@ public struct StartedChild {
     public let ptyMaster: Int32?
     /// Where the seccomp listener fd arrives (SCM_RIGHTS).
     public let notifySocket: Int32?
+    /// The parent's end of the namespace sync pipe, held open for the whole run: the child's end reads EOF
+    /// once the supervisor is gone (NamespaceLaunch). nil without namespaces.
+    public var syncPipe: Int32? = nil
 }
 
 /// Marshals a `LaunchPlan` into C memory and calls `sbx_spawn`.
 public enum Launcher {
-    public static func spawn(_ plan: LaunchPlan) throws -> StartedChild {
+    public static func spawn(_ plan: LaunchPlan, cgroup: RunCgroup? = nil) throws -> StartedChild {
         var errorPipe: [Int32] = [-1, -1]
         guard sbx_pipe_cloexec(&errorPipe) == 0 else { throw SandboxError.system("pipe2", errno: errno) }
 
@@ -43,49 +46,84 @@ public enum Launcher {
 
         let filter = plan.seccomp?.instructions ?? []
         var pidfd: Int32 = -1
-        let pid: pid_t = plan.rlimits.withUnsafeBufferPointer { rlimits in
-            filter.withUnsafeBufferPointer { bpf in
-                var c = sbx_plan()
-                c.path = UnsafePointer(path)
-                c.argv = UnsafePointer(argv.pointer)
-                c.envp = envp.map { UnsafePointer($0.pointer) } ?? UnsafePointer(environ)
-                c.workdir = workdir.map { UnsafePointer($0) }
-                c.new_session = plan.profile.process.newSession ? 1 : 0
-                c.pty_slave = ptySlave
-                c.pty_stdio_mask = plan.ptyStdioMask
-                c.die_with_parent = plan.profile.process.dieWithParent ? 1 : 0
-                c.parent_pid = getpid()
-                c.umask = plan.profile.process.umask ?? -1
-                c.rlimit_count = Int32(rlimits.count)
-                c.rlimits = rlimits.baseAddress
-                c.set_nice = plan.profile.process.nice == nil ? 0 : 1
-                c.nice = Int32(plan.profile.process.nice ?? 0)
-                c.set_ioprio = plan.profile.process.ioprio == nil ? 0 : 1
-                c.ioprio = plan.profile.process.ioprio ?? 0
-                c.drop_bounding = plan.dropBounding ? 1 : 0
-                c.set_caps = 1
-                c.keep_caps = plan.keepCaps
-                c.last_cap = Capabilities.lastCap
-                c.no_new_privs = plan.profile.process.noNewPrivileges ? 1 : 0
-                c.filter = bpf.isEmpty ? nil : bpf.baseAddress
-                c.filter_len = UInt16(bpf.count)
-                c.want_listener = plan.notifySocket == nil ? 0 : 1
-                c.notify_socket = plan.notifySocket?.child ?? -1
-                c.error_fd = errorPipe[1]
-                return sbx_spawn(&c, &pidfd)
+        let cgroupProcs = cgroup?.v1ProcsFDs ?? []
+        func clone(_ namespaces: inout NamespaceLaunch) -> (pid_t, Int32) {
+            guard namespaces.openSyncPipe() else { return (-1, errno) }
+            let pid: pid_t = plan.rlimits.withUnsafeBufferPointer { rlimits in
+                filter.withUnsafeBufferPointer { bpf in
+                    cgroupProcs.withUnsafeBufferPointer { procs in
+                        var c = sbx_plan()
+                        c.path = UnsafePointer(path)
+                        c.argv = UnsafePointer(argv.pointer)
+                        c.envp = envp.map { UnsafePointer($0.pointer) } ?? UnsafePointer(environ)
+                        c.workdir = workdir.map { UnsafePointer($0) }
+                        c.new_session = plan.profile.process.newSession ? 1 : 0
+                        c.pty_slave = ptySlave
+                        c.pty_stdio_mask = plan.ptyStdioMask
+                        c.die_with_parent = plan.profile.process.dieWithParent ? 1 : 0
+                        c.parent_pid = getpid()
+                        c.umask = plan.profile.process.umask ?? -1
+                        c.rlimit_count = Int32(rlimits.count)
+                        c.rlimits = rlimits.baseAddress
+                        c.set_nice = plan.profile.process.nice == nil ? 0 : 1
+                        c.nice = Int32(plan.profile.process.nice ?? 0)
+                        c.set_ioprio = plan.profile.process.ioprio == nil ? 0 : 1
+                        c.ioprio = plan.profile.process.ioprio ?? 0
+                        c.set_caps = 1
+                        c.keep_caps = plan.keepCaps
+                        c.last_cap = Capabilities.lastCap
+                        c.no_new_privs = plan.profile.process.noNewPrivileges ? 1 : 0
+                        c.filter = bpf.isEmpty ? nil : bpf.baseAddress
+                        c.filter_len = UInt16(bpf.count)
+                        c.want_listener = plan.notifySocket == nil ? 0 : 1
+                        c.notify_socket = plan.notifySocket?.child ?? -1
+                        c.error_fd = errorPipe[1]
+                        c.cgroup_fd = cgroup?.unifiedFD ?? -1
+                        c.cgroup_procs_count = Int32(procs.count)
+                        c.cgroup_procs_fds = procs.baseAddress
+                        // The namespace block, and drop_bounding (possible in a user namespace without CAP_SETPCAP).
+                        namespaces.fill(&c, hostCanDropBounding: plan.hostCanDropBounding, killOrphans: plan.profile.process.killOrphans)
+                        plan.filesystem?.apply(to: &c)
+                        return sbx_spawn(&c, &pidfd)
+                    }
+                }
             }
+            return (pid, errno)
         }
-        let spawnErrno = errno
+        var namespaces = NamespaceLaunch(plan.namespaces)
+        defer { namespaces.release() }
+        var (pid, spawnErrno) = clone(&namespaces)
+        // The maps, then the go-ahead. A refusal (of the clone or of a map) fails the run with its reason, or,
+        // when best_effort names every namespace of the run, runs once more without them.
+        if let refused = namespaces.finish(pid: pid, pidfd: pidfd, cloneErrno: spawnErrno) {
+            if pid > 0 { close(pidfd) }
+            guard let fallback = plan.namespaces.withoutBestEffort(reason: refused.reason) else {
+                close(errorPipe[0]); close(errorPipe[1])
+                if ptyMaster >= 0 { close(ptyMaster); close(ptySlave) }
+                throw SandboxError(.setup, "namespaces (\(plan.namespaces.summary))", "cannot be created: \(refused.reason)", hint: refused.fix)
+            }
+            do { try plan.fallBack(to: fallback) } catch {
+                close(errorPipe[0]); close(errorPipe[1])
+                if ptyMaster >= 0 { close(ptyMaster); close(ptySlave) }
+                throw error
+            }
+            namespaces.release()
+            namespaces = NamespaceLaunch(fallback)
+            (pid, spawnErrno) = clone(&namespaces)
+        }
         // The parent's copies of the child's ends: closing them is what makes EOF mean "exec happened".
         close(errorPipe[1])
         if ptySlave >= 0 { close(ptySlave) }
         if pid < 0 {
             close(errorPipe[0])
             if ptyMaster >= 0 { close(ptyMaster) }
-            throw SandboxError.system("clone3", errno: spawnErrno)
+            let stage = cgroup?.unifiedFD ?? -1 >= 0 ? "clone3(CLONE_INTO_CGROUP)" : "clone3"
+            throw SandboxError.system(namespaces.isEmpty ? stage : "pipe2 (namespace sync)", errno: spawnErrno)
         }
-        return StartedChild(pid: pid, pidfd: pidfd, errorPipe: errorPipe[0],
-                            ptyMaster: ptyMaster >= 0 ? ptyMaster : nil, notifySocket: plan.notifySocket?.parent)
+        var started = StartedChild(pid: pid, pidfd: pidfd, errorPipe: errorPipe[0],
+                                   ptyMaster: ptyMaster >= 0 ? ptyMaster : nil, notifySocket: plan.notifySocket?.parent)
+        started.syncPipe = namespaces.takeSyncPipe()
+        return started
     }
 }
 

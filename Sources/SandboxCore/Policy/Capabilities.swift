@@ -49,7 +49,10 @@ public enum Capabilities {
         return (permitted, effective)
     }
 
+    public static let setgid: Int32 = 6
+    public static let setuid: Int32 = 7
     public static let setpcap: Int32 = 8
+    public static let sysAdmin: Int32 = 21
     public static let sysResource: Int32 = 24
     public static let sysNice: Int32 = 23
 }

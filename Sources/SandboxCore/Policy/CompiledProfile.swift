@@ -45,6 +45,8 @@ extension CompiledProfile {
         w.strings(x.envUnset)
         w.array(x.envSet) { w, pair in w.string(pair.0); w.string(pair.1) }
         w.string(x.pty)
+        w.optional(x.user) { $0.string($1) }
+        w.optional(x.group) { $0.string($1) }
 
         w.array(p.capabilities) { $0.i32($1) }
 
@@ -63,6 +65,17 @@ extension CompiledProfile {
         w.strings(p.watch.include)
         w.strings(p.watch.ignore)
         w.strings(p.watch.operations)
+        p.cgroup.encode(into: &w)
+        p.filesystem.encode(into: &w)
+
+        let n = p.namespaces
+        w.strings(n.requested.map(\.rawValue))
+        w.bool(n.mapRoot)
+        w.string(n.hostname)
+        w.string(n.networkMode.rawValue)
+
+        w.bool(p.audit.syscalls)
+        w.string(p.audit.mechanism)
 
         w.optional(seccomp) { w, program in Self.encode(program, into: &w) }
     }
@@ -88,7 +101,8 @@ extension CompiledProfile {
             nice: nice, ioprio: ioprio, ioprioText: ioprioText, newSession: newSession, noNewPrivileges: noNewPrivileges,
             dieWithParent: dieWithParent, killOrphans: killOrphans, workdir: try r.optional { try $0.string() },
             umask: try r.optional { try $0.i32() }, clearEnvironment: clearEnvironment, envKeep: try r.strings(),
-            envUnset: try r.strings(), envSet: try r.array { (try $0.string(), try $0.string()) }, pty: try r.string())
+            envUnset: try r.strings(), envSet: try r.array { (try $0.string(), try $0.string()) }, pty: try r.string(),
+            user: try r.optional { try $0.string() }, group: try r.optional { try $0.string() })
 
         let capabilities = try r.array { try $0.i32() }
 
@@ -102,9 +116,20 @@ extension CompiledProfile {
                                       architectures: try r.strings(), notify: try r.bool())
         let watch = WatchSettings(enabled: try r.bool(), include: try r.strings(), ignore: try r.strings(),
                                   operations: try r.strings())
-        profile = Profile(name: name, description: description, bestEffort: bestEffort, limits: limits,
-                          wall: wall, killAfter: killAfter, process: process, capabilities: capabilities, seccomp: seccomp,
-                          watch: watch)
+        let cgroup = try CgroupSettings(from: &r)
+        let filesystem = try FilesystemSettings(from: &r)
+        let requested = try r.strings().map { try NamespaceSettings.Kind(rawValue: $0) ?? { throw ByteReader.Malformed() }() }
+        let mapRoot = try r.bool()
+        let hostname = try r.string()
+        guard let networkMode = NamespaceSettings.NetworkMode(rawValue: try r.string()) else { throw ByteReader.Malformed() }
+        let namespaces = NamespaceSettings(requested: requested, mapRoot: mapRoot, hostname: hostname, networkMode: networkMode)
+        let audit = AuditSettings(syscalls: try r.bool(), mechanism: try r.string())
+        var profile = Profile(name: name, description: description, bestEffort: bestEffort, limits: limits,
+                              wall: wall, killAfter: killAfter, process: process, capabilities: capabilities, seccomp: seccomp,
+                              watch: watch, namespaces: namespaces, audit: audit)
+        profile.cgroup = cgroup
+        profile.filesystem = filesystem
+        self.profile = profile
 
         self.seccomp = try r.optional { try Self.program(from: &$0) }
     }

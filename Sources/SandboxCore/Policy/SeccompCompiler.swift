@@ -59,8 +59,12 @@ public enum SeccompCompiler {
     ///
     /// `observe` names allowed syscalls to notify anyway, for the unprivileged file watcher; the supervisor
     /// answers those with SECCOMP_USER_NOTIF_FLAG_CONTINUE (safe here: it records, it does not decide).
-    public static func compile(_ settings: SeccompSettings, notifySocketFD: Int32?, observe: Set<String> = []) throws -> SeccompProgram {
-        let plan = try plan(settings, notifySocketFD: notifySocketFD, observe: observe)
+    ///
+    /// `observeAll` notifies every allowed syscall of every ABI, for the unprivileged syscall audit
+    /// (`NotifySyscallAudit`), answered with CONTINUE too.
+    public static func compile(_ settings: SeccompSettings, notifySocketFD: Int32?, observe: Set<String> = [],
+                               observeAll: Bool = false) throws -> SeccompProgram {
+        let plan = try plan(settings, notifySocketFD: notifySocketFD, observe: observe, observeAll: observeAll)
         let instructions = try SeccompFilterBuilder.build(native: plan.native, x32: plan.x32, others: plan.others, badArch: Action.killProcess)
         let table = NotificationTable(.init(notified: plan.notified, rules: plan.notifiedRules, observed: plan.observed))
         return SeccompProgram(instructions: instructions, notifications: table, hasListenerSocket: notifySocketFD != nil,
@@ -69,7 +73,7 @@ public enum SeccompCompiler {
 
     /// The native ABI's decisions (for tests that compare them with libseccomp's program).
     static func nativePolicy(_ settings: SeccompSettings, notifySocketFD: Int32?) throws -> ABIPolicy {
-        try plan(settings, notifySocketFD: notifySocketFD, observe: []).native
+        try plan(settings, notifySocketFD: notifySocketFD, observe: [], observeAll: false).native
     }
 
     /// The decisions per ABI, and the supervisor's tables for notified syscalls.
@@ -83,7 +87,7 @@ public enum SeccompCompiler {
         var listenerFDInFilter: Int32?
     }
 
-    private static func plan(_ settings: SeccompSettings, notifySocketFD: Int32?, observe: Set<String>) throws -> Plan {
+    private static func plan(_ settings: SeccompSettings, notifySocketFD: Int32?, observe: Set<String>, observeAll: Bool) throws -> Plan {
         let verdicts = try resolve(settings)
         // Denials are notified when the profile asks for named violations; observation needs only a socket.
         let notify = settings.notify && notifySocketFD != nil
@@ -95,7 +99,7 @@ public enum SeccompCompiler {
         // The kernel's action for a native syscall: user notification where the supervisor names the denial
         // or observes the call, the profile's own action otherwise.
         func kernelAction(_ verdict: SeccompVerdict, nr: Int32) -> UInt32 {
-            if verdict.action == .allow && canObserve && observe.contains(verdict.syscall) {
+            if verdict.action == .allow && canObserve && (observeAll || observe.contains(verdict.syscall)) {
                 observed.insert(nr)
                 return Action.notify
             }
@@ -115,12 +119,15 @@ public enum SeccompCompiler {
         var rulesBySyscall: [String: [SeccompRule]] = [:]
         for rule in settings.rules where rule.condition != nil { rulesBySyscall[rule.syscall, default: []].append(rule) }
         var listenerFDInFilter: Int32?
-        if let fd = notifySocketFD, verdicts["sendmsg"]?.action != .allow {
+        // Observing every call would notify the hand-over itself, before the supervisor has the listener
+        // to answer it: the rule is then always there, and always a plain allow.
+        let handOver = Origin("sandbox: listener hand-over")
+        if let fd = notifySocketFD, verdicts["sendmsg"]?.action != .allow || (observeAll && canObserve) {
             listenerFDInFilter = fd
             // The only call between seccomp(2) and execve that the profile may not allow.
             let condition = ArgumentCondition(index: 0, op: .eq, value: UInt64(fd), mask: 0)
             rulesBySyscall["sendmsg", default: []].insert(
-                SeccompRule(syscall: "sendmsg", action: .allow, condition: condition, origin: Origin("sandbox: listener hand-over")), at: 0)
+                SeccompRule(syscall: "sendmsg", action: .allow, condition: condition, origin: handOver), at: 0)
         }
 
         var native = ABIPolicy(auditArch: seccomp_arch_native(), unknown: Action.errno(ENOSYS))
@@ -130,7 +137,7 @@ public enum SeccompCompiler {
             // Rules are checked in the order written; the first that holds decides.
             for rule in rulesBySyscall[name] ?? [] {
                 let verdict = SeccompVerdict(syscall: name, action: rule.action, reason: "rule at \(rule.origin)")
-                decision.rules.append((rule.condition!, kernelAction(verdict, nr: nr)))
+                decision.rules.append((rule.condition!, rule.origin == handOver ? Action.allow : kernelAction(verdict, nr: nr)))
                 if notifies(verdict) { notifiedRules[nr, default: []].append((rule, verdict)) }
             }
             native.set(UInt32(nr), decision)
@@ -145,9 +152,15 @@ public enum SeccompCompiler {
             let table = SyscallTable.table(forArchitecture: arch)
             let abiVerdicts = try resolve(settings, names: table.map(\.name))
             var abi = ABIPolicy(auditArch: arch, unknown: Action.errno(ENOSYS))
+            // The unprivileged audit observes these ABIs' allowed calls too (their denials stay in the kernel).
+            func abiAction(_ action: SeccompAction) -> UInt32 {
+                observeAll && canObserve && action == .allow ? Action.notify : directAction(action)
+            }
             for (nr, name) in table {
-                var decision = SyscallDecision(directAction(abiVerdicts[name]!.action))
-                for rule in rulesBySyscall[name] ?? [] { decision.rules.append((rule.condition!, directAction(rule.action))) }
+                var decision = SyscallDecision(abiAction(abiVerdicts[name]!.action))
+                for rule in rulesBySyscall[name] ?? [] {
+                    decision.rules.append((rule.condition!, rule.origin == handOver ? Action.allow : abiAction(rule.action)))
+                }
                 abi.set(UInt32(bitPattern: nr), decision)
             }
             // i386 multiplexes sockets and SysV IPC through socketcall(2) and ipc(2), whose arguments sit in

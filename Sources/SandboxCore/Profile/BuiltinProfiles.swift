@@ -3,7 +3,7 @@
 /// The profiles in `profiles/`, compiled into the binary.
 public enum BuiltinProfiles {
     /// Their names, sorted.
-    public static let names = ["audit", "build", "default", "strict"]
+    public static let names = ["audit", "build", "ci", "default", "strict"]
 
     /// The text of the built-in profile `name`, or nil when there is none.
     public static func text(_ name: String) -> String? {
@@ -12,11 +12,13 @@ public enum BuiltinProfiles {
             return #"""
 # audit: for observing what a program does, not for containing it.
 #
-# Limits off, nothing blocked by seccomp, every file operation recorded. Capabilities are still dropped and
-# no_new_privs still set: auditing a program is no reason to hand it root's powers. Use the report (and
-# `--trace-files`) to write a least-privilege profile for the program.
+# Limits off, nothing blocked by seccomp, every file operation recorded, every syscall counted (by name
+# and ABI, with errors, arguments and the process tree: eBPF as root, seccomp user notification otherwise;
+# docs/audit.md). Capabilities are still dropped and no_new_privs still set: auditing a program is no
+# reason to hand it root's powers. Use the report (and `--trace-files`) to write a least-privilege profile
+# for the program.
 
-description = "Observe a program: limits off, nothing blocked, file activity recorded"
+description = "Observe a program: limits off, nothing blocked, file activity and syscalls recorded"
 
 [limits]
 cpu = "unlimited"
@@ -29,6 +31,9 @@ enabled = false
 
 [watch]
 enabled = true
+
+[audit]
+syscalls = true
 """#
         case "build":
             return #"""
@@ -52,6 +57,49 @@ processes = 16384
 
 [seccomp]
 allow = ["ptrace", "process_vm_readv"]
+"""#
+        case "ci":
+            return #"""
+# ci: run a project's test suite in a mini container.
+#
+# Everything `default` has (limits, no capabilities, no_new_privs, its seccomp filter), plus namespaces and a
+# filesystem view: the tests see the host's programs and libraries read-only, write only to the working
+# directory (the checkout) and to a private /tmp, find an empty $HOME (no ~/.ssh, ~/.aws, ~/.config, shell
+# history or tokens), cannot reach the network, and cannot see or signal the host's processes. When sandbox
+# is killed, the whole tree dies with the PID namespace.
+#
+# default's seccomp filter denies mount and unshare: that is fine, the filter goes on after the view's
+# mounts are made, so the tests cannot undo them.
+
+description = "CI test runs: namespaces, no network, the host read-only but the working directory, private /tmp, empty $HOME"
+extends = "default"
+# Landlock only doubles what the mount namespace already enforces here: a kernel without it (before 5.13, or
+# not enabled at boot) runs the view without it and the report says so.
+best_effort = ["landlock"]
+
+[namespaces]
+pid = true                  # ps lists only the tree; our init reaps and forwards signals; the tree dies with sandbox
+mount = true                # the [filesystem] view below is built in it
+ipc = true                  # no System V IPC or POSIX message queues shared with the host
+uts = true                  # hostname "sandbox"
+cgroup = true               # /proc/self/cgroup shows the command's cgroup as the root
+# user: added by sandbox when it runs rootless (the kernel creates the others only inside one)
+
+[network]
+mode = "none"               # a network namespace with only loopback: no service on the host is reachable
+
+[filesystem]
+root = "read-only"          # the host's programs, libraries and /etc, read-only, nosuid, nodev on every submount
+workdir_writable = true     # the checkout: builds and test output go here and stay on the host
+tmpfs = ["/tmp:1GiB", "/var/tmp:1GiB"]  # private, empty, gone after the run
+home = "empty"              # $HOME is a fresh empty directory owned by the command's user
+hide = [
+  "/root", "/home",         # other users' files (the working directory is bound back when it is beneath)
+  "/etc/shadow*", "/etc/gshadow*",  # password hashes: a root command without capabilities can still read them
+  "/etc/sudoers*",
+  "/etc/ssh/ssh_host_*",    # the host's SSH keys
+]
+landlock_scope = ["abstract-unix-socket", "signal"]  # Landlock ABI 6: no abstract sockets or signals outside the tree
 """#
         case "default":
             return #"""

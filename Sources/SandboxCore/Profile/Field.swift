@@ -30,6 +30,9 @@ struct Field {
         case .seccompRules: return try rules()
         case .mode: return try mode()
         case .profileNames: return value
+        case .size: return try size()
+        case .cores: return try cores()
+        case .bandwidths: return try bandwidths()
         }
     }
 
@@ -37,6 +40,8 @@ struct Field {
         guard case .string(let s) = value else { throw expected("a string") }
         if path == "process.ioprio" { _ = try ioprio() }
         if path.hasSuffix("_action") { _ = try action() }
+        if path == "process.user" || path == "process.group" { _ = try identity() }
+        if path == "namespaces.hostname" { _ = try hostname() }
         return s
     }
 
@@ -160,6 +165,8 @@ struct Field {
             return s.hasPrefix("/") ? nil : "'\(s)' is not an absolute path"
         case .envName:
             return !s.isEmpty && !s.contains("=") ? nil : "'\(s)' is not an environment variable name"
+        case .viewPath, .bindSpec, .tmpfsSpec, .landlockScope:
+            return FilesystemSettings.problem(s, in: element)
         }
     }
 
@@ -181,6 +188,25 @@ struct Field {
             return m
         default: throw expected("an octal mode such as \"022\"")
         }
+    }
+
+    /// `process.user` / `process.group`: a name (resolved at launch, where the error names it) or a number.
+    func identity() throws -> String {
+        guard case .string(let s) = value else { throw expected("a user or group name, or a number as a string such as \"65534\"") }
+        let nameCharacters = s.utf8.allSatisfy { $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
+            || $0 == UInt8(ascii: "$") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0 | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        guard !s.isEmpty, s.utf8.count <= 32, nameCharacters else { throw error("'\(s)' is not a user or group name or number") }
+        if let n = Int(s), !(0..<4_294_967_295).contains(n) { throw error("\(n) is not a valid id (0 to 4294967294)") }
+        return s
+    }
+
+    /// A hostname: 1 to 64 bytes (the kernel's limit), letters, digits, '-' and '.'.
+    func hostname() throws -> String {
+        guard case .string(let s) = value else { throw expected("a hostname") }
+        let ok = s.utf8.allSatisfy { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".") || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0 | 0x20)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+        guard !s.isEmpty, s.utf8.count <= 64, ok else { throw error("'\(s)' is not a hostname (1 to 64 letters, digits, '-' and '.')") }
+        return s
     }
 
     func ioprio() throws -> Int32 {

@@ -15,6 +15,14 @@ public struct Profile: Sendable {
     public var capabilities: [Int32]
     public var seccomp: SeccompSettings
     public var watch: WatchSettings
+    /// `[cgroup]` (CgroupSettings.swift).
+    public var cgroup: CgroupSettings = .none
+    /// `[filesystem]`: the view of the file system (FilesystemSettings.swift).
+    public var filesystem: FilesystemSettings = .inactive
+    /// `[namespaces]` and `[network]` (NamespaceSettings.swift).
+    public var namespaces: NamespaceSettings = NamespaceSettings()
+    /// `[audit]`: the syscall audit (AuditSettings.swift).
+    public var audit: AuditSettings = AuditSettings(syscalls: false, mechanism: "auto")
 
     public func allowsBestEffort(_ feature: String) -> Bool { bestEffort.contains(feature) }
 }
@@ -35,6 +43,9 @@ public struct ProcessSettings: Sendable {
     public var envUnset: [String]
     public var envSet: [(String, String)]
     public var pty: String
+    /// `process.user` / `process.group`: a name or a number, resolved in the parent (UserIdentity).
+    public var user: String? = nil
+    public var group: String? = nil
 }
 
 /// A seccomp action as written in a profile (`allow`, `errno:EPERM`, `kill-process`, …).

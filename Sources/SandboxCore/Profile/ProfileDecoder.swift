@@ -35,7 +35,9 @@ enum ProfileDecoder {
             envKeep: try list("process.env_keep"),
             envUnset: try list("process.env_unset"),
             envSet: try field("process.env_set")?.stringMap() ?? [],
-            pty: try string("process.pty") ?? "auto")
+            pty: try string("process.pty") ?? "auto",
+            user: try field("process.user")?.identity(),
+            group: try field("process.group")?.identity())
         let seccomp = SeccompSettings(
             enabled: try bool("seccomp.enabled"),
             defaultAction: try field("seccomp.default_action")?.action() ?? .allow,
@@ -51,7 +53,12 @@ enum ProfileDecoder {
             include: try list("watch.include"),
             ignore: try list("watch.ignore"),
             operations: try list("watch.operations"))
-        return Profile(
+        let namespaces = NamespaceSettings(
+            requested: try NamespaceSettings.Kind.allCases.filter { try bool("namespaces." + $0.rawValue) },
+            mapRoot: try bool("namespaces.map_root"),
+            hostname: try field("namespaces.hostname")?.hostname() ?? "sandbox",
+            networkMode: NamespaceSettings.NetworkMode(rawValue: try string("network.mode") ?? "host") ?? .host)
+        var profile = Profile(
             name: name,
             description: try string("description") ?? "",
             bestEffort: try list("best_effort").reduce(into: []) { if !$0.contains($1) { $0.append($1) } },
@@ -61,6 +68,30 @@ enum ProfileDecoder {
             process: process,
             capabilities: try list("capabilities.keep").compactMap(Capabilities.number(of:)),
             seccomp: seccomp,
-            watch: watch)
+            watch: watch,
+            namespaces: namespaces,
+            audit: try AuditSettings(syscalls: bool("audit.syscalls"), mechanism: string("audit.mechanism") ?? "auto"))
+        profile.cgroup = try CgroupSettings.decode(field)
+        profile.filesystem = try decodeFilesystem(settings)
+        return profile
+    }
+
+    /// `[filesystem]`, decoded in this one place; defaults are `FilesystemSettings.inactive`'s.
+    static func decodeFilesystem(_ settings: [String: Setting]) throws -> FilesystemSettings {
+        guard settings.keys.contains(where: { $0.hasPrefix("filesystem.") }) else { return .inactive }
+        func field(_ key: String) -> Field? { settings["filesystem." + key].map { Field(path: "filesystem." + key, setting: $0) } }
+        let d = FilesystemSettings.inactive
+        return FilesystemSettings(
+            rootReadOnly: try field("root")?.choice(["read-write", "read-only"]) == "read-only",
+            readOnly: try field("read_only")?.list(.bindSpec) ?? d.readOnly,
+            readWrite: try field("read_write")?.list(.bindSpec) ?? d.readWrite,
+            executable: try field("executable")?.list(.viewPath),
+            hide: try field("hide")?.list(.viewPath) ?? d.hide,
+            tmpfs: try field("tmpfs")?.list(.tmpfsSpec) ?? d.tmpfs,
+            workdirWritable: try field("workdir_writable")?.bool() ?? d.workdirWritable,
+            emptyHome: try field("home")?.choice(["host", "empty"]) == "empty",
+            landlock: try field("landlock")?.bool() ?? d.landlock,
+            landlockScope: try field("landlock_scope")?.list(.landlockScope) ?? d.landlockScope,
+            isActive: true)
     }
 }

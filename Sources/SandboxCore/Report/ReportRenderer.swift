@@ -47,7 +47,12 @@ public enum ReportRenderer {
             seccomp.append(("killed_by", .object([("syscall", .string(verdict.syscall)), ("pid", .int(Int64(pid))), ("rule", .string(verdict.reason))])))
         }
         pairs.append(("seccomp", .object(seccomp)))
+        if let namespaces = r.namespaces { pairs.append(("namespaces", namespaces.json)) }
         if let files = r.files { pairs += files.jsonFields }
+        if let cgroup = r.cgroup { pairs.append(("cgroup", cgroup.json)) }
+        pairs += monitorFields(r)
+        if let filesystem = r.filesystem { pairs.append(("filesystem", filesystem.json)) }
+        if let audit = r.audit { pairs += audit.jsonFields }
         pairs.append(("not_enforced", .array(r.notEnforced.map { .string($0) })))
         pairs.append(("notes", .array(r.notes.map { .string($0) })))
         return .object(pairs)
@@ -56,16 +61,19 @@ public enum ReportRenderer {
     /// The human summary: label and value columns, aligned.
     public static func summaryLines(_ r: RunResult) -> [String] {
         var rows: [(String, String)] = []
-        let exit: String
+        var exit: String
         switch r.reason {
         case "setup-failed": exit = "setup failed: \(r.setupFailure!.error.description)"
         case "timeout": exit = "timed out (wall-clock limit), status 124"
         case "signaled": exit = "killed by \(signalName(r.signal!)) (status \(r.exitCode))"
         default: exit = "exited with status \(r.exitCode)"
         }
+        if r.limitHit == "memory", let cgroup = r.cgroup { exit += ": " + cgroup.oomReason }
         rows.append(("exit", exit))
         if let limit = r.limitHit, limit != "wall-time" {
-            let words = ["cpu": "CPU time limit (limits.cpu)", "file-size": "file-size limit (limits.file_size)", "seccomp": "seccomp kill action"]
+            let words = ["cpu": "CPU time limit (limits.cpu)", "file-size": "file-size limit (limits.file_size)", "seccomp": "seccomp kill action",
+                         "memory": "memory limit (cgroup.memory)",
+                         "processes": "process limit (cgroup.processes): forks failed with EAGAIN"]
             rows.append(("limit hit", words[limit] ?? limit))
         }
         rows.append(("wall time", Units.formatSeconds(r.wallSeconds)))
@@ -85,13 +93,18 @@ public enum ReportRenderer {
         if let (verdict, pid) = r.violations.killedBy {
             rows.append(("killed", "pid \(pid) by seccomp: \(verdict.syscall) (\(verdict.reason), kill-process)"))
         }
+        if let namespaces = r.namespaces { rows.append(("namespaces", namespaces.summary)) }
         if let files = r.files {
             for (i, line) in files.humanSummary(workingDirectory: r.workdir).enumerated() { rows.append((i == 0 ? "files" : "", line)) }
         }
+        if let cgroup = r.cgroup { rows += cgroup.summaryRows }
+        rows += monitorRows(r)
+        if let filesystem = r.filesystem { rows.append(("filesystem", filesystem.summary)) }
+        if let audit = r.audit { rows += audit.summaryRows() }
         for item in r.notEnforced { rows.append(("not enforced", item)) }
         // The labels are ASCII: UTF-8 length, not grapheme counting (the Unicode tables cost a start-up).
         let width = rows.map(\.0.utf8.count).max() ?? 0
-        return ["sandbox: \(r.command.joined(separator: " ")) [profile \(r.profile)]"]
+        return ["sandbox: \(r.command.joined(separator: " ")) [profile \(r.profile)\(r.runID.map { ", run \($0)" } ?? "")]"]
             + rows.map { "  " + $0.0 + String(repeating: " ", count: width - $0.0.utf8.count) + "  " + $0.1 }
     }
 

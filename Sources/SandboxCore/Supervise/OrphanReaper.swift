@@ -44,6 +44,21 @@ enum OrphanReaper {
         }
     }
 
+    /// Every descendant of ours, depth first from /proc/PID/task/*/children.
+    static func descendants() -> [pid_t] {
+        var result: [pid_t] = []
+        var queue = children()
+        while let pid = queue.popLast(), result.count < 65536 {
+            result.append(pid)
+            for task in RunDirectory.entries("/proc/\(pid)/task") {
+                if let text = try? FileIO.readText("/proc/\(pid)/task/\(task)/children") {
+                    queue += text.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: " \n")) }
+                }
+            }
+        }
+        return result
+    }
+
     /// Our children, from /proc/self/task/*/children (one file per thread of ours).
     static func children() -> [pid_t] {
         var result: [pid_t] = []

@@ -1,3 +1,4 @@
+import CSandboxSpawn
 import CSandboxSys
 import CSeccomp
 #if canImport(Glibc)
@@ -27,14 +28,23 @@ public final class Supervisor {
     private var violations = ViolationLog()
     private var timedOut = false
     private var killTimer: Int32 = -1
+    /// `sandbox stop` asked for the run to end: its SIGKILL goes to the whole tree.
+    private var stopping = false
     private var setupFailure: ChildFailure?
     private var terminal: TerminalRelay?
     private var watcher: FileWatchSession?
+    /// The run's cgroup while the command runs (`sample()` for a live monitor).
+    public private(set) var cgroup: RunCgroup?
+    private var audit: SyscallAuditSession?
     /// While armed, the watcher's fds are left out of poll(): events gather in the kernel queue and are
     /// read in large batches. Waking for every few events cost the command more than the events
     /// themselves (the writer contends with each read for fanotify's queue lock), and unread events of
     /// one file merge into one. 2 ms bounds the delay `--trace-files` adds.
     private var watchPause: Int32 = -1
+    /// The timeline sampler and the control socket (`sandbox ps/top/stop/events`).
+    private var monitor: RunMonitor?
+    /// Called once the control socket listens, with the run id (`--print-id`).
+    public var onControlReady: ((String) -> Void)?
     static let watchCoalescing = 0.002
 
     public init(plan: LaunchPlan, options: Options) {
@@ -60,12 +70,27 @@ public final class Supervisor {
         if plan.profile.process.killOrphans { _ = sbx_set_child_subreaper() }
 
         watcher = plan.watch
+        audit = plan.audit
+
+        // The run's cgroups before the child, which starts inside them; removed on every way out.
+        let cgroup = try plan.cgroup.map(RunCgroup.create)
+        defer { cgroup?.remove() }
+        self.cgroup = cgroup
 
         let start = Self.now()
-        child = try Launcher.spawn(plan)
+        try audit?.commandWillStart()
+        child = try Launcher.spawn(plan, cgroup: cgroup)
         watcher?.commandStarted(pid: child.pid)
         if let master = child.ptyMaster { terminal = TerminalRelay(master: master) }
         defer { terminal?.restore() }
+        // After the spawn, so the command's start does not wait for it (the socket comes 100 ms later).
+        monitor = RunMonitor(plan: plan, commandPid: child.pid, start: start, watcher: watcher,
+                             signalTree: { [unowned self] in self.signalWholeTree($0) },
+                             armKill: { [unowned self] grace in
+                                 self.stopping = true
+                                 if self.killTimer < 0 { self.killTimer = Self.armTimer(after: grace) }
+                             },
+                             onReady: onControlReady)
 
         var timer: Int32 = -1
         if let timeout = options.timeout ?? plan.profile.wall {
@@ -79,15 +104,16 @@ public final class Supervisor {
 
         var notifySocket: Int32? = child.notifySocket
         var status: (code: Int32, signal: Int32?)?
-        // At most 16 descriptors (pidfd, signals, two timers, notify socket, listener, three terminal
-        // fds, the watcher's and its pause timer): a fixed buffer, no array per round.
-        try withUnsafeTemporaryAllocation(of: pollfd.self, capacity: 16) { fds in
+        // At most 32 descriptors (pidfd, signals, two timers, notify socket, listener, three terminal
+        // fds, the watcher's and its pause timer; the monitor's timer, control socket and at most
+        // ControlServer.maximumClients connections): a fixed buffer, no array per round.
+        try withUnsafeTemporaryAllocation(of: pollfd.self, capacity: 32) { fds in
             while status == nil {
                 var count = 0
-                func watch(_ fd: Int32?) {
+                func watch(_ fd: Int32?, events: Int16 = Int16(POLLIN)) {
                     guard let fd, fd >= 0 else { return }
                     precondition(count < fds.count, "more descriptors to poll than the buffer holds")
-                    fds[count] = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    fds[count] = pollfd(fd: fd, events: events, revents: 0)
                     count += 1
                 }
                 watch(status == nil ? child.pidfd : nil)
@@ -98,13 +124,19 @@ public final class Supervisor {
                 watch(listener)
                 for fd in terminal?.pollFDs ?? [] { watch(fd) }
                 if watchPause < 0 { for fd in watcher?.pollFDs ?? [] { watch(fd) } }
+                for fd in audit?.pollFDs ?? [] { watch(fd) }
                 watch(watchPause)
+                monitor?.addPollFDs { watch($0, events: $1) }
                 let n = poll(fds.baseAddress, nfds_t(count), -1)
                 if n < 0 {
                     if errno == EINTR { continue }
                     throw SandboxError.system("poll", errno: errno)
                 }
                 for p in fds[0..<count] where p.revents != 0 {
+                    if let monitor, monitor.owns(p.fd) {
+                        monitor.handle(fd: p.fd, revents: p.revents)
+                        continue
+                    }
                     switch p.fd {
                     case child.pidfd: status = reapMain()
                     case signals: handleSignals(signals)
@@ -113,13 +145,13 @@ public final class Supervisor {
                         timeoutExpired()
                     case killTimer:
                         disarm(killTimer)
-                        signalTree(SIGKILL)
+                        if stopping { signalWholeTree(SIGKILL) } else { signalTree(SIGKILL) }
                     case notifySocket:
                         let fd = sbx_recv_fd(p.fd)
                         if fd >= 0 { listener = fd }
                         // The file observer answers every file call at once: hand the CPU back and forth
                         // instead of waking the other CPU twice per call (Linux 6.6; older kernels say EINVAL).
-                        if fd >= 0, watcher?.notifyObserver != nil { _ = sbx_notif_sync_wake_up(fd) }
+                        if fd >= 0, watcher?.notifyObserver != nil || audit?.notify != nil { _ = sbx_notif_sync_wake_up(fd) }
                         close(p.fd)
                         notifySocket = nil
                     case listener: handleNotification(revents: p.revents)
@@ -127,6 +159,7 @@ public final class Supervisor {
                         close(watchPause)
                         watchPause = -1
                     default:
+                        if let audit, audit.pollFDs.contains(p.fd) { audit.handle(fd: p.fd) }
                         terminal?.handle(fd: p.fd, revents: p.revents)
                         if let watcher, watcher.pollFDs.contains(p.fd) {
                             watcher.handle(fd: p.fd)
@@ -139,29 +172,57 @@ public final class Supervisor {
         // The error pipe is read once the command has exited, not watched: a failing step writes its
         // record and _exits, and a successful execve closes the pipe, so either is there by now (and the
         // supervisor is not woken at the command's execve for nothing).
-        setupFailure = ChildFailure.read(from: child.errorPipe)
+        let records = ChildFailure.readAll(from: child.errorPipe)
+        setupFailure = records.failure
+        if let failure = setupFailure { setupFailure?.explained = plan.filesystem?.explain(failure) }
         close(child.errorPipe)
+        if let syncPipe = child.syncPipe { close(syncPipe) }
+        // With a PID namespace the pidfd is the init's: how the command itself ended is in its record.
+        if let command = records.commandStatus { status = Self.decode(waitStatus: command.raw) }
         let wall = Self.now() - start
-        if plan.profile.process.killOrphans { OrphanReaper.killAll() }
+        // The whole tree at once through its cgroup, then what the subreaper still has to reap.
+        if plan.profile.process.killOrphans {
+            cgroup?.killAll()
+            OrphanReaper.killAll()
+        }
         OrphanReaper.reapAll()
+        let cgroupReport = cgroup?.finish()
+        // After the whole tree is reaped: the counters are complete.
+        let auditReport = audit?.finish()
         terminal?.drain()
         if listener >= 0 { close(listener) }
         if let notifySocket { close(notifySocket) }
         close(child.pidfd)
         var usage = rusage()
         getrusage(RUSAGE_CHILDREN.rawValue, &usage)
-        return RunResult(
+        var result = RunResult(
             command: plan.command, profile: plan.profile.name, exitCode: status!.code, signal: status!.signal,
             timedOut: timedOut, setupFailure: setupFailure, wallSeconds: wall, usage: usage,
-            violations: violations, notEnforced: plan.notEnforced, notes: plan.notes,
+            violations: violations, notEnforced: plan.notEnforced + (cgroup?.notEnforced ?? []), notes: plan.notes,
             files: watcher?.finish(), workdir: plan.profile.process.workdir ?? Self.currentDirectory(),
-            cpuHardLimit: plan.profile.limits[.cpu]?.hard)
+            cgroup: cgroupReport, cpuHardLimit: plan.profile.limits[.cpu]?.hard,
+            filesystem: plan.filesystem.map(FilesystemReport.init))
+        result.namespaces = NamespaceReport(plan.namespaces, initPid: child.pid, commandPid: records.commandStatus?.pid)
+        result.audit = auditReport
+        if let monitor {
+            result.runID = monitor.runID
+            result.timeline = monitor.timeline
+            result.stoppedBy = monitor.stop.map { (uid: $0.uid, signal: $0.signal) }
+            if let problem = monitor.serverProblem { result.monitorNotes.append("no control socket: \(problem)") }
+            monitor.finish(result)
+        }
+        return result
     }
 
     private func reapMain() -> (Int32, Int32?) {
         var raw: Int32 = 0
         var r: pid_t
         repeat { r = waitpid(child.pid, &raw, 0) } while r < 0 && errno == EINTR
+        return Self.decode(waitStatus: raw)
+    }
+
+    /// (exit code or 128+N, N) from a raw wait status.
+    static func decode(waitStatus raw: Int32) -> (Int32, Int32?) {
         // WIFSIGNALED / WEXITSTATUS, spelled out: the C macros are not imported.
         let termsig = raw & 0x7F
         if termsig != 0 && termsig != 0x7F { return (128 + termsig, termsig) }
@@ -193,8 +254,21 @@ public final class Supervisor {
         killTimer = Self.armTimer(after: options.killAfter)
     }
 
+    /// `sandbox stop`: the command's process group, and every process of the tree found in /proc (one that
+    /// left the group or a daemon reparented to us).
+    private func signalWholeTree(_ sig: Int32) {
+        signalTree(sig)
+        for pid in OrphanReaper.descendants() where pid != child.pid { kill(pid, sig) }
+    }
+
     /// The command's process group when it has one of its own, else the command alone.
     private func signalTree(_ sig: Int32) {
+        // PID namespace: SIGKILL of the init ends the namespace; anything else the init sends to every
+        // process in it.
+        if plan.namespaces.pidInit {
+            if sig == SIGKILL || sbx_pidfd_sigqueue(child.pidfd, sig, SBX_INIT_SIGNAL_TREE) != 0 { _ = sbx_pidfd_send_signal(child.pidfd, sig) }
+            return
+        }
         if plan.profile.process.newSession, kill(-child.pid, sig) == 0 { return }
         _ = sbx_pidfd_send_signal(child.pidfd, sig)
     }
@@ -211,22 +285,29 @@ public final class Supervisor {
         guard sbx_notif_recv(listener, &notif) == 0 else { return }
         let args = withUnsafeBytes(of: notif.data.args) { Array($0.bindMemory(to: UInt64.self)) }
         var nr = notif.data.nr
-        if notif.data.arch != Self.nativeArch,
-           let name = seccomp_syscall_resolve_num_arch(notif.data.arch, nr) {
+        let foreign = notif.data.arch != Self.nativeArch
+        if foreign, let name = seccomp_syscall_resolve_num_arch(notif.data.arch, nr) {
             nr = seccomp_syscall_resolve_name(name)
             free(name)
         }
-        if let observer = watcher?.notifyObserver, plan.seccomp?.observed.contains(nr) == true,
-           plan.seccomp?.verdict(nr: nr, args: args) == nil, let name = SyscallTable.name(of: nr) {
-            observer.observe(pid: Int32(notif.pid), syscall: name, args: args)
+        // Other ABIs' denials are never notified: with the audit observing every call, a foreign call is
+        // an allowed one.
+        let auditCounter = audit?.notify
+        let notifiedVerdict = foreign && auditCounter != nil ? nil : plan.seccomp?.verdict(nr: nr, args: args)
+        auditCounter?.record(pid: Int32(notif.pid), arch: notif.data.arch, nr: notif.data.nr, args: args, verdict: notifiedVerdict)
+        if notifiedVerdict == nil, auditCounter != nil || plan.seccomp?.observed.contains(nr) == true {
+            if let observer = watcher?.notifyObserver, let name = SyscallTable.name(of: nr) {
+                observer.observe(pid: Int32(notif.pid), syscall: name, args: args)
+            }
             _ = sbx_notif_send(listener, notif.id, 0, 0, UInt32(SECCOMP_USER_NOTIF_FLAG_CONTINUE))
             return
         }
-        guard let verdict = plan.seccomp?.verdict(nr: nr, args: args) else {
+        guard let verdict = notifiedVerdict else {
             _ = sbx_notif_send(listener, notif.id, -EPERM, 0, 0)
             return
         }
         violations.record(verdict, pid: Int32(notif.pid))
+        monitor?.denied(verdict, pid: Int32(notif.pid))
         switch verdict.action {
         case .errno(let e):
             _ = sbx_notif_send(listener, notif.id, -e, 0, 0)

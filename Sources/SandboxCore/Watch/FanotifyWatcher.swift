@@ -26,7 +26,7 @@ public final class FanotifyWatcher {
 
     private let fanotifyFD: Int32
     private let connectorFD: Int32
-    private let recorder: FileActivityRecorder
+    let recorder: FileActivityRecorder
     private let tree = ProcessTree()
     private let resolver = FileHandleResolver()
     private let bufferSize = 256 * 1024

@@ -14,6 +14,11 @@ final class FileActivityRecorder {
     /// `options.operations` as bits, for the per-event check.
     let wanted: FileOperationSet
     private let onEvent: ((FileEvent) -> Void)?
+    /// A second receiver of the stream, set while `sandbox events` clients are subscribed (the live
+    /// monitor); nil otherwise, so an unwatched stream builds no paths.
+    var subscriber: ((FileEvent) -> Void)?
+    /// Events recorded so far (after the filters), for the monitor's events-per-second figure.
+    private(set) var recordedEvents = 0
     private var directories: [String: RecordedDirectory] = [:]
     private var start: Double
     var overflow = false
@@ -69,11 +74,14 @@ final class FileActivityRecorder {
         case .checkEach: guard options.accepts(directory.path(of: name)) else { return }
         }
         directory.add(name, kept)
-        if let onEvent {
+        recordedEvents += kept.count
+        if onEvent != nil || subscriber != nil {
             let path = directory.path(of: name)
             let time = time ?? elapsed()
             for operation in FileActivityRecorder.streamOrder where kept.contains(operation) {
-                onEvent(FileEvent(path: path, operation: operation, pid: pid, time: time))
+                let event = FileEvent(path: path, operation: operation, pid: pid, time: time)
+                onEvent?(event)
+                subscriber?(event)
             }
         }
     }

@@ -15,13 +15,23 @@ final class FileWatchSession {
 
     /// nil when the profile does not watch files. Sets up fanotify marks now, before the command exists,
     /// so that its first open is seen.
-    static func prepare(_ profile: Profile, workingDirectory: String, onEvent: ((FileEvent) -> Void)?) -> FileWatchSession? {
+    ///
+    /// `privateMounts`: the command mounts file systems of its own (a filesystem view's private /tmp). A
+    /// fanotify mark is per file system and set before the child exists, so it would miss those, and the
+    /// supervisor could name their files only through the child's /proc/PID/root while it lives; the
+    /// seccomp mechanism reads every path as the command wrote it, so it is used instead.
+    static func prepare(_ profile: Profile, workingDirectory: String, privateMounts: [String] = [],
+                        onEvent: ((FileEvent) -> Void)?) -> FileWatchSession? {
         guard profile.watch.enabled else { return nil }
         let options = WatchOptions(
             include: profile.watch.include,
             ignore: profile.watch.ignore,
             operations: Set(profile.watch.operations.compactMap(FileOperation.init(rawValue:))),
             workingDirectory: workingDirectory)
+        if !privateMounts.isEmpty {
+            return FileWatchSession(fanotify: nil, notifyObserver: NotifyFileObserver(options: options, onEvent: onEvent),
+                                    fallbackReason: "the filesystem view mounts \(privateMounts.joined(separator: ", ")) after fanotify's marks are set")
+        }
         do {
             return FileWatchSession(fanotify: try FanotifyWatcher(options: options, onEvent: onEvent), notifyObserver: nil, fallbackReason: nil)
         } catch {
@@ -34,6 +44,17 @@ final class FileWatchSession {
 
     /// Syscalls the seccomp filter must notify for the unprivileged mechanism.
     var observedSyscalls: Set<String> { notifyObserver == nil ? [] : Set(NotifyFileObserver.syscalls) }
+
+    private var recorder: FileActivityRecorder? { fanotify?.recorder ?? notifyObserver?.recorder }
+
+    /// The live monitor's receiver of file events (nil: none subscribed).
+    var subscriber: ((FileEvent) -> Void)? {
+        get { recorder?.subscriber }
+        set { recorder?.subscriber = newValue }
+    }
+
+    /// File events recorded so far.
+    var recordedEvents: Int { recorder?.recordedEvents ?? 0 }
 
     func commandStarted(pid: Int32) { fanotify?.commandStarted(pid: pid) }
 

@@ -18,7 +18,7 @@ public final class NotifyFileObserver {
     /// the caller skips those the architecture lacks (open, creat, ... on aarch64).
     public static let syscalls: [String] = NotifySyscallTable.shapes.keys.sorted()
 
-    private let recorder: FileActivityRecorder
+    let recorder: FileActivityRecorder
     private var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
 
     /// Starts the event clock; call it as the command is spawned.

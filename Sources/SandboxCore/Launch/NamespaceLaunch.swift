@@ -1,0 +1,109 @@
+import CSandboxSpawn
+import CSandboxSys
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The parent's side of a namespace launch: the sync pipe, the `sbx_plan` namespace fields, and, once the
+/// child exists, its uid_map / setgroups / gid_map, then the go-ahead. Without namespaces every method
+/// returns at once (no pipe, no system call).
+struct NamespaceLaunch {
+    let plan: NamespacePlan
+    private var sync: (read: Int32, write: Int32)?
+    private var hostname: UnsafeMutablePointer<CChar>?
+
+    init(_ plan: NamespacePlan) {
+        self.plan = plan
+        hostname = plan.hostname.map { strdup($0)! }
+    }
+
+    var isEmpty: Bool { plan.isEmpty }
+
+    /// The pipe the child waits on: one byte once the maps are written; EOF when we are gone.
+    mutating func openSyncPipe() -> Bool {
+        guard !plan.isEmpty else { return true }
+        var fds: [Int32] = [-1, -1]
+        guard sbx_pipe_cloexec(&fds) == 0 else { return false }
+        sync = (fds[0], fds[1])
+        return true
+    }
+
+    func fill(_ c: inout sbx_plan, hostCanDropBounding: Bool, killOrphans: Bool) {
+        c.clone_flags = plan.cloneFlags
+        c.sync_fd = sync?.read ?? -1
+        c.sync_write_fd = sync?.write ?? -1
+        c.pid_init = plan.pidInit ? 1 : 0
+        c.init_kill_orphans = killOrphans ? 1 : 0
+        c.hostname = hostname.map { UnsafePointer($0) }
+        c.loopback_up = plan.loopbackUp ? 1 : 0
+        // Inside a user namespace we hold CAP_SETPCAP of the namespace: the bounding set can be dropped.
+        c.drop_bounding = hostCanDropBounding || plan.has(.user) ? 1 : 0
+        if let ids = plan.switchIds {
+            c.set_ids = 1
+            c.set_groups = ids.setGroups ? 1 : 0
+            c.uid = ids.uid
+            c.gid = ids.gid
+        }
+    }
+
+    /// After the clone: the maps and the go-ahead. Returns why the namespaces could not be made (the
+    /// clone's errno, or a map the kernel refused; the child is then killed and reaped), or nil.
+    mutating func finish(pid: pid_t, pidfd: Int32, cloneErrno: Int32) -> KernelFeatures.Availability? {
+        guard !plan.isEmpty, let sync else { return nil }
+        close(sync.read)
+        self.sync = (-1, sync.write)
+        if pid < 0 {
+            close(sync.write)
+            self.sync = nil
+            return refusal(cloneErrno)
+        }
+        if let failed = writeMaps(pid) {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            waitpid(pid, &status, 0)
+            close(sync.write)
+            self.sync = nil
+            return refusal(failed)
+        }
+        var go: UInt8 = 1
+        var n: Int
+        repeat { n = write(sync.write, &go, 1) } while n < 0 && errno == EINTR
+        return nil
+    }
+
+    private func refusal(_ code: Int32) -> KernelFeatures.Availability {
+        KernelFeatures.namespaceRefusal(errno: code, namespaces: plan.namespaces, privileged: plan.privileged)
+    }
+
+    /// uid_map, then setgroups, then gid_map (the kernel wants setgroups settled before gid_map); the errno
+    /// of the first write that fails.
+    private func writeMaps(_ pid: pid_t) -> Int32? {
+        func write(_ name: String, _ text: String) -> Int32? {
+            let fd = open("/proc/\(pid)/\(name)", O_WRONLY | O_CLOEXEC)
+            guard fd >= 0 else { return errno }
+            defer { close(fd) }
+            let bytes = Array(text.utf8)
+            return Glibc.write(fd, bytes, bytes.count) == bytes.count ? nil : errno
+        }
+        guard let uidMap = plan.uidMap, let gidMap = plan.gidMap else { return nil }
+        if let e = write("uid_map", uidMap) { return e }
+        if plan.denySetgroups, let e = write("setgroups", "deny") { return e }
+        return write("gid_map", gidMap)
+    }
+
+    /// The write end, for the supervisor to hold until the run ends.
+    mutating func takeSyncPipe() -> Int32? {
+        defer { sync = nil }
+        return sync?.write
+    }
+
+    mutating func release() {
+        if let sync {
+            if sync.read >= 0 { close(sync.read) }
+            close(sync.write)
+        }
+        sync = nil
+        if let hostname { free(hostname) }
+        hostname = nil
+    }
+}

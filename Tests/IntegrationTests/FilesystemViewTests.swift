@@ -1,0 +1,240 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension SandboxBinary {
+    /// The `[filesystem]` view on the real kernel, as root and as `nobody`: the mount namespace enforcer
+    /// (the `ci` profile), Landlock alone, the symlink races designed against, and the errors.
+    @Suite struct FilesystemViewTests {
+        static let path = ["PATH": "/usr/bin:/bin"]
+
+        /// `sandbox ARGS` as root, or as nobody through `UnprivilegedTests.Install`.
+        final class Runner {
+            let install: UnprivilegedTests.Install?
+            /// The working directory of the runs (0777, so that nobody may write): under /tmp, so beneath
+            /// the ci view's private /tmp, which is how a checkout under a hidden or tmpfs parent comes back.
+            let work: TemporaryDirectory
+
+            init(asNobody: Bool) throws {
+                install = asNobody ? try UnprivilegedTests.Install() : nil
+                work = try install?.work ?? TemporaryDirectory(mode: 0o777)
+            }
+
+            func run(_ options: [String], _ command: [String]) throws -> ProcessOutput {
+                let args = ["run", "-q", "--set", "process.workdir=\"\(work.path)\""] + options + ["--"] + command
+                if let install { return try install.run(args, environment: FilesystemViewTests.path) }
+                return try Harness.sandbox(args, environment: FilesystemViewTests.path)
+            }
+
+            func report(_ options: [String], _ command: [String]) throws -> (ProcessOutput, SandboxReport) {
+                let options = ["--set", "process.workdir=\"\(work.path)\""] + options
+                if let install { return try install.report(options, command, environment: FilesystemViewTests.path) }
+                return try Harness.sandboxReport(options, command, environment: FilesystemViewTests.path)
+            }
+        }
+
+        static func enforcers(_ report: SandboxReport) -> [String] {
+            ((report.raw["filesystem"] as? [String: Any])?["enforcers"] as? [String]) ?? []
+        }
+
+        // MARK: - The ci profile
+
+        /// What a test run sees under -p ci: writes outside the working directory fail and reach nothing,
+        /// hidden paths and $HOME are empty, /tmp is private, /proc shows the tree, /dev is minimal, and
+        /// every mount is nosuid (nodev, read-only) as the view says.
+        func ciView(asNobody: Bool) throws {
+            let r = try Runner(asNobody: asNobody)
+            let tag = UUID().uuidString
+            let script = """
+                for f in /etc/sbx-\(tag) /usr/sbx-\(tag) /var/sbx-\(tag) /srv/sbx-\(tag); do
+                  if echo x > $f 2>/dev/null; then echo "wrote $f"; else echo "refused $f"; fi
+                done
+                echo private > /tmp/sbx-\(tag)
+                echo kept > \(r.work.path)/kept-\(tag)
+                echo "root:$(ls -A /root | wc -l) home:$(ls -A /home | wc -l) HOME:$(ls -A "$HOME" | wc -l)"
+                echo "shadow:$(cat /etc/shadow 2>/dev/null | wc -c)"
+                echo "procpids:$(ls /proc | grep -c '^[0-9]')"
+                echo "dev:$(ls /dev | tr '\\n' ' ')"
+                cat /proc/self/mountinfo
+                """
+            let (out, report) = try r.report(["-p", "ci"], ["sh", "-c", script])
+            #expect(out.status == 0, "\(out)")
+            let stdout = out.stdout
+            for dir in ["etc", "usr", "var", "srv"] {
+                #expect(stdout.contains("refused /\(dir)/sbx-\(tag)"), "\(dir): \(out)")
+                #expect(!FileManager.default.fileExists(atPath: "/\(dir)/sbx-\(tag)"), "nothing reaches the host's /\(dir)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: "/tmp/sbx-\(tag)"), "the private /tmp is not the host's")
+            #expect((try? String(contentsOfFile: r.work.file("kept-\(tag)"), encoding: .utf8)) == "kept\n", "the working directory's writes are on the host")
+            #expect(stdout.contains("root:0 home:0 HOME:0"), "\(out)")
+            #expect(stdout.contains("shadow:0"), "\(out)")
+            let pids = Int(stdout.split(separator: "\n").first { $0.hasPrefix("procpids:") }?.dropFirst(9) ?? "") ?? 99
+            #expect(pids <= 6, "/proc shows only the tree (init, sh, the pipeline): \(pids)")
+            #expect(stdout.contains("dev:fd full null ptmx pts random shm stderr stdin stdout tty urandom zero \n"), "\(out)")
+            #expect(Self.enforcers(report) == ["mount-namespace", "landlock"], "\(report.raw)")
+
+            // Every mount: nosuid; nodev but for /dev's nodes and devpts; read-only but for the writable parts.
+            let writable = ["/tmp", "/var/tmp", r.work.path, "/dev", "/dev/shm", "/dev/pts", "/proc", "/root"]
+            var checked = 0
+            for line in stdout.split(separator: "\n") where line.contains(" - ") {
+                let fields = line.split(separator: " ")
+                guard fields.count > 6 else { continue }
+                let point = String(fields[4]), options = Set(fields[5].split(separator: ",").map(String.init))
+                #expect(options.contains("nosuid"), "\(line)")
+                if !point.hasPrefix("/dev") { #expect(options.contains("nodev"), "\(line)") }
+                let isWritable = writable.contains(point) || point.hasPrefix("/dev/") || point.hasPrefix("/home")
+                if !isWritable { #expect(options.contains("ro"), "\(line)") }
+                checked += 1
+            }
+            #expect(checked > 10, "mountinfo was read: \(out)")
+        }
+
+        @Test(.enabled(if: Condition.root("FilesystemViewTests.ciViewAsRoot")))
+        func ciViewAsRoot() throws { try ciView(asNobody: false) }
+
+        @Test(.enabled(if: Condition.canDropToNobody("FilesystemViewTests.ciViewAsNobody")))
+        func ciViewAsNobody() throws { try ciView(asNobody: true) }
+
+        /// A small project's unittest suite, git init/commit and make, in the working directory, unchanged.
+        func realProject(asNobody: Bool) throws {
+            let r = try Runner(asNobody: asNobody)
+            try r.work.write("calc.py", "def add(a, b):\n    return a + b\n")
+            try r.work.write("test_calc.py", """
+                import os, tempfile, unittest
+                import calc
+
+                class CalcTest(unittest.TestCase):
+                    def test_add(self):
+                        self.assertEqual(calc.add(2, 3), 5)
+
+                    def test_tempfile(self):
+                        with tempfile.NamedTemporaryFile() as f:
+                            f.write(b"x")
+                            f.flush()
+                            self.assertTrue(os.path.exists(f.name))
+
+                    def test_home_is_empty(self):
+                        self.assertEqual(os.listdir(os.path.expanduser("~")), [])
+
+                if __name__ == "__main__":
+                    unittest.main()
+                """)
+            try r.work.write("Makefile", "out/result.txt: calc.py\n\tmkdir -p out\n\tpython3 -c 'import calc; print(calc.add(20, 22))' > $@\n")
+            let script = """
+                set -e
+                python3 -m unittest -v test_calc 2>&1
+                git init -q . && git add calc.py test_calc.py Makefile
+                git -c user.name=CI -c user.email=ci@example.invalid commit -q -m first && git log --oneline | wc -l
+                make -s && cat out/result.txt
+                """
+            let out = try r.run(["-p", "ci"], ["sh", "-c", script])
+            #expect(out.status == 0, "\(out)")
+            #expect(out.stdout.contains("Ran 3 tests") && out.stdout.contains("OK"), "\(out)")
+            #expect(out.stdout.hasSuffix("1\n42\n"), "\(out)")
+            #expect(FileManager.default.fileExists(atPath: r.work.file(".git/HEAD")) && FileManager.default.fileExists(atPath: r.work.file("out/result.txt")))
+        }
+
+        @Test(.enabled(if: Condition.root("FilesystemViewTests.realProjectAsRoot")))
+        func realProjectAsRoot() throws { try realProject(asNobody: false) }
+
+        @Test(.enabled(if: Condition.canDropToNobody("FilesystemViewTests.realProjectAsNobody")))
+        func realProjectAsNobody() throws { try realProject(asNobody: true) }
+
+        // MARK: - Symlinks
+
+        /// runc CVE-2021-30465's shape: an earlier mount makes a later target a symlink in the view. The
+        /// parent models the binds and refuses it before anything starts, in one line.
+        @Test(.enabled(if: Condition.root("FilesystemViewTests.symlinkTargetIsRefused")))
+        func symlinkTargetIsRefused() throws {
+            let r = try Runner(asNobody: false)
+            try FileManager.default.createDirectory(atPath: r.work.file("target/sub"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: r.work.file("evil"), withIntermediateDirectories: true)
+            symlink("/etc", r.work.file("evil/sub"))
+            let out = try r.run(["-p", "ci", "--bind", r.work.file("evil") + ":" + r.work.file("target"),
+                                 "--tmpfs", r.work.file("target/sub")], ["true"])
+            #expect(out.status == 125, "\(out)")
+            #expect(out.stderr.contains("\(r.work.file("target/sub")) passes through the symlink \(r.work.file("evil/sub"))"), "\(out)")
+            #expect(out.stderr.split(separator: "\n").count == 1, "one line: \(out)")
+        }
+
+        /// The race itself: while another process swaps the target directory for a symlink to /etc and
+        /// back, runs either mount on the directory or fail closed (the child opens the target with
+        /// RESOLVE_NO_SYMLINKS and checks after mounting); never is the tmpfs mounted over /etc.
+        @Test(.enabled(if: Condition.root("FilesystemViewTests.symlinkRaceNeverEscapes")))
+        func symlinkRaceNeverEscapes() throws {
+            let r = try Runner(asNobody: false)
+            let target = r.work.file("target")
+            try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
+            let swapper = try Harness.start(try Harness.python3, ["-c", """
+                import os, time
+                t, d = \(String(reflecting: target)), \(String(reflecting: r.work.file("parked")))
+                end = time.time() + 20
+                while time.time() < end:
+                    os.rename(t, d); os.symlink("/etc", t); os.unlink(t); os.rename(d, t)
+                """])
+            defer { swapper.signal(SIGKILL); _ = try? swapper.wait(timeout: 5) }
+            var outcomes: [Int32: Int] = [:]
+            for _ in 0..<30 {
+                let out = try r.run(["-p", "ci", "--tmpfs", target], ["sh", "-c", "ls /etc | wc -l"])
+                outcomes[out.status, default: 0] += 1
+                #expect(out.status == 0 || out.status == 125, "\(out)")
+                if out.status == 0 {
+                    #expect((Int(out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 10, "/etc was mounted over: \(out)")
+                } else {
+                    #expect(out.stderr.split(separator: "\n").count == 1, "one line: \(out)")
+                }
+            }
+            print("symlinkRaceNeverEscapes: outcomes \(outcomes)")
+        }
+
+        // MARK: - Landlock alone
+
+        /// No namespace at all: Landlock keeps the root read-only and the working directory writable, for
+        /// nobody too, and the report says so.
+        func landlockAlone(asNobody: Bool) throws {
+            let r = try Runner(asNobody: asNobody)
+            let other = try TemporaryDirectory(mode: 0o777)
+            let (out, report) = try r.report(["--set", "filesystem.root=\"read-only\"", "--set", "filesystem.workdir_writable=true"],
+                                             ["sh", "-c", "echo a > \(other.path)/f; echo rc=$?; echo b > \(r.work.path)/g && echo ok; readlink /proc/self/ns/mnt"])
+            #expect(out.status == 0, "\(out)")
+            #expect(out.stdout.contains("rc=2") && out.stdout.contains("ok"), "\(out)")
+            #expect(out.stderr.contains("Permission denied"), "EACCES from Landlock: \(out)")
+            #expect(!FileManager.default.fileExists(atPath: other.path + "/f"))
+            #expect(FileManager.default.fileExists(atPath: r.work.path + "/g"))
+            let hostNS = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/mnt")
+            #expect(out.stdout.contains(hostNS), "no mount namespace: \(out)")
+            #expect(Self.enforcers(report) == ["landlock"], "\(report.raw)")
+        }
+
+        @Test(.enabled(if: Condition.root("FilesystemViewTests.landlockAloneAsRoot")))
+        func landlockAloneAsRoot() throws { try landlockAlone(asNobody: false) }
+
+        @Test(.enabled(if: Condition.canDropToNobody("FilesystemViewTests.landlockAloneAsNobody")))
+        func landlockAloneAsNobody() throws { try landlockAlone(asNobody: true) }
+
+        // MARK: - Errors
+
+        static let badRuns: [([String], String)] = [
+            (["--set", "filesystem.root=\"ro\""], "filesystem.root: 'ro' is not one of read-write, read-only"),
+            (["--bind", "relative"], "--bind relative: 'relative' is not an absolute path"),
+            (["--hide", "/etc/../root"], "--hide /etc/../root: '/etc/../root' has a . or .. component"),
+            (["--tmpfs", "/tmp:lots"], "'lots' is not a size"),
+            (["--ro-bind", "/nonexistent-sbx"], "filesystem.read_only: /nonexistent-sbx: No such file or directory"),
+            (["--set", "filesystem.root=\"read-only\"", "--hide", "/etc"], "not enforceable by Landlock alone: filesystem.hide /etc"),
+            (["--set", "filesystem.landlock_scope=[\"signals\"]"], "unknown Landlock scope 'signals' (did you mean 'signal'?)"),
+            (["-p", "ci", "--set", "filesystem.workdir_writable=false"], "lies beneath /tmp, so it would not exist in the view"),
+        ]
+
+        @Test("a bad filesystem key, value or flag: one line and 125", arguments: badRuns.indices)
+        func badRun(_ i: Int) throws {
+            let (options, message) = Self.badRuns[i]
+            let r = try Runner(asNobody: false)
+            let out = try r.run(options, ["true"])
+            #expect(out.status == 125, "\(out)")
+            #expect(out.stderr.contains(message), "\(out)")
+            #expect(out.stderr.split(separator: "\n").count == 1, "one line: \(out)")
+        }
+    }
+}

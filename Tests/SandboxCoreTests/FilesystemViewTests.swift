@@ -1,0 +1,228 @@
+import Foundation
+import Testing
+@testable import SandboxCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `[filesystem]`: decoding and its errors, the view's resolution, the mount plan and the Landlock
+/// ruleset built from it, the cache codec, the command-line shorthands.
+@Suite("Filesystem view")
+struct FilesystemViewTests {
+    static func settings(_ text: String) throws -> FilesystemSettings {
+        let dir = try TempDir()
+        try dir.write("p.toml", text)
+        return try dir.resolver.resolve(["p"]).filesystem
+    }
+
+    static func failure(_ text: String) -> String? {
+        do { _ = try settings(text); return nil } catch { return "\(error)" }
+    }
+
+    @Test func noKeyNoView() throws {
+        #expect(try Self.settings("description = \"x\"\n") == .inactive)
+        #expect(try builtin("default").filesystem.isActive == false)
+    }
+
+    @Test func decodesEveryKey() throws {
+        let s = try Self.settings("""
+            [filesystem]
+            root = "read-only"
+            read_only = ["/usr", "/opt:/mnt"]
+            read_write = ["~/work"]
+            executable = ["/usr"]
+            hide = ["/etc/sudoers*"]
+            tmpfs = ["/tmp:64MiB", "/var/tmp"]
+            workdir_writable = true
+            home = "empty"
+            landlock = false
+            landlock_scope = ["signal"]
+            """)
+        #expect(s.isActive && s.rootReadOnly && s.workdirWritable && s.emptyHome && !s.landlock)
+        #expect(s.readOnly == ["/usr", "/opt:/mnt"] && s.readWrite == ["~/work"] && s.executable == ["/usr"])
+        #expect(s.tmpfs == ["/tmp:64MiB", "/var/tmp"] && s.hide == ["/etc/sudoers*"] && s.landlockScope == ["signal"])
+        #expect(FilesystemSettings.splitTmpfs("/tmp:64MiB").size == 64 << 20)
+        #expect(FilesystemSettings.splitBind("/opt:/mnt") == ("/opt", "/mnt"))
+    }
+
+    static let badValues: [(String, String)] = [
+        ("[filesystem]\nroot = \"ro\"", "filesystem.root: 'ro' is not one of read-write, read-only"),
+        ("[filesystem]\nreadonly = [\"/usr\"]", "did you mean 'read_only'"),
+        ("[filesystem]\nhide = [\"etc\"]", "'etc' is not an absolute path"),
+        ("[filesystem]\nhide = [\"/etc/../root\"]", "has a . or .. component"),
+        ("[filesystem]\nhide = [\"/et*/shadow\"]", "only the last component may be a glob"),
+        ("[filesystem]\ntmpfs = [\"/tmp:lots\"]", "'lots' is not a size"),
+        ("[filesystem]\nread_write = [\"/a:b\"]", "'b' is not an absolute path"),
+        ("[filesystem]\nlandlock_scope = [\"signals\"]", "unknown Landlock scope 'signals' (did you mean 'signal'?)"),
+        ("[filesystem]\nworkdir_writable = \"yes\"", "expected true or false"),
+        ("[filesystem]\nhome = \"none\"", "'none' is not one of host, empty"),
+        ("best_effort = [\"landlok\"]", "did you mean 'landlock'"),
+    ]
+
+    @Test("a bad [filesystem] value is one line naming the key", arguments: badValues.indices)
+    func badValue(_ i: Int) throws {
+        let (text, message) = Self.badValues[i]
+        let error = try #require(Self.failure(text), "\(text) was accepted")
+        #expect(error.contains(message), "\(error)")
+        #expect(!error.contains("\n"))
+        #expect(error.contains("p.toml:"), "names the file: \(error)")
+    }
+
+    @Test func cacheCodecRoundTrips() throws {
+        let profile = try builtin("ci")
+        var w = ByteWriter()
+        CompiledProfile(profile: profile).encode(into: &w)
+        let decoded = try w.bytes.withUnsafeBytes { raw -> CompiledProfile in
+            var r = ByteReader(raw)
+            return try CompiledProfile(from: &r)
+        }
+        #expect(decoded.profile.filesystem == profile.filesystem)
+        #expect(decoded.profile.filesystem.isActive && decoded.profile.filesystem.hide.contains("/root"))
+    }
+
+    @Test func shorthandsAreOneQuotedSet() throws {
+        #expect(try FilesystemSettings.override(flag: "--bind", value: "/a b:/c") == #"filesystem.read_write_add=["/a b:/c"]"#)
+        #expect(try FilesystemSettings.override(flag: "--ro-bind", value: "/x\"y") == #"filesystem.read_only_add=["/x\"y"]"#)
+        #expect(try FilesystemSettings.override(flag: "--tmpfs", value: "/tmp:1GiB") == #"filesystem.tmpfs_add=["/tmp:1GiB"]"#)
+        let error = #expect(throws: SandboxError.self) { try FilesystemSettings.override(flag: "--hide", value: "relative") }
+        #expect(error?.description == "--hide relative: 'relative' is not an absolute path (or ~/...)")
+        // The text goes through --set unchanged: one key, the value a string.
+        let profile = try builtinResolver.resolve(["default"], overrides: [try FilesystemSettings.override(flag: "--bind", value: "/a=b:/c")])
+        #expect(profile.filesystem.readWrite == ["/a=b:/c"])
+    }
+
+    // MARK: - The view
+
+    /// A scratch tree: `work/` (the working directory), `home/` ($HOME), `data/`, `link -> data`.
+    final class Tree {
+        let dir: TempDir
+        var root: String { dir.path }
+        init() throws {
+            dir = try TempDir()
+            for sub in ["work/data", "home/.ssh", "data/sub"] { try FileManager.default.createDirectory(atPath: dir.path + "/" + sub, withIntermediateDirectories: true) }
+            try dir.write("data/file", "x")
+            symlink(dir.path + "/data", dir.path + "/link")
+        }
+        func view(_ s: FilesystemSettings) throws -> FilesystemView {
+            try FilesystemView(s, workdir: root + "/work", home: root + "/home", owner: (1000, 1000))
+        }
+    }
+
+    static func make(_ edit: (inout FilesystemSettings) -> Void) -> FilesystemSettings {
+        var s = FilesystemSettings.inactive
+        s.isActive = true
+        edit(&s)
+        return s
+    }
+
+    @Test func parentsFirstAndMountPointsInFreshMounts() throws {
+        let t = try Tree()
+        let view = try t.view(Self.make {
+            $0.rootReadOnly = true
+            $0.workdirWritable = true
+            $0.hide = [t.root]
+            $0.emptyHome = true
+        })
+        let real = FilesystemView.realpath(t.root)!
+        #expect(view.entries.map(\.path) == [real, real + "/home", real + "/work"])
+        #expect(view.entries[2].beneathFresh == real && view.entries[1].beneathFresh == real)
+        #expect(view.entries[1].kind == .tmpfs(size: nil, mode: 0o700, owner: (1000, 1000)))
+        #expect(view.workdirHiddenBy == nil)
+
+        let plan = MountPlan(view, pidNamespace: true)
+        let text = plan.ops.map(\.description)
+        let rel = String(real.dropFirst())
+        // The workdir's mount point is made inside the hiding tmpfs, then bound; the hiding tmpfs is sealed last.
+        let mkdir = try #require(text.firstIndex(of: "mkdir /\(rel)/work mode 755"))
+        let bind = try #require(text.firstIndex(of: "bind /\(rel)/work from /oldroot\(real)/work nosuid,nodev recursive"))
+        #expect(mkdir < bind)
+        #expect(text.last == "setattr /\(rel) ro")
+        #expect(text.contains("fs /\(rel)/home from tmpfs mode=700,uid=1000,gid=1000 nosuid,nodev"))
+        #expect(text.first == "fs /proc from proc nosuid,nodev,noexec")
+        #expect(plan.rootAttributes == MountPlan.rdonly | MountPlan.nosuid | MountPlan.nodev)
+        #expect(text.contains("rebind /proc/sys ro,nosuid,nodev,noexec recursive optional"))
+        #expect(text.contains("fs /dev/pts from devpts ptmxmode=0666,mode=0620 nosuid,noexec"))
+        #expect(text.contains("bind /dev/null from /oldroot/dev/null nosuid,noexec"))
+        #expect(!text.contains { $0.hasPrefix("rebind /sys") }, "a read-only root has a read-only /sys already")
+        #expect(MountPlan(view, pidNamespace: false).ops.first?.description == "bind /proc from /oldroot/proc nosuid,nodev,noexec recursive")
+    }
+
+    @Test func homeReplacesAHideOfItAndWorkdirInATmpfsIsFound() throws {
+        let t = try Tree()
+        let real = FilesystemView.realpath(t.root)!
+        let view = try t.view(Self.make { $0.hide = [real + "/home"]; $0.emptyHome = true })
+        #expect(view.entries.count == 1 && view.entries[0].key == "filesystem.home")
+        let hidden = try t.view(Self.make { $0.tmpfs = [real] })
+        #expect(hidden.workdirHiddenBy?.path == real)
+    }
+
+    @Test func destinationsAreCheckedNotResolved() throws {
+        let t = try Tree()
+        let real = FilesystemView.realpath(t.root)!
+        let viaLink = #expect(throws: SandboxError.self) { try t.view(Self.make { $0.readOnly = ["/usr:\(real)/link/sub"] }) }
+        #expect(viaLink?.description.contains("passes through the symlink \(real)/link") == true, "\(String(describing: viaLink))")
+        let missing = #expect(throws: SandboxError.self) { try t.view(Self.make { $0.readOnly = ["/usr:\(real)/nowhere"] }) }
+        #expect(missing?.description.contains("does not exist on the host") == true)
+        let twice = #expect(throws: SandboxError.self) { try t.view(Self.make { $0.readOnly = [real + "/data"]; $0.tmpfs = [real + "/data"] }) }
+        #expect(twice?.description == "filesystem.tmpfs: \(real)/data is also in filesystem.read_only (name each path once)")
+        let fileOnDir = #expect(throws: SandboxError.self) { try t.view(Self.make { $0.readOnly = ["\(real)/data/file:\(real)/work"] }) }
+        #expect(fileOnDir?.description.contains("a file cannot be bound onto a directory") == true)
+        // PATH alone is resolved: a bind of the link is a bind of its target, onto itself.
+        let view = try t.view(Self.make { $0.readOnly = [real + "/link"] })
+        #expect(view.entries.first?.path == real + "/data" && view.entries.first?.kind == .bind(source: real + "/data", writable: false, directory: true))
+    }
+
+    @Test func globsAndHome() throws {
+        let t = try Tree()
+        let real = FilesystemView.realpath(t.root)!
+        try t.dir.write("data/sudoers", "")
+        try t.dir.write("data/sudoers.d/x", "")
+        let view = try t.view(Self.make { $0.hide = [real + "/data/sudo*", "~/.ssh", real + "/absent"] })
+        #expect(Set(view.entries.map(\.path)) == [real + "/data/sudoers", real + "/data/sudoers.d", real + "/home/.ssh"])
+        #expect(view.entries.first { $0.path.hasSuffix("/sudoers") }?.kind == .hiddenFile)
+        #expect(view.notes == ["filesystem.hide: \(real)/absent does not exist; nothing to hide"])
+    }
+
+    // MARK: - Landlock
+
+    @Test func handledRightsFollowTheABI() {
+        #expect(LandlockRuleset.handled(abi: 0) == 0)
+        #expect(LandlockRuleset.handled(abi: 1) == 0x1FFF)
+        #expect(LandlockRuleset.handled(abi: 2) == 0x3FFF)
+        #expect(LandlockRuleset.handled(abi: 3) == 0x7FFF)
+        #expect(LandlockRuleset.handled(abi: 4) == 0x7FFF)
+        #expect(LandlockRuleset.handled(abi: 5) == 0xFFFF)
+        #expect(LandlockRuleset.handled(abi: 7) == 0xFFFF)
+    }
+
+    @Test func rulesAndWhatLandlockAloneCannotSay() throws {
+        let t = try Tree()
+        let real = FilesystemView.realpath(t.root)!
+        let view = try t.view(Self.make {
+            $0.rootReadOnly = true
+            $0.workdirWritable = true
+            $0.readOnly = ["\(real)/data:\(real)/work/data"]
+            $0.tmpfs = ["/tmp"]
+            $0.hide = [real + "/home"]
+        })
+        let alone = LandlockRuleset(view, scopes: ["signal"], abi: 3, inView: false)
+        let root = try #require(alone.rules.first)
+        #expect(root.path == "/" && root.access == LandlockRuleset.read | LandlockRuleset.execute)
+        let work = try #require(alone.rules.first { $0.path == real + "/work" })
+        #expect(work.access & LandlockRuleset.writeFile != 0 && work.access & LandlockRuleset.ioctlDev == 0, "IOCTL_DEV is ABI 5")
+        let null = try #require(alone.rules.first { $0.path == "/dev/null" })
+        #expect(null.access & LandlockRuleset.readDir == 0, "a rule on a file holds only file rights")
+        #expect(alone.unexpressed.count == 3, "\(alone.unexpressed)")
+        #expect(alone.unexpressed.contains { $0.hasPrefix("filesystem.hide \(real)/home (hiding beneath a visible path") })
+        #expect(alone.unexpressed.contains { $0.hasPrefix("filesystem.tmpfs /tmp (a fresh tmpfs needs a mount namespace") })
+        #expect(alone.unsupportedScopes == ["filesystem.landlock_scope signal (needs Landlock ABI 6, Linux 6.12; this kernel has 3)"])
+
+        let inView = LandlockRuleset(view, scopes: ["signal", "abstract-unix-socket"], abi: 7, inView: true)
+        #expect(inView.unexpressed.isEmpty && inView.scoped == 3)
+        #expect(inView.rules.contains { $0.path == "/tmp" && $0.access & LandlockRuleset.makeReg != 0 })
+
+        let writableRoot = try t.view(Self.make { $0.readOnly = [real + "/data"] })
+        #expect(LandlockRuleset(writableRoot, scopes: [], abi: 7, inView: false).unexpressed
+            == ["filesystem.read_only \(real)/data (read-only beneath the writable /: Landlock cannot take rights away beneath an allowed path)"])
+    }
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The launch cost a cgroup adds: `sandbox run -q -p default -- /bin/true` without a cgroup, with an empty one
+# (cgroup.enabled: membership and accounting only) and with limits (memory, processes, cpu), interleaved
+# (scripts/bench/interleave.c: every round runs each once, in a shuffled order). The cgroup runs pay for
+# creating one cgroup per hierarchy (six on a hybrid host: unified, memory, pids, cpu, cpuacct, blkio),
+# the limit writes, the report's reads and the removal. Target: <= 0.3 ms added. Nothing here asserts.
+#
+# Environment: SANDBOX (binary under test; default: scripts/build-release), ROUNDS (default 500), WARMUP
+# (default 20), BENCH_OUT.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+rounds=${ROUNDS:-500}
+warmup=${WARMUP:-20}
+resolve_sandbox
+export SANDBOX_CACHE=$out_dir/profile-cache
+rm -rf "$SANDBOX_CACHE"
+true_bin=$(command -v true)
+limits=(--set cgroup.memory=512MiB --set cgroup.processes=4096 --set cgroup.cpu=1.5)
+if ! works "$SANDBOX" run -q -p default "${limits[@]}" -- "$true_bin"; then
+  echo "cgroup: a run with a cgroup fails here (not root, or no delegated cgroup?):"
+  "$SANDBOX" run -q -p default "${limits[@]}" -- "$true_bin" 2>&1 | sed 's/^/  /' || true
+  exit 0
+fi
+works "$SANDBOX" run -q -p default --set cgroup.enabled=true -- "$true_bin"
+interleave=$out_dir/interleave
+cc -O2 -o "$interleave" "$bench_dir/interleave.c" || { echo "cgroup: no C compiler for interleave.c"; exit 0; }
+names=("no cgroup" "cgroup, no limits" "cgroup + limits")
+"$interleave" "$rounds" "$warmup" \
+  ::: "$SANDBOX" run -q -p default -- "$true_bin" \
+  ::: "$SANDBOX" run -q -p default --set cgroup.enabled=true -- "$true_bin" \
+  ::: "$SANDBOX" run -q -p default "${limits[@]}" -- "$true_bin" > "$out_dir/cgroup.tsv"
+declare -A med
+while IFS=$'\t' read -r i ms; do med[${names[$i]}]=$ms; done < "$out_dir/cgroup.tsv"
+echo "== cgroup: interleaved, $rounds rounds (medians, ms)"
+for name in "${names[@]}"; do printf '  %-20s %s\n' "$name" "${med[$name]}"; done
+added() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a - b }'; }
+summary "cgroup: added by an empty cgroup (ms, target <= 0.3)" "$(added "${med[cgroup, no limits]}" "${med[no cgroup]}")"
+summary "cgroup: added by a cgroup with limits (ms, target <= 0.3)" "$(added "${med[cgroup + limits]}" "${med[no cgroup]}")"
+summary "cgroup: with limits / without, interleaved" "$(ratio "${med[cgroup + limits]}" "${med[no cgroup]}")"
+# Nothing left behind by the runs above: sandbox-<pid>-* cgroups whose supervisor is gone (other sandboxes
+# running on the machine have theirs).
+left=0
+while read -r dir; do
+  pid=${dir##*/sandbox-}; pid=${pid%%-*}
+  kill -0 "$pid" 2>/dev/null || left=$((left + 1))
+done < <(find /sys/fs/cgroup -maxdepth 4 -type d -name "sandbox-*" 2>/dev/null)
+summary "cgroup: sandbox-* cgroups left after the runs" "$left"

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Container launch: `sandbox run -q -p PROFILE -- /bin/true` with namespaces on, beside bubblewrap doing the
+# same kind of work (`bwrap --unshare-all ... --proc /proc --dev /dev`), interleaved (scripts/bench/interleave.c:
+# every round runs each command once, in a shuffled order), and `sandbox -p default` in the same rotation to
+# show that the default path did not get slower. Target: container/bwrap <= 0.8.
+# Then, with SERIES > 0, SERIES runs of the container profile in a row (hyperfine, every run's time kept):
+# the median of the last hundred against the first hundred. Network namespaces are torn down
+# asynchronously (a kworker, after an RCU grace period), so a fast loop can pile them up and slow down.
+# Nothing here asserts: it prints figures.
+#
+# Usage: scripts/bench/container.sh [PROFILE]   PROFILE: a name or path for -p; default `ci`, or, with
+# PROFILE=namespaces, a temporary profile that extends `default` with every namespace on and
+# network.mode = "none" (namespaces without the filesystem view). Runs from a scratch directory under
+# BENCH_OUT (ci binds the working directory read-write).
+# Environment: SANDBOX (default: scripts/build-release), ROUNDS (interleaved rounds, default 500), WARMUP
+# (default 20), SERIES (default 1000; 0 skips it), BENCH_OUT (default bench-out/).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+rounds=${ROUNDS:-500}
+warmup=${WARMUP:-20}
+series=${SERIES:-1000}
+resolve_sandbox
+export SANDBOX_CACHE=$out_dir/container-cache
+rm -rf "$SANDBOX_CACHE"
+
+profile=${1:-ci}
+if [ "$profile" = namespaces ]; then
+  profile=$out_dir/container-all-namespaces.toml
+  cat > "$profile" <<'TOML'
+description = "Benchmark: every namespace, no network"
+extends = "default"
+[namespaces]
+user = true
+pid = true
+mount = true
+ipc = true
+uts = true
+cgroup = true
+[network]
+mode = "none"
+TOML
+fi
+mkdir -p "$out_dir/container-work"
+cd "$out_dir/container-work"
+true_bin=$(command -v true)
+container=("$SANDBOX" run -q -p "$profile" -- "$true_bin")
+if ! works "${container[@]}"; then
+  echo "container: 'sandbox run -q -p $profile -- true' fails here:"
+  "${container[@]}" 2>&1 | sed 's/^/  /' || true
+  exit 0
+fi
+bwrap_cmd=(bwrap --unshare-all --die-with-parent --new-session --ro-bind / / --tmpfs /tmp --proc /proc --dev /dev --cap-drop ALL "$true_bin")
+have_bwrap=
+if need bwrap bubblewrap && works "${bwrap_cmd[@]}"; then have_bwrap=1; else echo "container: bwrap unavailable or cannot run here"; fi
+
+interleave=$out_dir/interleave
+cc -O2 -o "$interleave" "$bench_dir/interleave.c"
+names=(container default); commands=(::: "${container[@]}" ::: "$SANDBOX" run -q -p default -- "$true_bin")
+[ -n "$have_bwrap" ] && { names+=(bwrap); commands+=(::: "${bwrap_cmd[@]}"); }
+echo "== container: interleaved, $rounds rounds (medians, ms); profile $profile"
+if "$interleave" "$rounds" "$warmup" "${commands[@]}" > "$out_dir/container.tsv"; then
+  declare -A med
+  while IFS=$'\t' read -r i ms; do med[${names[$i]}]=$ms; done < "$out_dir/container.tsv"
+  for name in "${names[@]}"; do printf '  %-12s %s\n' "$name" "${med[$name]}"; done
+  summary "container: sandbox (namespaces)/bwrap --unshare-all (target <= 0.8)" "$(ratio "${med[container]:-}" "${med[bwrap]:-}")"
+  summary "container: sandbox -p default/bwrap --unshare-all" "$(ratio "${med[default]:-}" "${med[bwrap]:-}")"
+  summary "container: namespaces cost over default (ms)" "$(awk -v a="${med[container]}" -v b="${med[default]}" 'BEGIN { printf "%.2f\n", a - b }')"
+else
+  echo "container: the interleaved run failed"
+fi
+
+if [ "$series" -gt 0 ] && need hyperfine && need jq; then
+  echo
+  echo "== container: $series runs in a row"
+  hyperfine -N --warmup 0 --runs "$series" --export-json "$out_dir/container-series.json" "${container[*]}" >/dev/null
+  # Medians of the first and last hundred (or tenth, for short series) of the runs, in ms.
+  read -r first last < <(jq -r '.results[0].times as $t | ($t | length) as $n | ([100, ($n / 10 | floor)] | min) as $k
+    | def med: sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
+    "\(($t[0:$k] | med) * 1000) \(($t[$n - $k:$n] | med) * 1000)"' "$out_dir/container-series.json")
+  summary "container: series, first runs median (ms)" "$(printf '%.2f' "$first")"
+  summary "container: series, last runs median (ms)" "$(printf '%.2f' "$last")"
+  summary "container: series, last/first (target <= 1.0)" "$(ratio "$last" "$first")"
+fi
