@@ -8,8 +8,10 @@
 # asynchronously (a kworker, after an RCU grace period), so a fast loop can pile them up and slow down.
 # Nothing here asserts: it prints figures.
 #
-# Usage: scripts/bench/container.sh [PROFILE]   PROFILE: a name or path for -p; default a temporary profile
-# that extends `default` with every namespace on and network.mode = "none" (use `ci` once it exists).
+# Usage: scripts/bench/container.sh [PROFILE]   PROFILE: a name or path for -p; default `ci`, or, with
+# PROFILE=namespaces, a temporary profile that extends `default` with every namespace on and
+# network.mode = "none" (namespaces without the filesystem view). Runs from a scratch directory under
+# BENCH_OUT (ci binds the working directory read-write).
 # Environment: SANDBOX (default: scripts/build-release), ROUNDS (interleaved rounds, default 500), WARMUP
 # (default 20), SERIES (default 1000; 0 skips it), BENCH_OUT (default bench-out/).
 set -euo pipefail
@@ -22,8 +24,8 @@ resolve_sandbox
 export SANDBOX_CACHE=$out_dir/container-cache
 rm -rf "$SANDBOX_CACHE"
 
-profile=${1:-}
-if [ -z "$profile" ]; then
+profile=${1:-ci}
+if [ "$profile" = namespaces ]; then
   profile=$out_dir/container-all-namespaces.toml
   cat > "$profile" <<'TOML'
 description = "Benchmark: every namespace, no network"
@@ -39,6 +41,8 @@ cgroup = true
 mode = "none"
 TOML
 fi
+mkdir -p "$out_dir/container-work"
+cd "$out_dir/container-work"
 true_bin=$(command -v true)
 container=("$SANDBOX" run -q -p "$profile" -- "$true_bin")
 if ! works "${container[@]}"; then
