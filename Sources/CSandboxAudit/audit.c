@@ -91,7 +91,7 @@ int sbx_audit_open(const void *object, size_t length, const struct sbx_audit_con
         void *data = (void *)bpf_map__initial_value(map, &size);
         if (!data) continue;
         if (strstr(name, ".rodata") && size >= sizeof(uint32_t)) memcpy(data, &config->compat_offset, sizeof(uint32_t));
-        if ((strstr(name, ".bss") || strstr(name, ".data")) && size >= sizeof(uint32_t)) memcpy(data, &config->seed_tid, sizeof(uint32_t));
+        if (strstr(name, ".bss") && size >= sizeof(uint32_t)) memcpy(data, &config->seed_tid, sizeof(uint32_t));
     }
     int err = bpf_object__load(audit->object);
     if (err) return fail(audit, "bpf_object__load", -err, why, why_len);
@@ -118,6 +118,19 @@ int sbx_audit_open(const void *object, size_t length, const struct sbx_audit_con
     }
     *out = audit;
     return 0;
+}
+
+int sbx_audit_set_seed(struct sbx_audit *audit, uint32_t tid) {
+    struct bpf_map *map;
+    bpf_object__for_each_map(map, audit->object) {
+        if (!strstr(bpf_map__name(map), ".bss")) continue;
+        uint32_t key = 0;
+        // The .bss map's one value is the whole section: seed_tid is all of it.
+        if (bpf_map__value_size(map) != sizeof tid) break;
+        return bpf_map_update_elem(bpf_map__fd(map), &key, &tid, BPF_ANY);
+    }
+    errno = ENOENT;
+    return -1;
 }
 
 int sbx_audit_poll_fd(struct sbx_audit *audit) { return ring_buffer__epoll_fd(audit->ring); }

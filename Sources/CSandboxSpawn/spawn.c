@@ -51,10 +51,15 @@ static int write_zero(int fd) {
 }
 
 static int step_cgroup(const struct sbx_plan *plan, int64_t *detail) {
-    // "0" moves the writer (the whole thread group) into the cgroup whose cgroup.procs this is.
-    if (plan->cgroup_v2_procs_fd >= 0 && cgroup_clone_fell_back && write_zero(plan->cgroup_v2_procs_fd) < 0) {
-        *detail = -1;
-        return -1;
+    // "0" moves the writer into that cgroup: the whole thread group for cgroup.procs, this thread (the
+    // child's only one) for a v1 `tasks` file.
+    if (plan->cgroup_fd >= 0 && cgroup_clone_fell_back) {
+        int procs = openat(plan->cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+        if (procs < 0 || write_zero(procs) < 0) {
+            *detail = -1;
+            return -1;
+        }
+        close(procs);
     }
     for (int i = 0; i < plan->cgroup_procs_count; i++) {
         if (write_zero(plan->cgroup_procs_fds[i]) < 0) {
@@ -296,7 +301,7 @@ static void child_main(const struct sbx_plan *plan) {
     // The cgroups first, before the child does anything else: every page it touches and every process it
     // forks from here on is charged to the run and held to its limits (cgroup v1 has no CLONE_INTO_CGROUP;
     // its membership is this write). All signals are still blocked, so nothing runs before it.
-    if ((plan->cgroup_procs_count > 0 || plan->cgroup_v2_procs_fd >= 0) && step_cgroup(plan, &detail) < 0)
+    if ((plan->cgroup_procs_count > 0 || plan->cgroup_fd >= 0) && step_cgroup(plan, &detail) < 0)
         fail(plan, SBX_STEP_CGROUP, detail);
     if (step_signals(plan->pid_init) < 0) fail(plan, SBX_STEP_SIGNALS, 0);
     if (step_fds() < 0) fail(plan, SBX_STEP_FDS, 0);

@@ -44,9 +44,26 @@ public struct SandboxError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// One line, always: a newline or other control character that a value brought into the message
+    /// is shown escaped (`\n`, `\u{1B}`), so an error cannot forge a second line on the terminal.
     public var description: String {
         let head = stage.isEmpty ? message : "\(stage): \(message)"
-        return hint.map { "\(head) (\($0))" } ?? head
+        return Self.oneLine(hint.map { "\(head) (\($0))" } ?? head)
+    }
+
+    static func oneLine(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F: out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }
 

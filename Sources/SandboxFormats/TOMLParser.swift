@@ -16,6 +16,8 @@ public struct TOMLParser {
     var tree = TOMLTree()
     /// Numbers each header and inline table, so that dotted keys add only to tables of their own section.
     var sections = 0
+    /// The key path of the last header, so that an error in a value names its whole key.
+    private var sectionPath: [String] = []
 
     /// Parses `text`; an error is `SOURCE:LINE: invalid TOML: WHAT`. A String is valid UTF-8 by
     /// construction; a byte-order mark at the start is skipped.
@@ -93,7 +95,13 @@ public struct TOMLParser {
                 let keyLine = line
                 let path = try key()
                 try expectEquals(after: path)
-                let value = try self.value(depth: tree.depth(of: section) + path.count)
+                let value: TOMLValue
+                do {
+                    value = try self.value(depth: tree.depth(of: section) + path.count)
+                } catch let failure as Failure {
+                    // An error inside a value names its key: `limits.wall: integer ... does not fit in 64 bits`.
+                    throw Failure(failure.line, TOMLTree.display(sectionPath + path) + ": " + failure.message)
+                }
                 try tree.setValue(path, value, in: section, number: number, line: keyLine)
             }
             try endOfLine()
@@ -113,6 +121,7 @@ public struct TOMLParser {
         }
         position += isArray ? 2 : 1
         sections += 1
+        sectionPath = path
         return isArray ? try tree.appendTable(path, line: line) : try tree.defineTable(path, line: line)
     }
 

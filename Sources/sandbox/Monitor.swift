@@ -144,7 +144,7 @@ struct Top: ParsableCommand {
             // Named runs must exist now; later they may end (and leave the view).
             for id in ids { _ = try ControlClient(run: id) }
             let terminal = isatty(1) == 1
-            var previous: [String: (time: Double, read: Double, write: Double, files: Double)] = [:]
+            var previous: [String: (time: Double, read: Double, write: Double, files: Double, syscalls: Double)] = [:]
             while true {
                 let records = RunDirectory.runs().filter { ids.isEmpty || ids.contains($0.id) }
                 var rows = [["ID", "CPU", "MEM / LIMIT", "PROCS", "READ/s", "WRITE/s", "FILES/s", "DENIED", "SYSCALLS/s", "COMMAND"]]
@@ -153,14 +153,17 @@ struct Top: ParsableCommand {
                     guard let s = MonitorCommand.stats(record) else { continue }
                     let t = s.double("uptime_seconds") ?? 0
                     let read = s.double("read_bytes") ?? 0, write = s.double("write_bytes") ?? 0, files = s.double("file_events") ?? 0
-                    let before = previous[record.id] ?? (0, 0, 0, 0)
+                    // `syscalls`: the audit's count of calls so far, null when the run is not audited.
+                    let syscalls = s.double("syscalls")
+                    let before = previous[record.id] ?? (0, 0, 0, 0, 0)
                     let dt = max(t - before.time, 0.001)
-                    previous[record.id] = (t, read, write, files)
+                    previous[record.id] = (t, read, write, files, syscalls ?? 0)
+                    let syscallRate = syscalls.map { (($0 - before.syscalls) / dt).rounded() }
                     let rates: [(String, JSONValue)] = [
                         ("read_bytes_per_second", .double(((read - before.read) / dt).rounded())),
                         ("write_bytes_per_second", .double(((write - before.write) / dt).rounded())),
                         ("file_events_per_second", s.int("file_events") == nil ? .null : .double(((files - before.files) / dt * 10).rounded() / 10)),
-                        ("syscalls_per_second", .null),
+                        ("syscalls_per_second", syscallRate.map { .double($0) } ?? .null),
                     ]
                     if json {
                         guard case .object(let pairs) = s.json else { continue }
@@ -172,7 +175,8 @@ struct Top: ParsableCommand {
                                  s.int("processes").map { String($0) } ?? "-",
                                  MonitorCommand.bytes(Int64((read - before.read) / dt)), MonitorCommand.bytes(Int64((write - before.write) / dt)),
                                  s.int("file_events") == nil ? "-" : String(Int(((files - before.files) / dt).rounded())),
-                                 s.int("denied").map { String($0) } ?? "-", "-", MonitorCommand.display(record.command)])
+                                 s.int("denied").map { String($0) } ?? "-", syscallRate.map { String(Int($0)) } ?? "-",
+                                 MonitorCommand.display(record.command)])
                 }
                 if !json { lines = MonitorCommand.table(rows) }
                 var text = lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")

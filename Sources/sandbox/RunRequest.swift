@@ -85,6 +85,7 @@ struct RunRequest: Equatable {
         guard let seconds = Units.seconds(text), seconds > 0 else {
             throw SandboxError(.usage, "\(flag) \(text)", "not a duration", hint: "e.g. 500ms, 30s, 5m, 2h")
         }
+        guard Units.isDuration(seconds) else { throw SandboxError(.usage, "\(flag) \(text)", Units.durationProblem(seconds)) }
         return seconds
     }
 

@@ -12,7 +12,8 @@ struct Sandbox: ParsableCommand {
         discussion: """
         Exit status: the command's own; 128+N when it died from signal N; 124 when the wall-clock limit \
         ended it; 125 when sandbox itself failed (bad flag, bad profile, a setup step); 126 when the command \
-        cannot be executed; 127 when it is not found.
+        cannot be executed; 127 when it is not found. `sandbox profile check` exits 0 when every profile is \
+        valid, 1 when one has errors, 125 when sandbox itself failed.
         """,
         version: SandboxCore.version,
         subcommands: [Run.self, Ps.self, Top.self, Stop.self, Events.self, ProfileCommand.self, Syscalls.self])

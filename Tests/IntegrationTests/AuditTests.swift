@@ -173,6 +173,17 @@ extension SandboxBinary {
             #expect(audit.processes.count == 1)
         }
 
+        @Test(.enabled(if: Condition.root("AuditTests.pidNamespaceInitIsNotCounted")), arguments: mechanisms)
+        func pidNamespaceInitIsNotCounted(_ mechanism: String) throws {
+            // sandbox's init (PID 1 of the new namespace) forks the command and never executes anything:
+            // none of its calls count, the command's do.
+            let (out, audit) = try Self.audit(["--set", "audit.mechanism=\(mechanism)", "--set", "namespaces.pid=true"],
+                                              [try Harness.probe, "tree", "10", "2"])
+            #expect(out.status == 0, "\(out)")
+            #expect(audit.calls("getppid") == 20 && audit.calls("clone") == 1 && audit.calls("execve") == 1, "\(out)")
+            #expect(audit.calls("wait4") == 1)
+        }
+
         @Test(.enabled(if: Condition.canDropToNobody("AuditTests.unprivilegedFallbackMatchesStrace")))
         func unprivilegedFallbackMatchesStrace() throws {
             let install = try UnprivilegedTests.Install()

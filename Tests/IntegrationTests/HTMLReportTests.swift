@@ -39,11 +39,12 @@ extension SandboxBinary {
                 #expect(dom.stdout.contains("id=\"\(id)\""), "\(id) missing")
             }
             let png = dir.file("shot.png")
-            let shot = try Harness.run(chromium, base + ["--screenshot=\(png)", "--window-size=1100,1600", "--hide-scrollbars", "file://" + html],
-                                       timeout: 120)
+            // Half scale: a PNG small enough for the pure-Python check below.
+            let shot = try Harness.run(chromium, base + ["--screenshot=\(png)", "--window-size=1000,1400", "--force-device-scale-factor=0.5",
+                                                         "--hide-scrollbars", "file://" + html], timeout: 120)
             #expect(FileManager.default.fileExists(atPath: png), "\(shot)")
             // Not blank: many colours, and the bars' solid blue (#2f6fde) among them.
-            let colours = try Harness.run(try Harness.python3, ["-c", Self.pngColours, png])
+            let colours = try Harness.run(try Harness.python3, ["-c", Self.pngColours, png], timeout: 120)
             let figures = colours.stdout.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
             #expect(figures.count == 2 && figures[0] > 20 && figures[1] > 500, "distinct colours, blue pixels: \(colours)")
         }

@@ -87,7 +87,8 @@ extension SandboxBinary {
             #expect(message.contains("\(a) -> \(b) -> \(a)"), "\(message)")
         }
 
-        /// `sandbox profile check`, the lint step: 0 and "ok" for a good file, 125 for a bad one.
+        /// `sandbox profile check`, the lint step: 0 and "ok" for a good file, 1 and the error's one line
+        /// for a bad one (not an argument error), 125 for a bad flag.
         @Test func profileCheck() throws {
             let dir = try TemporaryDirectory()
             let good = try dir.write("good.toml", "extends = \"default\"\n[process]\nnice = 11\n")
@@ -96,8 +97,14 @@ extension SandboxBinary {
             #expect(ok.status == 0, "\(ok)")
             #expect(ok.stdout.contains("ok"), "\(ok)")
             let failed = try Harness.sandbox(["profile", "check", bad])
-            #expect(failed.status == 125, "\(failed)")
+            #expect(failed.status == 1, "\(failed)")
             #expect(failed.stderr.contains("\(bad):3"), "\(failed)")
+            #expect(!failed.stderr.contains("invalid arguments"), "\(failed)")
+            #expect(failed.stderr.split(separator: "\n").count == 1, "\(failed)")
+            let both = try Harness.sandbox(["profile", "check", good, bad])
+            #expect(both.status == 1 && both.stdout.contains("\(good): ok"), "\(both)")
+            let flag = try Harness.sandbox(["profile", "check", "--no-such-flag", good])
+            #expect(flag.status == 125, "\(flag)")
         }
     }
 

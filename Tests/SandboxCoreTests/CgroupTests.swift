@@ -106,7 +106,7 @@ import Testing
 
     @Test func thisHostIsDetected() throws {
         // Whatever the layout, it must agree with /proc/self/cgroup.
-        let layout = try KernelFeatures.cgroupLayout.get()
+        let layout = try #require(KernelFeatures.cgroupLayout.layout, "\(KernelFeatures.cgroupLayout.reason ?? "")")
         let text = try FileIO.readText("/proc/self/cgroup")
         for h in layout.hierarchies {
             #expect(text.contains(":" + h.controllers.joined(separator: ",") + ":" + h.path + "\n"), "\(h)\n\(text)")
@@ -141,6 +141,14 @@ import Testing
             "memory.limit_in_bytes=67108864", "memory.memsw.limit_in_bytes=67108864",
         ])
         #expect(plan.directory("pids")?.writes.map { "\($0.file)=\($0.value)" } == ["pids.max=100"])
+        #expect(plan.directory("cpuacct")?.path == "/sys/fs/cgroup/cpu,cpuacct/user.slice/sandbox-42-3", "co-mounted with cpu")
+        let accountingOnly = try CgroupPlan.build(try settings(["cgroup.processes=5"]), layout: Self.hybrid, killOrphans: true,
+                                                  bestEffort: false, pid: 42, serial: 5, accountedDevices: ["254:0"])
+        #expect(accountingOnly.directories.map(\.name) == ["unified", "memory", "pids", "blkio"],
+                "no cpu hierarchy without a CPU limit: CPU time comes from cgroup2's cpu.stat")
+        #expect(accountingOnly.directory("blkio")?.writes == [
+            .init(file: "blkio.throttle.read_bps_device", value: "254:0 4611686018427387904", key: "cgroup", optional: true),
+        ])
         #expect(plan.directory("cpu")?.writes.map { "\($0.file)=\($0.value)" } == [
             "cpu.cfs_period_us=100000", "cpu.cfs_quota_us=150000", "cpu.shares=512",
         ])

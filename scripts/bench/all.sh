@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs launch.sh, seccomp.sh and files.sh against one binary and prints a summary table. A benchmark that
+# Runs launch.sh, seccomp.sh, files.sh and cgroup.sh against one binary and prints a summary table. A benchmark that
 # fails is reported and the others still run. See docs/benchmarks.md.
 #
 # Environment: SANDBOX (default: scripts/build-release), BENCH_OUT (default bench-out/), and each
@@ -12,7 +12,7 @@ BENCH_SUMMARY=$out_dir/summary.tsv
 export BENCH_SUMMARY BENCH_OUT=$out_dir
 : > "$BENCH_SUMMARY"
 failed=()
-for b in launch seccomp files; do
+for b in launch seccomp files cgroup; do
   echo "################ $b"
   "$bench_dir/$b.sh" || failed+=("$b")
   echo

@@ -38,6 +38,11 @@ added() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a - b }'; }
 summary "cgroup: added by an empty cgroup (ms, target <= 0.3)" "$(added "${med[cgroup, no limits]}" "${med[no cgroup]}")"
 summary "cgroup: added by a cgroup with limits (ms, target <= 0.3)" "$(added "${med[cgroup + limits]}" "${med[no cgroup]}")"
 summary "cgroup: with limits / without, interleaved" "$(ratio "${med[cgroup + limits]}" "${med[no cgroup]}")"
-# Nothing left behind by the runs above.
-left=$(find /sys/fs/cgroup -maxdepth 4 -type d -name "sandbox-*" 2>/dev/null | wc -l)
+# Nothing left behind by the runs above: sandbox-<pid>-* cgroups whose supervisor is gone (other sandboxes
+# running on the machine have theirs).
+left=0
+while read -r dir; do
+  pid=${dir##*/sandbox-}; pid=${pid%%-*}
+  kill -0 "$pid" 2>/dev/null || left=$((left + 1))
+done < <(find /sys/fs/cgroup -maxdepth 4 -type d -name "sandbox-*" 2>/dev/null)
 summary "cgroup: sandbox-* cgroups left after the runs" "$left"

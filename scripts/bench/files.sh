@@ -35,11 +35,12 @@ workload="$prog $work $files"
 # goes single-quoted on its command line. (A wrapper script, as before, put a /bin/sh start on the audit
 # side only.)
 ignore='watch.ignore=["/proc","/sys"]'
-audited=("$SANDBOX" run -q -p audit --set "$ignore")
+# audit.syscalls off: the audit profile also counts syscalls (scripts/bench/audit.sh measures that).
+audited=("$SANDBOX" run -q -p audit --set "$ignore" --set audit.syscalls=false)
 args=(-N --warmup "$warmup" --runs "$runs" --export-json "$out_dir/files.json" -n bare "$workload")
 audit_err=$("${audited[@]}" -- $workload 2>&1 >/dev/null) && audit_ok=1 || audit_ok=
 if [ -n "$audit_ok" ]; then
-  args+=(-n audit "'$SANDBOX' run -q -p audit --set '$ignore' -- $workload")
+  args+=(-n audit "'$SANDBOX' run -q -p audit --set '$ignore' --set audit.syscalls=false -- $workload")
 else
   echo "files: sandbox -p audit: n/a (the run fails here: $(head -1 <<<"$audit_err"))"
 fi
@@ -76,7 +77,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && [ -n "$audit_ok" ]; 
   mkdir -m 777 "$nobody_dir/work"
   drop="setpriv --reuid=nobody --regid=nogroup --clear-groups"
   printf '#!/bin/sh\nexec %s %s "$@"\n' "$drop" "$nobody_dir/files-bin" > "$nobody_dir/bare.sh"
-  printf '#!/bin/sh\nexec %s %s run -q -p audit --set %s -- %s "$@"\n' "$drop" "$nobody_dir/sandbox" "'watch.ignore=[\"/proc\",\"/sys\"]'" "$nobody_dir/files-bin" > "$nobody_dir/notify.sh"
+  printf '#!/bin/sh\nexec %s %s run -q -p audit --set audit.syscalls=false --set %s -- %s "$@"\n' "$drop" "$nobody_dir/sandbox" "'watch.ignore=[\"/proc\",\"/sys\"]'" "$nobody_dir/files-bin" > "$nobody_dir/notify.sh"
   chmod 755 "$nobody_dir/bare.sh" "$nobody_dir/notify.sh"
   hyperfine -N --warmup 1 --runs 3 --export-json "$out_dir/files-nobody.json" \
     -n bare-nobody "$nobody_dir/bare.sh $nobody_dir/work $files" -n audit-nobody "$nobody_dir/notify.sh $nobody_dir/work $files" || true

@@ -375,14 +375,19 @@ int audit_sys_exit(struct bpf_raw_tracepoint_args *ctx) {
     if (!t->armed) return 0;
     struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
     long ret = (long)ctx->args[1];
-    long nr = -1;
-    bpf_probe_read_kernel(&nr, sizeof nr, &regs->orig_rax);
-    if (nr < 0) return 0;
+    // sys_exit always follows its own call's sys_enter, when there was one (pending is cleared at every
+    // exit): then the number is the pending one. Otherwise the filter refused the call, and the number
+    // is still in the saved orig_rax.
+    long nr;
     __u32 abi;
     int denied = 0;
-    if (pending == (__u32)nr + 1) {
+    if (pending != 0) {
+        nr = (long)pending - 1;
         abi = t->abi;
     } else {
+        nr = -1;
+        bpf_probe_read_kernel(&nr, sizeof nr, &regs->orig_rax);
+        if (nr < 0) return 0;
         abi = abi_of(nr);
         denied = 1;
     }

@@ -25,6 +25,8 @@ typedef void (*sbx_audit_event_fn)(void *context, const struct sbx_audit_event *
 int sbx_audit_open(const void *object, size_t length, const struct sbx_audit_config *config,
                    sbx_audit_event_fn on_event, void *context, struct sbx_audit **out, char *why, size_t why_len);
 
+/// Makes thread `tid`'s next fork the command (the program clears it at that fork).
+int sbx_audit_set_seed(struct sbx_audit *audit, uint32_t tid);
 /// An fd that polls readable when events wait (ring_buffer__epoll_fd).
 int sbx_audit_poll_fd(struct sbx_audit *audit);
 /// Hands every waiting event to the callback; returns how many, or a negative error.

@@ -94,7 +94,7 @@ struct sbx_audit_event {
 
 /// Values the supervisor sets before loading (the program's read-only data).
 struct sbx_audit_config {
-    __u32 seed_tid;          // the supervisor thread that forks the command: its first child is ours
+    __u32 seed_tid;          // the supervisor thread that forks the command (0: none yet, sbx_audit_set_seed)
     __u32 compat_offset;     // offset of thread_info.status in task_struct (TS_COMPAT lives there)
 };
 

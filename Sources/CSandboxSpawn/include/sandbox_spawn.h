@@ -140,11 +140,11 @@ struct sbx_plan {
     // and opened these before the clone, with its own credentials (since Linux 5.16 a cgroup.procs write is
     // checked against the opener's, so a child that has dropped privileges can still join).
     int cgroup_fd;                  // -1, or a directory fd of the run's cgroup v2 cgroup: clone3 with
-                                    // CLONE_INTO_CGROUP starts the child in it
-    int cgroup_v2_procs_fd;         // -1, or that cgroup's cgroup.procs: joined by writing "0" when the
-                                    // clone fell back to fork (no clone3, or one without CLONE_INTO_CGROUP)
+                                    // CLONE_INTO_CGROUP starts the child in it; when the clone fell back to
+                                    // fork, the child writes "0" to its cgroup.procs (opened through this fd)
     int cgroup_procs_count;
-    const int *cgroup_procs_fds;    // cgroup.procs of each cgroup v1 hierarchy of the run: "0" joins
+    const int *cgroup_procs_fds;    // `tasks` of the run's cgroup in each v1 hierarchy: "0" moves the
+                                    // (single-threaded) child without cgroup.procs's global lock
 
     // Namespaces (Policy/NamespacePlan.swift prepares these). All zero / -1 / NULL: no namespace, and the
     // child makes no system call for any of them.

@@ -80,7 +80,7 @@ public struct ChildFailure: Sendable {
     }
 
     static let stepNames: [UInt32: String] = [
-        SBX_STEP_SIGNALS.rawValue: "rt_sigaction", SBX_STEP_FDS.rawValue: "close_range(CLOSE_RANGE_CLOEXEC)",
+        SBX_STEP_CGROUP.rawValue: "write(cgroup tasks, \"0\") (joining the run's cgroup)", SBX_STEP_SIGNALS.rawValue: "rt_sigaction", SBX_STEP_FDS.rawValue: "close_range(CLOSE_RANGE_CLOEXEC)",
         SBX_STEP_SETSID.rawValue: "setsid", SBX_STEP_CTTY.rawValue: "ioctl(TIOCSCTTY)",
         SBX_STEP_PDEATHSIG.rawValue: "prctl(PR_SET_PDEATHSIG)", SBX_STEP_CHDIR.rawValue: "chdir",
         SBX_STEP_UMASK.rawValue: "umask", SBX_STEP_CAPS.rawValue: "capset",

@@ -79,7 +79,6 @@ public enum Launcher {
                         c.notify_socket = plan.notifySocket?.child ?? -1
                         c.error_fd = errorPipe[1]
                         c.cgroup_fd = cgroup?.unifiedFD ?? -1
-                        c.cgroup_v2_procs_fd = cgroup?.unifiedProcsFD ?? -1
                         c.cgroup_procs_count = Int32(procs.count)
                         c.cgroup_procs_fds = procs.baseAddress
                         // The namespace block, and drop_bounding (possible in a user namespace without CAP_SETPCAP).

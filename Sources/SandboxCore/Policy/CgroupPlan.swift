@@ -8,7 +8,7 @@ import Glibc
 ///
 /// Names are `sandbox-<supervisor pid>-<n>` (`-keep` appended when `process.kill_orphans` is off), so that a
 /// later run can tell a cgroup whose supervisor died (`StaleCgroups`) and whether to kill what is left in it.
-public struct CgroupPlan: Sendable {
+public final class CgroupPlan: Sendable {
     /// One file write: `value` into `file` of the cgroup, for the profile key `key`.
     public struct Write: Sendable, Equatable {
         public let file: String
@@ -33,7 +33,7 @@ public struct CgroupPlan: Sendable {
         public let path: String
         public let writes: [Write]
 
-        public var name: String { kind == .unified ? "unified" : (kind.controllers.joined(separator: ",")) }
+        public var name: String { kind == .unified ? "unified" : CgroupLayout.commaJoined(kind.controllers) }
     }
 
     public let layout: CgroupLayout
@@ -45,6 +45,20 @@ public struct CgroupPlan: Sendable {
     /// Controllers to enable in this process's cgroup2 `cgroup.subtree_control` (unified mode).
     public let enableControllers: [String]
     public let notes: [String]
+    /// `process.kill_orphans`: whether what is left at the end is killed (else its cgroup is kept).
+    public let killOrphans: Bool
+
+    init(layout: CgroupLayout, name: String, directories: [Directory], settings: CgroupSettings, bestEffort: Bool,
+         enableControllers: [String], notes: [String], killOrphans: Bool) {
+        self.layout = layout
+        self.name = name
+        self.directories = directories
+        self.settings = settings
+        self.bestEffort = bestEffort
+        self.enableControllers = enableControllers
+        self.notes = notes
+        self.killOrphans = killOrphans
+    }
 
     public var unified: Directory? { directories.first { $0.kind == .unified } }
     public func directory(_ controller: String) -> Directory? { directories.first { $0.kind.controllers.contains(controller) } }
@@ -67,8 +81,8 @@ public struct CgroupPlan: Sendable {
         }
         let layout: CgroupLayout
         switch KernelFeatures.cgroupLayout {
-        case .success(let l): layout = l
-        case .failure(let e): return try unavailable(e.reason, fix: nil)
+        case .found(let l): layout = l
+        case .missing(let reason): return try unavailable(reason, fix: nil)
         }
         let plan = try build(settings, layout: layout, killOrphans: profile.process.killOrphans, bestEffort: bestEffort,
                              pid: getpid(), serial: Self.next(), accountedDevices: layout.hierarchy("blkio") == nil ? [] : blockDevices())
@@ -119,7 +133,16 @@ public struct CgroupPlan: Sendable {
             // A cgroup2 cgroup without controllers still gives membership, cgroup.kill, cgroup.events,
             // PSI and the cgroup id.
             if let dir = layout.unifiedDirectory { add(.unified, parent: dir, path: layout.unifiedPath!, []) }
-            for h in layout.hierarchies {
+            // Only the hierarchies a limit or a figure of the report needs: each costs a mkdir, a join and an
+            // rmdir per run. CPU time comes from the cgroup2 cgroup's cpu.stat (usage_usec, kept without any
+            // controller), so cpu and cpuacct are used only for a CPU limit, or on legacy hosts.
+            let wantsCPU = s.cpu != nil || s.cpuWeight != nil
+            let used = layout.hierarchies.filter { h in
+                h.controllers.contains { c in
+                    ["memory", "pids", "blkio"].contains(c) || (c == "cpu" && wantsCPU) || (c == "cpuacct" && layout.unifiedMount == nil)
+                }
+            }
+            for h in used {
                 var w: [Write] = []
                 for controller in h.controllers {
                     switch controller {
@@ -180,7 +203,7 @@ public struct CgroupPlan: Sendable {
             }
         }
         return CgroupPlan(layout: layout, name: name, directories: directories, settings: s, bestEffort: bestEffort,
-                          enableControllers: enable, notes: notes)
+                          enableControllers: enable, notes: notes, killOrphans: killOrphans)
     }
 
     static let unreachableBandwidth: UInt64 = 1 << 62
@@ -188,9 +211,9 @@ public struct CgroupPlan: Sendable {
     /// MAJOR:MINOR of the block devices in /sys/block, loop and RAM disks left out (their I/O reaches a
     /// real device, or none).
     static func blockDevices() -> [String] {
-        CgroupDirectory.subdirectoriesOrLinks("/sys/block").sorted().compactMap { name in
-            guard !name.hasPrefix("loop"), !name.hasPrefix("ram") else { return nil }
-            return CgroupDirectory.read("/sys/block/\(name)/dev").map { $0.trimmingCharacters(in: " \n") }
+        CgroupDirectory.subdirectoriesOrLinks("/sys/block").compactMap { name in
+            guard !name.utf8.starts(with: "loop".utf8), !name.utf8.starts(with: "ram".utf8) else { return nil }
+            return CgroupDirectory.read("/sys/block/\(name)/dev").flatMap { CgroupFiles.words($0).first }
         }
     }
 

@@ -4,7 +4,8 @@ import CSeccomp
 /// Also the OCI spellings (`SCMP_ACT_ERRNO`, …) so imported profiles read the same.
 enum SeccompActionParser {
     static func parse(_ text: String) -> SeccompAction? {
-        let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+        // Empty pieces kept: "" and ":x" have a first part (an empty one, which is no action).
+        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         switch parts[0].lowercased() {
         case "allow", "scmp_act_allow": return parts.count == 1 ? .allow : nil
         case "errno", "scmp_act_errno":

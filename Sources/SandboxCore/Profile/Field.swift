@@ -5,7 +5,13 @@ struct Field {
     var value: ProfileValue { setting.value }
 
     func error(_ message: String, hint: String? = nil) -> SandboxError {
-        SandboxError(.usage, "\(setting.origin): \(path)", message, hint: hint)
+        SandboxError(.usage, "\(setting.origin): \(path)", Self.bounded(message), hint: hint.map(Self.bounded))
+    }
+
+    /// A message that quotes a value quotes at most a few hundred bytes of it (a value can be a megabyte).
+    static func bounded(_ message: String) -> String {
+        guard message.utf8.count > 400 else { return message }
+        return String(message.prefix(240)) + " ... " + String(message.suffix(80))
     }
 
     func expected(_ what: String) -> SandboxError { error("expected \(what), found \(value.typeName) \(value)") }
@@ -58,18 +64,22 @@ struct Field {
         return i
     }
 
+    /// Seconds, checked against `Units.isDuration` (so every later conversion fits); nil is "unlimited".
     func duration() throws -> Double? {
+        let seconds: Double
         switch value {
-        case .integer(let i) where i >= 0: return Double(i)
-        case .float(let d) where d >= 0 && d.isFinite: return d
+        case .integer(let i): seconds = Double(i)
+        case .float(let d): seconds = d
         case .string("unlimited"): return nil
         case .string(let s):
-            guard let seconds = Units.seconds(s) else {
-                throw error("'\(s)' is not a duration", hint: "write a number of seconds or e.g. \"500ms\", \"30s\", \"5m\", \"2h\"")
+            guard let parsed = Units.seconds(s) else {
+                throw error("'\(ProfileDocument.shown(s))' is not a duration", hint: "write a number of seconds or e.g. \"500ms\", \"30s\", \"5m\", \"2h\"")
             }
-            return seconds
+            seconds = parsed
         default: throw expected("a duration (seconds, \"30s\", or \"unlimited\")")
         }
+        guard Units.isDuration(seconds) else { throw error(Units.durationProblem(seconds)) }
+        return seconds
     }
 
     func limit(_ limit: ResourceLimit) throws -> LimitValue {
@@ -107,18 +117,18 @@ struct Field {
         case (_, .integer(let i)) where i < 0:
             throw error("\(i) is negative", hint: "write \"unlimited\" for no limit")
         case (.microseconds, .integer(let i)): return UInt64(i)
-        case (.microseconds, .string):
+        case (.microseconds, .string), (.microseconds, .float):
             guard let d = try duration() else { return nil }
-            return UInt64(d * 1_000_000)
+            return UInt64((d * 1_000_000).rounded())  // at most 10^15: duration() bounds it
         case (.seconds, .integer(let i)): return UInt64(i)
         case (.seconds, .string), (.seconds, .float):
             guard let d = try duration() else { return nil }
             guard d >= 1 || d == 0 else { throw error("RLIMIT_CPU counts whole seconds; \(d)s would round to 0") }
-            return UInt64(d.rounded(.up))
+            return UInt64(d.rounded(.up))  // at most 10^9: duration() bounds it
         case (.bytes, .integer(let i)): return UInt64(i)
         case (.bytes, .string(let s)):
             guard let bytes = Units.bytes(s) else {
-                throw error("'\(s)' is not a size", hint: "write bytes, or e.g. \"512KiB\", \"64MiB\", \"2GiB\", or \"unlimited\"")
+                throw error("'\(ProfileDocument.shown(s))' is not a size (at most 2^64-1 bytes)", hint: "write bytes, or e.g. \"512KiB\", \"64MiB\", \"2GiB\", or \"unlimited\"")
             }
             return bytes
         case (.count, .integer(let i)): return UInt64(i)
@@ -201,7 +211,7 @@ struct Field {
 
     func ioprio() throws -> Int32 {
         guard case .string(let s) = value else { throw expected("a string such as \"idle\" or \"best-effort:7\"") }
-        let parts = s.split(separator: ":", maxSplits: 1).map(String.init)
+        let parts = s.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         let classes = ["realtime": 1, "best-effort": 2, "idle": 3]
         guard let cls = classes[parts[0]] else {
             throw error("unknown I/O class '\(parts[0])'", hint: Suggestion.hint(for: parts[0], in: classes.keys) ?? "realtime, best-effort or idle")

@@ -77,6 +77,15 @@ public struct ProfileDocument: Sendable {
         }
     }
 
+    /// A document made of settings directly (a `--set`), with no parents.
+    init(name: String, source: String, settings: [(path: String, setting: Setting)]) {
+        self.name = name
+        self.source = source
+        self.extends = []
+        self.extendsOrigin = Origin(source)
+        self.settings = settings
+    }
+
     static func isAppendKey(_ path: String) -> Bool {
         path.hasSuffix("_add") && ProfileSchema.byPath[String(path.dropLast(4))]?.isList == true
     }
@@ -102,7 +111,7 @@ public struct ProfileDocument: Sendable {
         return nil
     }
 
-    private static func convert(_ value: TOMLValue, path: String, origin: Origin) throws -> ProfileValue {
+    static func convert(_ value: TOMLValue, path: String, origin: Origin) throws -> ProfileValue {
         switch value {
         case .string(let s): return .string(s)
         case .integer(let i): return .integer(i)

@@ -174,8 +174,9 @@ public struct ProfileResolver {
             do {
                 parentFound = try find(parent, relativeTo: directory.map { $0.isEmpty ? "." : $0 }, recordingIn: &lookups)
             } catch let error as SandboxError {
-                throw SandboxError(.usage, "\(document.extendsOrigin): extends", "cannot load '\(parent)' (chain: \((chain + [id, parent]).joined(separator: " -> ")))",
-                                   hint: error.description)
+                throw SandboxError(.usage, "\(document.extendsOrigin): extends",
+                                   "cannot load '\(ProfileDocument.shown(parent))' (chain: \((chain + [id, parent]).map(ProfileDocument.shown).joined(separator: " -> ")))",
+                                   hint: Field.bounded(error.description))
             }
             try apply(parentFound, to: &merged, chain: chain + [id], lookups: &lookups)
         }
@@ -207,21 +208,82 @@ public struct ProfileResolver {
         }
     }
 
-    /// `--set limits.open_files=64` as a one-line TOML document. A value that is not valid TOML is taken
-    /// as a string, so `--set process.workdir=/tmp` needs no quotes.
+    /// `--set KEY=VALUE`, split at the first `=` (a key path holds no `=` unless quoted, and then the
+    /// first `=` inside the quotes would be wrong: write such keys with `overrideDocument(key:value:)`).
     static func overrideDocument(_ text: String, index: Int) throws -> ProfileDocument {
         guard let eq = text.firstIndex(of: "="), eq != text.startIndex else {
-            throw SandboxError(.usage, "--set \(text)", "expected KEY=VALUE, e.g. --set limits.open_files=64")
+            throw SandboxError(.usage, "--set \(ProfileDocument.shown(text))", "expected KEY=VALUE, e.g. --set limits.open_files=64")
         }
-        let key = String(text[..<eq]).trimmingCharacters(in: " ")
-        let value = String(text[text.index(after: eq)...]).trimmingCharacters(in: " ")
-        let source = "--set"
-        if let document = try? ProfileDocument(name: source, source: source, text: "\(key) = \(value)\n") {
-            for (path, setting) in document.settings { try ProfileDecoder.check(path, setting) }
-            return document
+        return try overrideDocument(key: String(text[..<eq]), value: String(text[text.index(after: eq)...]))
+    }
+
+    /// One key set to one value, whatever characters the value holds: the key path and the value are
+    /// parsed on their own, never pasted into TOML text. The value is one TOML value (`64`, `"30s"`,
+    /// `[...]`, `{ soft = 1, hard = 2 }`) when all of it parses as exactly one, else the text as a
+    /// string (`--set process.workdir=/tmp` needs no quotes); a key whose values are never strings
+    /// (integers, booleans) gets the parse error instead. The key must be one key of the schema (or a
+    /// key of a table inside one: `process.env_set.LANG`); `source` names the flag in errors. Flags
+    /// defined as a `--set` (`--bind`, `--net`) call this with their own key and value.
+    public static func overrideDocument(key: String, value: String, source: String = "--set") throws -> ProfileDocument {
+        let (path, inner) = try overrideKey(key, source: source)
+        let stage = "\(source) \(ProfileDocument.shown(key.trimmingCharacters(in: " ")))"
+        let text = value.trimmingCharacters(in: " ")
+        let parsed: ProfileValue
+        do {
+            parsed = try ProfileDocument.convert(try TOMLParser.parseValue(text, source: source, depth: inner.count),
+                                                 path: path, origin: Origin(source))
+        } catch let failure as FormatError {
+            switch ProfileSchema.byPath[path]?.kind {
+            case .integer?, .bool?:
+                throw SandboxError(.usage, stage, "invalid value: \(failure.message)")
+            default:
+                parsed = .string(text)
+            }
         }
-        let document = try ProfileDocument(name: source, source: source, text: "\(key) = \(TOMLText.quote(value))\n")
-        for (path, setting) in document.settings { try ProfileDecoder.check(path, setting) }
-        return document
+        return try overrideDocument(path: path, inner: inner, value: parsed, source: source)
+    }
+
+    /// One key set to a value already made (for flags that build a list or table).
+    public static func overrideDocument(key: String, value: ProfileValue, source: String = "--set") throws -> ProfileDocument {
+        let (path, inner) = try overrideKey(key, source: source)
+        return try overrideDocument(path: path, inner: inner, value: value, source: source)
+    }
+
+    private static func overrideDocument(path: String, inner: [String], value: ProfileValue, source: String) throws -> ProfileDocument {
+        var value = value
+        for key in inner.reversed() { value = .table([(key, value)]) }
+        let setting = Setting(value: value, origin: Origin(source))
+        try ProfileDecoder.check(path, setting)
+        return ProfileDocument(name: source, source: source, settings: [(path, setting)])
+    }
+
+    /// The schema key a `--set` key names (or a list key's `_add`), and the keys below it inside its
+    /// value (`LANG` in `process.env_set.LANG`, `soft` in `limits.cpu.soft`).
+    private static func overrideKey(_ key: String, source: String) throws -> (path: String, inner: [String]) {
+        let components: [String]
+        do {
+            components = try TOMLParser.parseKey(key, source: source)
+        } catch let failure as FormatError {
+            throw SandboxError(.usage, "\(source) \(ProfileDocument.shown(key))", "invalid key: \(failure.message)")
+        }
+        let stage = "\(source) \(ProfileDocument.shown(TOMLTree.display(components)))"
+        for n in stride(from: components.count, through: 1, by: -1) {
+            let path = components[..<n].joined(separator: ".")
+            guard ProfileSchema.byPath[path] != nil || ProfileDocument.isAppendKey(path) else { continue }
+            if path == "extends" {
+                throw SandboxError(.usage, stage, "inheritance cannot be changed with --set", hint: "name the profiles with -p")
+            }
+            return (path, Array(components[n...]))
+        }
+        if ProfileSchema.reservedSections.contains(components[0]) {
+            throw SandboxError(.usage, "\(source) [\(components[0])]", "section reserved for a later version of sandbox",
+                               hint: "this sandbox cannot enforce it")
+        }
+        if components.count == 1, ProfileSchema.sections.contains(components[0]) {
+            throw SandboxError(.usage, stage, "is a section, not a key", hint: "set one of its keys, e.g. \(components[0]).KEY=VALUE")
+        }
+        let prefix = components.count > 1 ? components[0] : ""
+        throw SandboxError(.usage, stage, "unknown key",
+                           hint: ProfileDocument.suggestion(for: components.count > 1 ? components[1] : components[0], under: prefix))
     }
 }

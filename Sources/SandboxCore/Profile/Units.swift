@@ -4,7 +4,7 @@ public enum Units {
     /// ulimit and systemd do), decimal only when written `KB`/`MB`/`GB`.
     public static func bytes(_ text: String) -> UInt64? {
         let s = text.trimmingCharacters(in: " ")
-        let digits = s.prefix { $0.isNumber }
+        let digits = s.prefix { $0.isASCII && $0.isNumber }
         guard !digits.isEmpty, let number = UInt64(digits) else { return nil }
         let unit = s.dropFirst(digits.count).trimmingCharacters(in: " ")
         let multipliers: [String: UInt64] = [
@@ -18,15 +18,34 @@ public enum Units {
         return overflow ? nil : product
     }
 
-    /// `"500ms"`, `"30s"`, `"1.5s"`, `"5m"`, `"2h"`, `"10"` (seconds) → seconds.
+    /// `"500ms"`, `"30s"`, `"1.5s"`, `"5m"`, `"2h"`, `"10"` (seconds) → seconds. Any finite number of
+    /// seconds, however large; `isDuration` says whether it is one sandbox can time.
     public static func seconds(_ text: String) -> Double? {
         let s = text.trimmingCharacters(in: " ")
-        let number = s.prefix { $0.isNumber || $0 == "." }
+        let number = s.prefix { ($0.isASCII && $0.isNumber) || $0 == "." }
         guard !number.isEmpty, let value = Double(number), value.isFinite else { return nil }
         let unit = s.dropFirst(number.count).trimmingCharacters(in: " ")
         let scale: [String: Double] = ["": 1, "ms": 0.001, "s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600]
         guard let k = scale[unit] else { return nil }
-        return value * k
+        let seconds = value * k
+        return seconds.isFinite ? seconds : nil
+    }
+
+    /// The longest duration a profile or flag may give: 10^9 s, about 31.7 years. Every conversion of a
+    /// duration (to the microseconds of RLIMIT_RTTIME, the whole seconds of RLIMIT_CPU, a timerfd's
+    /// seconds and nanoseconds, 10^18 of them) fits in 64 bits below it.
+    public static let maximumSeconds: Double = 1_000_000_000
+
+    /// A duration sandbox can arm a timer for: finite, not negative, at most `maximumSeconds`.
+    public static func isDuration(_ seconds: Double) -> Bool {
+        seconds.isFinite && seconds >= 0 && seconds <= maximumSeconds
+    }
+
+    /// What a duration outside `isDuration` is, for a message.
+    public static func durationProblem(_ seconds: Double) -> String {
+        if seconds.isNaN { return "nan is not a duration" }
+        if seconds < 0 { return "a duration cannot be negative" }
+        return "\(seconds) s is longer than the longest duration, 1000000000 s (about 31 years)"
     }
 
     /// A human figure: `12.3 MiB`.
@@ -40,6 +59,8 @@ public enum Units {
 
     /// `0.004 s`, `1.23 s`, `2m 03s`.
     public static func formatSeconds(_ s: Double) -> String {
+        // Measured times are small; anything at all is shown without a trap.
+        guard s.isFinite, abs(s) < 1e15 else { return "\(s) s" }
         if s >= 120 { return "\(Int(s) / 60)m \(String(twoDigits: Int(s) % 60))s" }
         if s < 0.01 { return String(format3: s) + " s" }
         return String(format2: s) + " s"

@@ -3,8 +3,20 @@
 /// this host has no file for it (v1 pids.peak before Linux 6.x, PSI without CONFIG_PSI).
 public struct CgroupReport: Sendable {
     public var mode: String
-    /// Each hierarchy's name (`unified`, `memory`, `cpu`, …) and the run's cgroup in it.
-    public var paths: [(String, String)]
+    /// A hierarchy's name (`unified`, `memory`, `cpu`, …) and the run's cgroup in it. (Structs, not
+    /// tuples: tuple type metadata is built at run time, at a cost a launch notices.)
+    public struct Path: Sendable {
+        public let hierarchy: String
+        public let cgroup: String
+    }
+
+    public struct PressureEntry: Sendable {
+        public let resource: String
+        public let some: CgroupFiles.Pressure?
+        public let full: CgroupFiles.Pressure?
+    }
+
+    public var paths: [Path]
     public var memoryLimit: UInt64?
     public var memorySwapLimit: UInt64?
     public var memoryPeak: UInt64?
@@ -20,13 +32,13 @@ public struct CgroupReport: Sendable {
     public var ioReadBytes: UInt64?
     public var ioWriteBytes: UInt64?
     /// `cpu`, `memory`, `io` pressure (PSI): the `some` and `full` lines.
-    public var pressure: [(resource: String, some: CgroupFiles.Pressure?, full: CgroupFiles.Pressure?)]
+    public var pressure: [PressureEntry]
     /// False when a cgroup could not be removed (processes left with kill_orphans off); the next run
     /// removes it once it is empty.
     public var removed: Bool
     public var notes: [String]
 
-    init(mode: String, paths: [(String, String)]) {
+    init(mode: String, paths: [Path]) {
         self.mode = mode
         self.paths = paths
         pressure = []
@@ -62,7 +74,7 @@ public struct CgroupReport: Sendable {
         }
         return .object([
             ("mode", .string(mode)),
-            ("paths", .object(paths.map { ($0.0, .string($0.1)) })),
+            ("paths", .object(paths.map { ($0.hierarchy, .string($0.cgroup)) })),
             ("limits", .object([
                 ("memory_bytes", u(memoryLimit)), ("memory_swap_bytes", u(memorySwapLimit)),
                 ("processes", processesLimit.map { .int(Int64($0)) } ?? .null), ("cpu_cores", d(cpuLimit)),

@@ -85,7 +85,8 @@ public enum ReportRenderer {
         if !r.violations.entries.isEmpty {
             let list = r.violations.entries.map { "\($0.syscall) ×\($0.count)" }.joined(separator: ", ")
             let rules = Array(Set(r.violations.entries.map(\.reason))).sorted().joined(separator: "; ")
-            rows.append(("blocked", "\(list) (profile \(r.profile), rule \(rules))"))
+            // Each reason names its rule: "deny unshare", "rule at strict.toml:20", "default_action".
+            rows.append(("blocked", "\(list) (profile \(r.profile): \(rules))"))
             let names = r.violations.entries.map { "\"\($0.syscall)\"" }.joined(separator: ", ")
             rows.append(("", "to allow: --set 'seccomp.allow_add=[\(names)]' or add them to the profile's seccomp.allow"))
         }

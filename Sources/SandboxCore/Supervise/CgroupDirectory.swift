@@ -44,6 +44,8 @@ enum CgroupDirectory {
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<n])
             offset += n
+            // seq_file fills the buffer as far as the file goes: a short read is the end (one read, not two).
+            if n < chunk.count { break }
         }
         return String(decoding: bytes, as: UTF8.self)
     }
@@ -70,6 +72,9 @@ enum CgroupDirectory {
     /// errno of the first failure (EBUSY: it still has processes).
     @discardableResult
     static func removeTree(_ path: String) -> Int32 {
+        // The usual case first: no cgroup inside, one rmdir and no listing.
+        if rmdir(path) == 0 || errno == ENOENT { return 0 }
+        if errno != ENOTEMPTY && errno != EBUSY { return errno }
         for child in subdirectories(path) {
             let e = removeTree(path + "/" + child)
             if e != 0 { return e }

@@ -2,18 +2,53 @@
 /// Documentation/admin-guide/cgroup-v2.rst ("Interface Files": flat keyed, nested keyed, single value) and
 /// cgroup-v1/{memory,pids,blkio-controller}.rst. Pure functions over text, so that the v2 formats this
 /// host cannot produce are tested against the documented samples.
+///
+/// They work on UTF-8 bytes, never on Characters: these files are ASCII, and grapheme breaking (what
+/// `String.split` on a Character does) costs the launch its Unicode tables.
 public enum CgroupFiles {
+    typealias Word = ArraySlice<UInt8>
+
+    /// The lines of `text`, each split into its space-separated words.
+    static func lines(_ text: String) -> [[Word]] {
+        Array(text.utf8).split(separator: .newline).map { $0.split(separator: .space) }
+    }
+
+    /// A decimal number (nil for anything else, `max` included).
+    static func number(_ word: Word) -> UInt64? {
+        guard !word.isEmpty else { return nil }
+        var value: UInt64 = 0
+        for byte in word {
+            guard byte.isDigit else { return nil }
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(byte - UInt8(ascii: "0")))
+            if o1 || o2 { return nil }
+            value = sum
+        }
+        return value
+    }
+
+    static func string(_ word: Word) -> String { String(decoding: word, as: UTF8.self) }
+
+    static func `is`(_ word: Word, _ literal: StaticString) -> Bool {
+        literal.withUTF8Buffer { word.elementsEqual($0) }
+    }
+
     /// A single value: a number, or `max` (nil).
     static func single(_ text: String) -> UInt64? {
-        UInt64(text.trimmingCharacters(in: " \n"))
+        lines(text).first?.first.flatMap(number)
+    }
+
+    /// The value of `key` in a flat-keyed file (`KEY VALUE` lines), without building a dictionary.
+    static func value(_ text: String, _ key: StaticString) -> UInt64? {
+        for words in lines(text) where words.count == 2 && `is`(words[0], key) { return number(words[1]) }
+        return nil
     }
 
     /// Flat keyed: `KEY VALUE` lines (`memory.events`, `cpu.stat`, `pids.events`, v1 `memory.oom_control`).
     static func flatKeyed(_ text: String) -> [String: UInt64] {
         var result: [String: UInt64] = [:]
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            if parts.count == 2, let value = UInt64(parts[1]) { result[String(parts[0])] = value }
+        for words in lines(text) where words.count == 2 {
+            if let value = number(words[1]) { result[string(words[0])] = value }
         }
         return result
     }
@@ -22,12 +57,12 @@ public enum CgroupFiles {
     /// `8:16 rbytes=1459200 wbytes=314773504 rios=192 wios=353 dbytes=0 dios=0`).
     static func ioStat(_ text: String) -> (read: UInt64, written: UInt64) {
         var read: UInt64 = 0, written: UInt64 = 0
-        for line in text.split(separator: "\n") {
-            for field in line.split(separator: " ").dropFirst() {
-                let kv = field.split(separator: "=", maxSplits: 1)
-                guard kv.count == 2, let value = UInt64(kv[1]) else { continue }
-                if kv[0] == "rbytes" { read &+= value }
-                if kv[0] == "wbytes" { written &+= value }
+        for words in lines(text) {
+            for field in words.dropFirst() {
+                let kv = field.split(separator: .equals, maxSplits: 1)
+                guard kv.count == 2, let value = number(kv[1]) else { continue }
+                if `is`(kv[0], "rbytes") { read &+= value }
+                if `is`(kv[0], "wbytes") { written &+= value }
             }
         }
         return (read, written)
@@ -37,11 +72,10 @@ public enum CgroupFiles {
     /// (`8:0 Read 4096`, `8:0 Write 0`, … then `Total N`).
     static func blkioServiceBytes(_ text: String) -> (read: UInt64, written: UInt64) {
         var read: UInt64 = 0, written: UInt64 = 0
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            guard parts.count == 3, parts[0].contains(":"), let value = UInt64(parts[2]) else { continue }
-            if parts[1] == "Read" { read &+= value }
-            if parts[1] == "Write" { written &+= value }
+        for words in lines(text) where words.count == 3 && words[0].contains(.colon) {
+            guard let value = number(words[2]) else { continue }
+            if `is`(words[1], "Read") { read &+= value }
+            if `is`(words[1], "Write") { written &+= value }
         }
         return (read, written)
     }
@@ -58,32 +92,37 @@ public enum CgroupFiles {
     /// `cpu.pressure`, `memory.pressure`, `io.pressure`: the `some` and `full` lines (cpu has `full` since 5.13).
     static func pressure(_ text: String) -> (some: Pressure?, full: Pressure?) {
         var some: Pressure?, full: Pressure?
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: " ")
-            guard let kind = parts.first else { continue }
+        for words in lines(text) {
+            guard let kind = words.first else { continue }
             var p = Pressure(avg10: 0, avg60: 0, avg300: 0, total: 0)
             var seen = 0
-            for field in parts.dropFirst() {
-                let kv = field.split(separator: "=", maxSplits: 1)
+            for field in words.dropFirst() {
+                let kv = field.split(separator: .equals, maxSplits: 1)
                 guard kv.count == 2 else { continue }
-                switch kv[0] {
-                case "avg10": if let v = Double(kv[1]) { p.avg10 = v; seen += 1 }
-                case "avg60": if let v = Double(kv[1]) { p.avg60 = v; seen += 1 }
-                case "avg300": if let v = Double(kv[1]) { p.avg300 = v; seen += 1 }
-                case "total": if let v = UInt64(kv[1]) { p.total = v; seen += 1 }
-                default: break
+                if `is`(kv[0], "total") {
+                    if let v = number(kv[1]) { p.total = v; seen += 1 }
+                    continue
                 }
+                guard let v = Double(string(kv[1])) else { continue }
+                if `is`(kv[0], "avg10") { p.avg10 = v; seen += 1 }
+                if `is`(kv[0], "avg60") { p.avg60 = v; seen += 1 }
+                if `is`(kv[0], "avg300") { p.avg300 = v; seen += 1 }
             }
             guard seen == 4 else { continue }
-            if kind == "some" { some = p }
-            if kind == "full" { full = p }
+            if `is`(kind, "some") { some = p }
+            if `is`(kind, "full") { full = p }
         }
         return (some, full)
     }
 
     /// The pids in `cgroup.procs`.
-    static func pids(_ text: String) -> [Int32] { text.split(separator: "\n").compactMap { Int32($0) } }
+    static func pids(_ text: String) -> [Int32] {
+        lines(text).compactMap { $0.first.flatMap(number).flatMap { Int32(exactly: $0) } }
+    }
 
     /// `populated 1` in cgroup2 `cgroup.events`.
-    static func populated(_ text: String) -> Bool? { flatKeyed(text)["populated"].map { $0 != 0 } }
+    static func populated(_ text: String) -> Bool? { value(text, "populated").map { $0 != 0 } }
+
+    /// The space-separated words of a one-line file (`cgroup.controllers`, `cgroup.subtree_control`).
+    static func words(_ text: String) -> [String] { lines(text).flatMap { $0.map(string) } }
 }

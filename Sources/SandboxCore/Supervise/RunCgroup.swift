@@ -9,9 +9,7 @@ public final class RunCgroup {
     public let plan: CgroupPlan
     /// Directory fd of the cgroup2 cgroup, for clone3(CLONE_INTO_CGROUP); -1 when there is none.
     public private(set) var unifiedFD: Int32 = -1
-    /// Its cgroup.procs, for a child that could not be cloned into it (fork fallback).
-    public private(set) var unifiedProcsFD: Int32 = -1
-    /// cgroup.procs of each v1 cgroup, opened for writing by the parent: the child writes "0" to each.
+    /// `tasks` of each v1 cgroup, opened for writing by the parent: the child writes "0" to each.
     public private(set) var v1ProcsFDs: [Int32] = []
     /// Limits that could not be applied with `best_effort = ["cgroup"]`.
     public private(set) var notEnforced: [String] = []
@@ -26,7 +24,7 @@ public final class RunCgroup {
     /// Creates the run's cgroups (after removing those of dead supervisors). Throws, having removed what it
     /// created, when a directory or a limit cannot be made.
     public static func create(_ plan: CgroupPlan) throws -> RunCgroup {
-        StaleCgroups.clean(plan.directories)
+        StaleCgroups.clean(plan.layout)
         let cgroup = RunCgroup(plan: plan)
         do {
             try cgroup.setUp()
@@ -67,13 +65,18 @@ public final class RunCgroup {
                 }
                 throw SandboxError(.setup, w.key, why, hint: e == ENOENT ? "add \"cgroup\" to best_effort to run without it" : nil)
             }
-            let procs = open(dir.path + "/cgroup.procs", O_WRONLY | O_CLOEXEC)
-            guard procs >= 0 else { throw SandboxError.system("open(\(dir.path)/cgroup.procs)", errno: errno) }
+            // cgroup2: the directory fd is enough (clone3 starts the child inside; the fork fallback's child
+            // opens cgroup.procs through it). v1: `tasks`, not cgroup.procs. Writing "0" to cgroup.procs takes the global
+            // cgroup_threadgroup_rwsem for writing, which waits for an RCU grace period (5-13 ms here, every
+            // run); "0" in `tasks` moves only the writing thread and skips that lock (Linux 5.x+,
+            // cgroup_procs_write_start). The child is single-threaded when it writes, so the whole process
+            // moves, and whatever it starts later is born inside.
             if dir.kind == .unified {
-                unifiedProcsFD = procs
                 unifiedFD = open(dir.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
                 guard unifiedFD >= 0 else { throw SandboxError.system("open(\(dir.path))", errno: errno) }
             } else {
+                let procs = open(dir.path + "/tasks", O_WRONLY | O_CLOEXEC)
+                guard procs >= 0 else { throw SandboxError.system("open(\(dir.path)/tasks)", errno: errno) }
                 v1ProcsFDs.append(procs)
             }
         }
@@ -84,8 +87,8 @@ public final class RunCgroup {
     /// sandbox moves itself into a leaf `sandbox-<pid>-supervisor` beside the run's cgroup, beneath its own,
     /// and enables them; at the end it moves back and turns them off again.
     private func enableControllers(in parent: String) throws {
-        let available = Set((CgroupDirectory.read(parent + "/cgroup.controllers") ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
-        let enabled = Set((CgroupDirectory.read(parent + "/cgroup.subtree_control") ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+        let available = Set(CgroupFiles.words(CgroupDirectory.read(parent + "/cgroup.controllers") ?? ""))
+        let enabled = Set(CgroupFiles.words(CgroupDirectory.read(parent + "/cgroup.subtree_control") ?? ""))
         let wanted = plan.enableControllers.filter { available.contains($0) && !enabled.contains($0) }
         guard !wanted.isEmpty else { return }
         let line = wanted.map { "+" + $0 }.joined(separator: " ")
@@ -131,7 +134,8 @@ public final class RunCgroup {
         var allRemoved = true
         for dir in created.reversed() {
             var e = CgroupDirectory.removeTree(dir.path)
-            if e == EBUSY, CgroupDirectory.waitEmpty(dir.path, unified: dir.kind == .unified, timeout: 1) {
+            // Killed processes take a moment to leave; kept ones (kill_orphans off) are not waited for.
+            if e == EBUSY, plan.killOrphans, CgroupDirectory.waitEmpty(dir.path, unified: dir.kind == .unified, timeout: 1) {
                 e = CgroupDirectory.removeTree(dir.path)
             }
             if e != 0 { allRemoved = false }
@@ -150,9 +154,8 @@ public final class RunCgroup {
     }
 
     private func closeFDs() {
-        for fd in [unifiedFD, unifiedProcsFD] + v1ProcsFDs where fd >= 0 { close(fd) }
+        for fd in [unifiedFD] + v1ProcsFDs where fd >= 0 { close(fd) }
         unifiedFD = -1
-        unifiedProcsFD = -1
         v1ProcsFDs = []
         sampleFDs?.close()
         sampleFDs = nil
@@ -169,7 +172,7 @@ public final class RunCgroup {
     /// Reads the cgroup's own accounting files.
     func statistics() -> CgroupReport {
         let s = plan.settings
-        var r = CgroupReport(mode: plan.layout.mode.rawValue, paths: plan.directories.map { ($0.name, $0.cgroupPath) })
+        var r = CgroupReport(mode: plan.layout.mode.rawValue, paths: plan.directories.map { CgroupReport.Path(hierarchy: $0.name, cgroup: $0.cgroupPath) })
         r.memoryLimit = s.memory
         r.memorySwapLimit = s.memory == nil ? nil : s.effectiveSwap
         r.processesLimit = s.processes
@@ -178,37 +181,38 @@ public final class RunCgroup {
         if plan.layout.mode == .unified {
             let u = unifiedPath
             r.memoryPeak = read(u, "memory.peak").flatMap(CgroupFiles.single)
-            r.oomKills = read(u, "memory.events").flatMap { CgroupFiles.flatKeyed($0)["oom_kill"] }
+            r.oomKills = read(u, "memory.events").flatMap { CgroupFiles.value($0, "oom_kill") }
             r.processesPeak = read(u, "pids.peak").flatMap(CgroupFiles.single)
-            r.forksRefused = read(u, "pids.events").flatMap { CgroupFiles.flatKeyed($0)["max"] }
+            r.forksRefused = read(u, "pids.events").flatMap { CgroupFiles.value($0, "max") }
             if let io = read(u, "io.stat").map(CgroupFiles.ioStat) { (r.ioReadBytes, r.ioWriteBytes) = io }
         } else {
             let memory = path("memory"), pids = path("pids")
             r.memoryPeak = read(memory, "memory.max_usage_in_bytes").flatMap(CgroupFiles.single)
-            r.oomKills = read(memory, "memory.oom_control").flatMap { CgroupFiles.flatKeyed($0)["oom_kill"] }
+            r.oomKills = read(memory, "memory.oom_control").flatMap { CgroupFiles.value($0, "oom_kill") }
             r.processesPeak = read(pids, "pids.peak").flatMap(CgroupFiles.single)
-            r.forksRefused = read(pids, "pids.events").flatMap { CgroupFiles.flatKeyed($0)["max"] }
+            r.forksRefused = read(pids, "pids.events").flatMap { CgroupFiles.value($0, "max") }
             if let io = read(path("blkio"), "blkio.throttle.io_service_bytes").map(CgroupFiles.blkioServiceBytes) {
                 (r.ioReadBytes, r.ioWriteBytes) = io
             }
         }
-        // CPU: cpuacct.usage (ns) on v1; cgroup2's cpu.stat has usage_usec even without the cpu controller.
-        if let ns = read(path("cpuacct"), "cpuacct.usage").flatMap(CgroupFiles.single) {
-            r.cpuSeconds = Double(ns) / 1e9
-        } else if let usec = read(unifiedPath, "cpu.stat").flatMap({ CgroupFiles.flatKeyed($0)["usage_usec"] }) {
+        // CPU: cgroup2's cpu.stat has usage_usec even without the cpu controller; cpuacct.usage (ns) on legacy hosts.
+        let unifiedCPUStat = read(unifiedPath, "cpu.stat")
+        if let usec = unifiedCPUStat.flatMap({ CgroupFiles.value($0, "usage_usec") }) {
             r.cpuSeconds = Double(usec) / 1e6
+        } else if let ns = read(path("cpuacct"), "cpuacct.usage").flatMap(CgroupFiles.single) {
+            r.cpuSeconds = Double(ns) / 1e9
         }
-        if let v1 = read(path("cpu"), "cpu.stat").map(CgroupFiles.flatKeyed) {
-            r.throttledPeriods = v1["nr_throttled"]
-            r.throttledSeconds = v1["throttled_time"].map { Double($0) / 1e9 }
-        } else if let v2 = read(unifiedPath, "cpu.stat").map(CgroupFiles.flatKeyed), v2["nr_throttled"] != nil {
-            r.throttledPeriods = v2["nr_throttled"]
-            r.throttledSeconds = v2["throttled_usec"].map { Double($0) / 1e6 }
+        if let v1 = read(path("cpu"), "cpu.stat") {
+            r.throttledPeriods = CgroupFiles.value(v1, "nr_throttled")
+            r.throttledSeconds = CgroupFiles.value(v1, "throttled_time").map { Double($0) / 1e9 }
+        } else if let v2 = unifiedCPUStat, let periods = CgroupFiles.value(v2, "nr_throttled") {
+            r.throttledPeriods = periods
+            r.throttledSeconds = CgroupFiles.value(v2, "throttled_usec").map { Double($0) / 1e6 }
         }
         for resource in ["cpu", "memory", "io"] {
             if let text = read(unifiedPath, resource + ".pressure") {
                 let (some, full) = CgroupFiles.pressure(text)
-                r.pressure.append((resource, some, full))
+                r.pressure.append(CgroupReport.PressureEntry(resource: resource, some: some, full: full))
             }
         }
         return r
@@ -231,14 +235,17 @@ public final class RunCgroup {
     }
 
     /// A cheap sample for a live monitor (every 100 ms): at most four pread(2)s of files opened once.
+    /// Call it from the supervisor's thread, while the run lasts (after `finish()` it returns an empty sample).
     public func sample() -> Sample {
+        if finished { return Sample() }
         if sampleFDs == nil {
             func open(_ dir: String?, _ file: String) -> Int32 { dir.map { Glibc.open($0 + "/" + file, O_RDONLY | O_CLOEXEC) } ?? -1 }
             var f = SampleFDs()
             let unified = plan.layout.mode == .unified
             f.memory = unified ? open(unifiedPath, "memory.current") : open(path("memory"), "memory.usage_in_bytes")
-            f.cpu = open(path("cpuacct"), "cpuacct.usage")
-            if f.cpu < 0 { f.cpu = open(unifiedPath, "cpu.stat"); f.cpuIsUnifiedStat = true }
+            f.cpu = open(unifiedPath, "cpu.stat")
+            f.cpuIsUnifiedStat = f.cpu >= 0
+            if f.cpu < 0 { f.cpu = open(path("cpuacct"), "cpuacct.usage") }
             f.pids = open(unified ? unifiedPath : path("pids"), "pids.current")
             f.io = unified ? open(unifiedPath, "io.stat") : open(path("blkio"), "blkio.throttle.io_service_bytes")
             f.ioIsUnified = unified
@@ -249,7 +256,7 @@ public final class RunCgroup {
         var s = Sample()
         s.memoryBytes = text(f.memory).flatMap(CgroupFiles.single)
         if f.cpuIsUnifiedStat {
-            s.cpuSeconds = text(f.cpu).flatMap { CgroupFiles.flatKeyed($0)["usage_usec"] }.map { Double($0) / 1e6 }
+            s.cpuSeconds = text(f.cpu).flatMap { CgroupFiles.value($0, "usage_usec") }.map { Double($0) / 1e6 }
         } else {
             s.cpuSeconds = text(f.cpu).flatMap(CgroupFiles.single).map { Double($0) / 1e9 }
         }

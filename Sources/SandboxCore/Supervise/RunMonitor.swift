@@ -5,8 +5,9 @@ import Glibc
 
 /// The live side of a run, driven by the supervisor's poll loop: the resource timeline (a periodic
 /// timerfd, `ResourceSampler` readings into a bounded `Timeline`) and the control socket (`ControlServer`)
-/// that `sandbox ps/top/stop/events` talk to. Started after the command, so the launch does not wait
-/// for it.
+/// that `sandbox ps/top/stop/events` talk to. Only the timer is set up when the command starts; the
+/// sampler and the socket come at its first tick (100 ms), so a short command's launch and exit carry
+/// none of it (and a run that `ps` could hardly have seen makes no socket at all).
 final class RunMonitor: ControlServerDelegate {
     /// How `sandbox stop` ended the run: the caller's uid and the first signal.
     struct Stop {
@@ -20,7 +21,7 @@ final class RunMonitor: ControlServerDelegate {
     let start: Double
     let startWall: Double
     private(set) var timeline = Timeline()
-    private let sampler: ResourceSampler
+    private var sampler: ResourceSampler!
     private(set) var timer: Int32 = -1
     private(set) var server: ControlServer?
     /// Why there is no control socket, when there is none.
@@ -30,11 +31,16 @@ final class RunMonitor: ControlServerDelegate {
     private let watcher: FileWatchSession?
     private let signalTree: (Int32) -> Void
     private let armKill: (Double) -> Void
+    private let onReady: ((String) -> Void)?
+    /// Timer ticks to let pass before the next sample: a large tree takes longer to walk, and the walk
+    /// must stay under `budget` of one CPU whatever the tree's size.
+    private var skip = 0
+    static let budget = 0.008
     /// Processes of the tree with their command names, kept while someone subscribes to events.
     private var known: [Int32: String] = [:]
 
     init(plan: LaunchPlan, commandPid: Int32, start: Double, watcher: FileWatchSession?,
-         signalTree: @escaping (Int32) -> Void, armKill: @escaping (Double) -> Void) {
+         signalTree: @escaping (Int32) -> Void, armKill: @escaping (Double) -> Void, onReady: ((String) -> Void)?) {
         self.plan = plan
         self.commandPid = commandPid
         self.start = start
@@ -44,9 +50,14 @@ final class RunMonitor: ControlServerDelegate {
         self.watcher = watcher
         self.signalTree = signalTree
         self.armKill = armKill
+        self.onReady = onReady
+        timer = Self.periodicTimer(timeline.interval)
+    }
+
+    /// The first tick: the sampler, then the control socket and its record.
+    private func startServing() {
         sampler = Self.sampler(for: plan)
         timeline.source = sampler.source
-        timer = Self.periodicTimer(timeline.interval)
         do {
             let uid = getuid(), pid = getpid(), started = RunDirectory.startTicks(of: pid) ?? 0
             let profile = plan.profile.name, command = plan.command, wall = startWall
@@ -60,6 +71,7 @@ final class RunMonitor: ControlServerDelegate {
         } catch {
             serverProblem = "\(error)"
         }
+        if let id = server?.record.id { onReady?(id) }
     }
 
     var runID: String? { server?.record.id }
@@ -79,7 +91,15 @@ final class RunMonitor: ControlServerDelegate {
         guard fd == timer else { server?.handle(fd: fd, revents: revents); return }
         var expirations: UInt64 = 0
         _ = read(timer, &expirations, 8)
-        let sample = sampler.sample(time: Supervisor.now() - start)
+        if sampler == nil { startServing() }
+        if skip > 0 {
+            skip -= 1
+            return
+        }
+        let before = Supervisor.now()
+        let sample = sampler.sample(time: before - start)
+        // A walk that took more than the budget of the interval spaces the next ones out.
+        skip = min(100, Int((Supervisor.now() - before) / (timeline.interval * Self.budget)))
         if timeline.append(sample) {
             // Full: pairs merged, the interval doubled; the timer follows.
             close(timer)
@@ -102,12 +122,14 @@ final class RunMonitor: ControlServerDelegate {
         if timer >= 0 { close(timer) }
         timer = -1
         watcher?.subscriber = nil
+        // A command shorter than the first tick never had a socket: nothing to tell anyone.
+        guard let server else { return }
         var fields: [(String, JSONValue)] = [
             ("time", .double(Self.rounded(result.wallSeconds))), ("pid", .int(Int64(commandPid))), ("op", .string("end")),
             ("status", .int(Int64(result.exitStatus))), ("reason", .string(result.reason)),
         ]
         if let stop { fields.append(("stopped_by", .int(Int64(stop.uid)))) }
-        server?.finish(endLine: JSONValue.object(fields).serialized(indent: nil) + "\n")
+        server.finish(endLine: JSONValue.object(fields).serialized(indent: nil) + "\n")
     }
 
     // MARK: ControlServerDelegate

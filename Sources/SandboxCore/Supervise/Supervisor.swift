@@ -78,18 +78,19 @@ public final class Supervisor {
         self.cgroup = cgroup
 
         let start = Self.now()
+        try audit?.commandWillStart()
         child = try Launcher.spawn(plan, cgroup: cgroup)
         watcher?.commandStarted(pid: child.pid)
         if let master = child.ptyMaster { terminal = TerminalRelay(master: master) }
         defer { terminal?.restore() }
-        // After the spawn, so the command's start does not wait for the socket.
+        // After the spawn, so the command's start does not wait for it (the socket comes 100 ms later).
         monitor = RunMonitor(plan: plan, commandPid: child.pid, start: start, watcher: watcher,
                              signalTree: { [unowned self] in self.signalWholeTree($0) },
                              armKill: { [unowned self] grace in
                                  self.stopping = true
                                  if self.killTimer < 0 { self.killTimer = Self.armTimer(after: grace) }
-                             })
-        if let id = monitor?.runID { onControlReady?(id) }
+                             },
+                             onReady: onControlReady)
 
         var timer: Int32 = -1
         if let timeout = options.timeout ?? plan.profile.wall {
@@ -327,7 +328,10 @@ public final class Supervisor {
     static func armTimer(after seconds: Double) -> Int32 {
         let fd = timerfd_create(CLOCK_MONOTONIC, Int32(TFD_CLOEXEC | TFD_NONBLOCK))
         guard fd >= 0 else { return -1 }
-        let whole = max(0, seconds.rounded(.down))
+        // Durations are checked where they are read (Units.isDuration); clamped here as well, so that no
+        // value can trap converting to time_t.
+        let seconds = seconds.isNaN ? 0 : min(max(seconds, 0), Units.maximumSeconds)
+        let whole = seconds.rounded(.down)
         var spec = itimerspec()
         spec.it_value.tv_sec = Int(whole)
         spec.it_value.tv_nsec = max(1, Int((seconds - whole) * 1_000_000_000))

@@ -23,7 +23,6 @@ public struct Timeline: Sendable {
         self.capacity = capacity
         self.interval = interval
         self.source = source
-        samples.reserveCapacity(capacity)
     }
 
     /// Adds a sample; returns true when the store was full and merged, so the caller re-arms its timer at

@@ -65,32 +65,32 @@ public struct CgroupLayout: Sendable, Equatable {
     }
 
     /// Reads the host's layout; nil, with why, when there are no cgroups to use.
-    static func detect(root: String = "/sys/fs/cgroup", procSelfCgroup: String = "/proc/self/cgroup") -> Result<CgroupLayout, CgroupLayoutError> {
+    static func detect(root: String = "/sys/fs/cgroup", procSelfCgroup: String = "/proc/self/cgroup") -> CgroupLayoutDetection {
         guard let text = try? FileIO.readText(procSelfCgroup) else {
-            return .failure(CgroupLayoutError("\(procSelfCgroup) is unreadable (no cgroup support in this kernel?)"))
+            return .missing(("\(procSelfCgroup) is unreadable (no cgroup support in this kernel?)"))
         }
         let entries = parseProcCgroup(text)
         let unifiedPath = entries.first { $0.id == 0 && $0.controllers.isEmpty }?.path
         switch filesystemType(root) {
         case cgroup2Magic?:
-            return .success(CgroupLayout(mode: .unified, unifiedMount: root, unifiedPath: unifiedPath ?? "/", hierarchies: []))
+            return .found(CgroupLayout(mode: .unified, unifiedMount: root, unifiedPath: unifiedPath ?? "/", hierarchies: []))
         case tmpfsMagic?:
             let unified = root + "/unified"
             let hasUnified = filesystemType(unified) == cgroup2Magic
             var hierarchies: [Hierarchy] = []
             for entry in entries where entry.id != 0 && entry.controllers.contains(where: v1Controllers.contains) {
                 // systemd mounts co-mounted controllers at their joined name and links each name to it.
-                let candidates = [entry.controllers.joined(separator: ",")] + entry.controllers
+                let candidates = [commaJoined(entry.controllers)] + entry.controllers
                 guard let mount = candidates.map({ root + "/" + $0 }).first(where: { filesystemType($0) == cgroup1Magic }) else { continue }
                 hierarchies.append(Hierarchy(controllers: entry.controllers, mount: mount, path: entry.path))
             }
             if hierarchies.isEmpty && !hasUnified {
-                return .failure(CgroupLayoutError("no cgroup hierarchy is mounted under \(root)"))
+                return .missing(("no cgroup hierarchy is mounted under \(root)"))
             }
-            return .success(CgroupLayout(mode: hasUnified ? .hybrid : .legacy, unifiedMount: hasUnified ? unified : nil,
+            return .found(CgroupLayout(mode: hasUnified ? .hybrid : .legacy, unifiedMount: hasUnified ? unified : nil,
                                          unifiedPath: hasUnified ? (unifiedPath ?? "/") : nil, hierarchies: hierarchies))
         default:
-            return .failure(CgroupLayoutError("\(root) is neither a cgroup2 mount nor a tmpfs of cgroup v1 hierarchies"))
+            return .missing(("\(root) is neither a cgroup2 mount nor a tmpfs of cgroup v1 hierarchies"))
         }
     }
 
@@ -102,20 +102,39 @@ public struct CgroupLayout: Sendable, Equatable {
         let path: String
     }
 
+    /// `a,b`: a plain loop (Sequence.joined is generic enough to cost a protocol-conformance scan at its
+    /// first call, a measurable part of a launch).
+    static func commaJoined(_ names: [String]) -> String {
+        var result = ""
+        for (i, name) in names.enumerated() { result += i == 0 ? name : "," + name }
+        return result
+    }
+
     static func parseProcCgroup(_ text: String) -> [ProcCgroupEntry] {
-        text.split(separator: "\n").compactMap { line in
-            let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-            guard parts.count == 3, let id = Int(parts[0]) else { return nil }
-            let controllers = parts[1].split(separator: ",").map(String.init).filter { !$0.hasPrefix("name=") }
+        // Bytes, not Characters (no grapheme breaking on the launch path); the path may contain ':'.
+        Array(text.utf8).split(separator: .newline).compactMap { line in
+            let parts = line.split(separator: .colon, maxSplits: 2, omittingEmptySubsequences: false)
+            guard parts.count == 3, let id = CgroupFiles.number(parts[0]) else { return nil }
+            let controllers = parts[1].split(separator: .comma).filter { !$0.starts(with: "name=".utf8) }.map(CgroupFiles.string)
             if id != 0 && controllers.isEmpty { return nil }
-            // A path that ends in " (deleted)" names a removed cgroup; nothing can be created beneath it.
-            return ProcCgroupEntry(id: id, controllers: controllers, path: String(parts[2]))
+            return ProcCgroupEntry(id: Int(id), controllers: controllers, path: CgroupFiles.string(parts[2]))
         }
     }
 }
 
-/// Why the host has no cgroups sandbox can use.
-public struct CgroupLayoutError: Error, Sendable, Equatable {
-    public let reason: String
-    init(_ reason: String) { self.reason = reason }
+/// What `CgroupLayout.detect` found: the layout, or why there are no cgroups sandbox can use. (Not a
+/// `Result`: a generic type's metadata is instantiated at run time, at a cost a launch notices.)
+public enum CgroupLayoutDetection: Sendable {
+    case found(CgroupLayout)
+    case missing(String)
+
+    public var layout: CgroupLayout? {
+        if case .found(let layout) = self { return layout }
+        return nil
+    }
+
+    public var reason: String? {
+        if case .missing(let reason) = self { return reason }
+        return nil
+    }
 }

@@ -5,7 +5,7 @@ import Glibc
 extension KernelFeatures {
     /// The host's cgroup layout, read once (statfs of /sys/fs/cgroup, /proc/self/cgroup). Only a run that
     /// asks for a cgroup touches this.
-    public static let cgroupLayout: Result<CgroupLayout, CgroupLayoutError> = CgroupLayout.detect()
+    public static let cgroupLayout: CgroupLayoutDetection = CgroupLayout.detect()
 
     /// Whether this process may create cgroups beneath its own: the directory of its cgroup in each
     /// hierarchy must be writable (root, or a subtree the host delegated, as systemd delegates

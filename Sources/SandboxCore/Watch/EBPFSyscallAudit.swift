@@ -1,3 +1,6 @@
+// CBPF for its link directives: pkg-config gives only -lbpf, and the static release build needs libelf
+// and zlib after it (CSandboxAudit, the C loader, cannot carry them).
+import CBPF
 import CSandboxAudit
 #if canImport(Glibc)
 import Glibc
@@ -22,7 +25,9 @@ final class EBPFSyscallAudit {
         clock_gettime(CLOCK_MONOTONIC, &ts)
         runStartNanoseconds = UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
         let object = Self.object
-        var config = sbx_audit_config(seed_tid: UInt32(sbx_audit_gettid()), compat_offset: KernelFeatures.threadInfoStatusOffset)
+        // No seed yet: `commandWillStart` names it just before the fork, so that nothing the supervisor
+        // forks before the command (a helper of another feature) can take the command's place.
+        var config = sbx_audit_config(seed_tid: 0, compat_offset: KernelFeatures.threadInfoStatusOffset)
         var why = [CChar](repeating: 0, count: 768)
         var out: OpaquePointer?
         let context = Unmanaged.passUnretained(self).toOpaque()
@@ -40,6 +45,13 @@ final class EBPFSyscallAudit {
     }
 
     deinit { if let handle { sbx_audit_close(handle) } }
+
+    /// The calling thread's next fork is the command. Throws when the program's data cannot be written.
+    func commandWillStart() throws {
+        guard let handle, sbx_audit_set_seed(handle, UInt32(sbx_audit_gettid())) == 0 else {
+            throw SandboxError.system("bpf_map_update_elem(seed)", errno: errno)
+        }
+    }
 
     /// The fd to poll for process-tree events.
     var pollFD: Int32 { handle.map { sbx_audit_poll_fd($0) } ?? -1 }
@@ -177,6 +189,9 @@ struct AuditProcessTree {
         func seconds(_ ns: UInt64) -> Double { ns > start ? Double(ns - start) / 1e9 : 0 }
         return entries.values.map { entry in
             var p = entry.process
+            // A root of the tree that never executed anything is sandbox's own PID-namespace init, which
+            // forks the command (namespaces.pid): never armed, none of its calls counted.
+            if p.executable == nil, entries[p.parent] == nil { p.executable = "(sandbox's PID-namespace init, not counted)" }
             p.start = seconds(entry.startNanoseconds)
             p.end = entry.endNanoseconds.map(seconds)
             if let signal = entry.signal { p.exit = "killed by " + SyscallNames.signalName(signal) }
@@ -187,24 +202,30 @@ struct AuditProcessTree {
     }
 }
 
-/// RFC 4648 base64, for the embedded object.
+/// RFC 4648 base64, for the embedded object (decoded at every audited launch: over raw buffers).
 enum Base64 {
     static func decode(_ text: String) -> [UInt8] {
-        var table = [UInt8](repeating: 255, count: 256)
-        for (i, c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() { table[Int(c)] = UInt8(i) }
-        var out: [UInt8] = []
-        out.reserveCapacity(text.utf8.count / 4 * 3)
-        var accumulator: UInt32 = 0, bits = 0
-        for c in text.utf8 {
-            let v = table[Int(c)]
-            if v == 255 { continue }  // newlines, padding
-            accumulator = accumulator << 6 | UInt32(v)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+        var text = text
+        return text.withUTF8 { input in
+            var table = [UInt8](repeating: 255, count: 256)
+            for (i, c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() { table[Int(c)] = UInt8(i) }
+            return table.withUnsafeBufferPointer { table in
+                [UInt8](unsafeUninitializedCapacity: input.count / 4 * 3 + 3) { out, count in
+                    var accumulator: UInt32 = 0, bits: UInt32 = 0, n = 0
+                    for c in input {
+                        let v = table[Int(c)]
+                        if v == 255 { continue }  // newlines, padding
+                        accumulator = accumulator << 6 | UInt32(v)
+                        bits += 6
+                        if bits >= 8 {
+                            bits -= 8
+                            out[n] = UInt8(truncatingIfNeeded: accumulator >> bits)
+                            n += 1
+                        }
+                    }
+                    count = n
+                }
             }
         }
-        return out
     }
 }

@@ -28,6 +28,8 @@ final class NotifySyscallAudit {
     }
     private var counters: [Key: Counter] = [:]
     private var processes: [Int32: Seen] = [:]
+    /// Thread id to its process and that process's parent, read from /proc once per thread.
+    private var processOf: [Int32: (tgid: Int32, parent: Int32)] = [:]
     /// Calls before the command's execve (the child's last steps after seccomp) are not counted.
     private var armed = false
     private let start = Supervisor.now()
@@ -49,40 +51,53 @@ final class NotifySyscallAudit {
             guard isExecve else { return }
             armed = true
         }
-        var counter = counters[Key(nr: number, abi: abi)] ?? Counter()
-        counter.calls += 1
+        // In place (subscript with a default): copying the counter out and back would copy its tables.
+        let key = Key(nr: number, abi: abi)
+        counters[key, default: Counter()].calls += 1
         if let verdict {
-            counter.denied += 1
-            if case .errno(let e) = verdict.action { counter.errors[e, default: 0] += 1 }
+            counters[key]!.denied += 1
+            if case .errno(let e) = verdict.action { counters[key]!.errors[e, default: 0] += 1 }
         }
-        for (arg, value) in Self.arguments(pid: pid, nr: number, abi: abi, args) { counter.args[arg, default: [:]][value, default: 0] += 1 }
-        counters[Key(nr: number, abi: abi)] = counter
+        for (arg, value) in Self.arguments(pid: pid, nr: number, abi: abi, args) { counters[key]!.args[arg, default: [:]][value, default: 0] += 1 }
         track(pid: pid, abi: abi, nr: number, args: args, isExecve: isExecve && verdict == nil)
     }
 
     /// The process tree as notifications show it: a process appears at its first call (its parent read
     /// from /proc then), its program at execve (read from its memory), its status at exit_group.
-    private func track(pid: Int32, abi: Int, nr: Int32, args: [UInt64], isExecve: Bool) {
+    private func track(pid tid: Int32, abi: Int, nr: Int32, args: [UInt64], isExecve: Bool) {
         let now = Supervisor.now() - start
-        // The notification's pid is a thread id; its process is the Tgid in /proc.
-        var seen = processes[pid] ?? Seen(process: .init(pid: pid, parent: Self.parent(of: pid), executable: nil, argv: [],
+        // The notification names a thread; a thread's calls belong to its process (Tgid in /proc).
+        let ids = processOf[tid] ?? Self.ids(of: tid)
+        processOf[tid] = ids
+        let pid = ids.tgid
+        let isExit = abi == 0 ? nr == 60 || nr == 231 : abi == 1 && (nr == 1 || nr == 252)
+        // Most calls only move the process's end: in place, without copying its entry out.
+        if !isExecve && !isExit, processes[pid] != nil {
+            processes[pid]!.process.end = now
+            return
+        }
+        var seen = processes[pid] ?? Seen(process: .init(pid: pid, parent: ids.parent, executable: nil, argv: [],
                                                          argvTruncated: false, start: now, end: nil, exit: nil, cpuSeconds: nil))
         seen.process.end = now
+        // A fork runs its parent's program until it executes one of its own.
+        if processes[pid] == nil, let parent = processes[ids.parent] {
+            seen.process.executable = parent.process.executable
+            seen.process.argv = parent.process.argv
+        }
         if isExecve {
             let at = nr == 322 || nr == 358
             let width: UInt64 = abi == 1 ? 4 : 8
-            seen.process.executable = Self.string(pid: pid, at: args[at ? 1 : 0])
+            seen.process.executable = Self.string(pid: tid, at: args[at ? 1 : 0])
             var argv: [String] = []
             let base = args[at ? 2 : 1]
             for i in 0..<UInt64(17) {
                 var pointer: UInt64 = 0
-                guard sbx_read_process_memory(pid, base + i * width, &pointer, Int(width)) == Int(width), pointer != 0 else { break }
+                guard sbx_read_process_memory(tid, base + i * width, &pointer, Int(width)) == Int(width), pointer != 0 else { break }
                 if i == 16 { seen.process.argvTruncated = true; break }
-                argv.append(Self.string(pid: pid, at: pointer) ?? "")
+                argv.append(Self.string(pid: tid, at: pointer) ?? "")
             }
             seen.process.argv = argv
         }
-        let isExit = abi == 0 ? nr == 60 || nr == 231 : abi == 1 && (nr == 1 || nr == 252)
         if isExit {
             seen.exitCode = Int32(truncatingIfNeeded: args[0]) & 0xFF
             seen.process.exit = "exited \(seen.exitCode!)"
@@ -103,7 +118,6 @@ final class NotifySyscallAudit {
             list.append(.init(name: name, abi: SyscallNames.abis[key.abi].name, calls: c.calls, errors: errors, denied: c.denied, args: args))
         }
         list.sort { ($0.calls, $1.name) > ($1.calls, $0.name) }
-        // Threads appear under their own ids: fold them into their process (Tgid).
         let tree = processes.values.map(\.process).sorted { ($0.start, $0.pid) < ($1.start, $1.pid) }
         return SyscallAuditReport(
             mechanism: "seccomp-notify", syscalls: list, processes: tree, seesReturnValues: false,
@@ -151,13 +165,15 @@ final class NotifySyscallAudit {
         return String(decoding: buffer.prefix(Int(n)).prefix { $0 != 0 }, as: UTF8.self)
     }
 
-    /// PPid from /proc/PID/status.
-    static func parent(of pid: Int32) -> Int32 {
-        guard let text = try? FileIO.readText("/proc/\(pid)/status") else { return 0 }
-        for line in text.split(separator: "\n") where line.hasPrefix("PPid:") {
-            return Int32(line.dropFirst(5).trimmingCharacters()) ?? 0
+    /// Tgid and PPid from /proc/TID/status.
+    static func ids(of tid: Int32) -> (tgid: Int32, parent: Int32) {
+        guard let text = try? FileIO.readText("/proc/\(tid)/status") else { return (tid, 0) }
+        var tgid = tid, parent: Int32 = 0
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("Tgid:") { tgid = Int32(line.dropFirst(5).trimmingCharacters()) ?? tid }
+            if line.hasPrefix("PPid:") { parent = Int32(line.dropFirst(5).trimmingCharacters()) ?? 0 }
         }
-        return 0
+        return (tgid, parent)
     }
 }
 

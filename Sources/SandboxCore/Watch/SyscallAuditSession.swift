@@ -62,6 +62,9 @@ final class SyscallAuditSession {
 
     var pollFDs: [Int32] { ebpf.map { [$0.pollFD] } ?? [] }
 
+    /// Called by the supervisor right before it forks the command, on the thread that forks.
+    func commandWillStart() throws { try ebpf?.commandWillStart() }
+
     func handle(fd: Int32) { ebpf?.drain() }
 
     func finish() -> SyscallAuditReport? {
