@@ -142,6 +142,25 @@ extension SandboxBinary {
         @Test(.enabled(if: Condition.canDropToNobody("FilesystemViewTests.realProjectAsNobody")))
         func realProjectAsNobody() throws { try realProject(asNobody: true) }
 
+        /// The file-activity report inside the view names paths as the command sees them, its private /tmp
+        /// included (a file system that did not exist when the watcher started).
+        func watchInsideView(asNobody: Bool) throws {
+            let r = try Runner(asNobody: asNobody)
+            let tag = UUID().uuidString
+            let (out, report) = try r.report(["-p", "ci", "--set", "watch.enabled=true"],
+                                             ["sh", "-c", "echo a > /tmp/w-\(tag); echo b > \(r.work.path)/w-\(tag)"])
+            #expect(out.status == 0, "\(out)")
+            let paths = ((report.raw["files"] as? [[String: Any]]) ?? []).compactMap { $0["path"] as? String }
+            #expect(paths.contains("/tmp/w-\(tag)") && paths.contains("\(r.work.path)/w-\(tag)"), "\(paths)")
+            #expect(report.raw["files_mechanism"] as? String == "seccomp-notify", "\(report.raw)")
+        }
+
+        @Test(.enabled(if: Condition.root("FilesystemViewTests.watchInsideViewAsRoot")))
+        func watchInsideViewAsRoot() throws { try watchInsideView(asNobody: false) }
+
+        @Test(.enabled(if: Condition.canDropToNobody("FilesystemViewTests.watchInsideViewAsNobody")))
+        func watchInsideViewAsNobody() throws { try watchInsideView(asNobody: true) }
+
         // MARK: - Symlinks
 
         /// runc CVE-2021-30465's shape: an earlier mount makes a later target a symlink in the view. The
