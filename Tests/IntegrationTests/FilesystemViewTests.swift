@@ -57,6 +57,7 @@ extension SandboxBinary {
                 echo "shadow:$(cat /etc/shadow 2>/dev/null | wc -c)"
                 echo "procpids:$(ls /proc | grep -c '^[0-9]')"
                 echo "dev:$(ls /dev | tr '\\n' ' ')"
+                echo "net:$(ls /sys/class/net | tr '\\n' ' ')"
                 cat /proc/self/mountinfo
                 """
             let (out, report) = try r.report(["-p", "ci"], ["sh", "-c", script])
@@ -73,6 +74,7 @@ extension SandboxBinary {
             let pids = Int(stdout.split(separator: "\n").first { $0.hasPrefix("procpids:") }?.dropFirst(9) ?? "") ?? 99
             #expect(pids <= 6, "/proc shows only the tree (init, sh, the pipeline): \(pids)")
             #expect(stdout.contains("dev:fd full null ptmx pts random shm stderr stdin stdout tty urandom zero \n"), "\(out)")
+            #expect(stdout.contains("net:lo \n"), "a fresh sysfs lists only the network namespace's interfaces: \(out)")
             #expect(Self.enforcers(report) == ["mount-namespace", "landlock"], "\(report.raw)")
 
             // Every mount: nosuid; nodev but for /dev's nodes and devpts; read-only but for the writable parts.
