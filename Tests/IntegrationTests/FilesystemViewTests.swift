@@ -57,6 +57,7 @@ extension SandboxBinary {
                 echo "shadow:$(cat /etc/shadow 2>/dev/null | wc -c)"
                 echo "procpids:$(ls /proc | grep -c '^[0-9]')"
                 echo "dev:$(ls /dev | tr '\\n' ' ')"
+                echo "net:$(ls /sys/class/net | tr '\\n' ' ')"
                 cat /proc/self/mountinfo
                 """
             let (out, report) = try r.report(["-p", "ci"], ["sh", "-c", script])
@@ -73,6 +74,7 @@ extension SandboxBinary {
             let pids = Int(stdout.split(separator: "\n").first { $0.hasPrefix("procpids:") }?.dropFirst(9) ?? "") ?? 99
             #expect(pids <= 6, "/proc shows only the tree (init, sh, the pipeline): \(pids)")
             #expect(stdout.contains("dev:fd full null ptmx pts random shm stderr stdin stdout tty urandom zero \n"), "\(out)")
+            #expect(stdout.contains("net:lo \n"), "a fresh sysfs lists only the network namespace's interfaces: \(out)")
             #expect(Self.enforcers(report) == ["mount-namespace", "landlock"], "\(report.raw)")
 
             // Every mount: nosuid; nodev but for /dev's nodes and devpts; read-only but for the writable parts.
@@ -141,6 +143,25 @@ extension SandboxBinary {
 
         @Test(.enabled(if: Condition.canDropToNobody("FilesystemViewTests.realProjectAsNobody")))
         func realProjectAsNobody() throws { try realProject(asNobody: true) }
+
+        /// The file-activity report inside the view names paths as the command sees them, its private /tmp
+        /// included (a file system that did not exist when the watcher started).
+        func watchInsideView(asNobody: Bool) throws {
+            let r = try Runner(asNobody: asNobody)
+            let tag = UUID().uuidString
+            let (out, report) = try r.report(["-p", "ci", "--set", "watch.enabled=true"],
+                                             ["sh", "-c", "echo a > /tmp/w-\(tag); echo b > \(r.work.path)/w-\(tag)"])
+            #expect(out.status == 0, "\(out)")
+            let paths = ((report.raw["files"] as? [[String: Any]]) ?? []).compactMap { $0["path"] as? String }
+            #expect(paths.contains("/tmp/w-\(tag)") && paths.contains("\(r.work.path)/w-\(tag)"), "\(paths)")
+            #expect(report.raw["files_mechanism"] as? String == "seccomp-notify", "\(report.raw)")
+        }
+
+        @Test(.enabled(if: Condition.root("FilesystemViewTests.watchInsideViewAsRoot")))
+        func watchInsideViewAsRoot() throws { try watchInsideView(asNobody: false) }
+
+        @Test(.enabled(if: Condition.canDropToNobody("FilesystemViewTests.watchInsideViewAsNobody")))
+        func watchInsideViewAsNobody() throws { try watchInsideView(asNobody: true) }
 
         // MARK: - Symlinks
 

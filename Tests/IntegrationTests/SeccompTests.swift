@@ -146,5 +146,17 @@ extension SandboxBinary {
                 #expect(out.stdout.contains("errno EPERM"), "\(out)")
             }
         }
+
+        /// A sandbox inside a sandbox: the kernel allows one seccomp listener per filter chain, so the inner
+        /// run's filter with notification is refused (EBUSY): one line that says why and what to set, 125.
+        @Test func nestedListenerIsExplained() throws {
+            let sandbox = try Harness.sandbox
+            let out = try Harness.sandbox(["run", "-q", "--", sandbox, "run", "-q", "--", "true"])
+            #expect(out.status == 125, "\(out)")
+            #expect(out.stderr.contains("set seccomp.notify = false for the inner run"), "\(out)")
+            #expect(out.stderr.split(separator: "\n").count == 1, "\(out)")
+            let inner = try Harness.sandbox(["run", "-q", "--", sandbox, "run", "-q", "--set=seccomp.notify=false", "--", "true"])
+            #expect(inner.status == 0, "\(inner)")
+        }
     }
 }

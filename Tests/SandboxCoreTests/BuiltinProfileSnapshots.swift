@@ -144,7 +144,7 @@ enum BuiltinProfileSnapshots {
             """#,
         "ci": #"""
             # profile ci, resolved
-            best_effort = ["landlock"]  # builtin:ci.toml:16
+            best_effort = ["landlock", "cgroup"]  # builtin:ci.toml:18
             description = "CI test runs: namespaces, no network, the host read-only but the working directory, private /tmp, empty $HOME"  # builtin:ci.toml:12
 
             [audit]
@@ -154,13 +154,17 @@ enum BuiltinProfileSnapshots {
             [capabilities]
             keep = []  # builtin:default.toml:29
 
+            [cgroup]
+            memory = "8GiB"  # builtin:ci.toml:32
+            processes = 4096  # builtin:ci.toml:34
+
             [filesystem]
-            hide = ["/root", "/home", "/etc/shadow*", "/etc/gshadow*", "/etc/sudoers*", "/etc/ssh/ssh_host_*"]  # builtin:ci.toml:34
-            home = "empty"  # builtin:ci.toml:33
-            landlock_scope = ["abstract-unix-socket", "signal"]  # builtin:ci.toml:40
-            root = "read-only"  # builtin:ci.toml:30
-            tmpfs = ["/tmp:1GiB", "/var/tmp:1GiB"]  # builtin:ci.toml:32
-            workdir_writable = true  # builtin:ci.toml:31
+            hide = ["/root", "/home", "/etc/shadow*", "/etc/gshadow*", "/etc/sudoers*", "/etc/ssh/ssh_host_*"]  # builtin:ci.toml:41
+            home = "empty"  # builtin:ci.toml:40
+            landlock_scope = ["abstract-unix-socket", "signal"]  # builtin:ci.toml:47
+            root = "read-only"  # builtin:ci.toml:37
+            tmpfs = ["/tmp:1GiB", "/var/tmp:1GiB"]  # builtin:ci.toml:39
+            workdir_writable = true  # builtin:ci.toml:38
 
             [limits]
             core = 0  # builtin:default.toml:17
@@ -173,18 +177,18 @@ enum BuiltinProfileSnapshots {
             wall = "unlimited"  # builtin:default.toml:18
 
             [namespaces]
-            cgroup = true  # builtin:ci.toml:23
+            cgroup = true  # builtin:ci.toml:25
             hostname = "sandbox"  # (default)
-            ipc = true  # builtin:ci.toml:21
+            ipc = true  # builtin:ci.toml:23
             map_root = false  # (default)
-            mount = true  # builtin:ci.toml:20
+            mount = true  # builtin:ci.toml:22
             network = false  # (default)
-            pid = true  # builtin:ci.toml:19
+            pid = true  # builtin:ci.toml:21
             user = false  # (default)
-            uts = true  # builtin:ci.toml:22
+            uts = true  # builtin:ci.toml:24
 
             [network]
-            mode = "none"  # builtin:ci.toml:27
+            mode = "none"  # builtin:ci.toml:29
 
             [process]
             die_with_parent = true  # builtin:default.toml:25

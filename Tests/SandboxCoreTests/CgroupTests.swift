@@ -73,9 +73,8 @@ import Testing
         }
     }
 
-    @Test func cgroupIsABestEffortFeatureAndNoLongerReserved() {
+    @Test func cgroupIsABestEffortFeature() {
         #expect(ProfileSchema.bestEffortFeatures.contains("cgroup"))
-        #expect(!ProfileSchema.reservedSections.contains("cgroup"))
     }
 
     @Test func cacheRoundTrip() throws {

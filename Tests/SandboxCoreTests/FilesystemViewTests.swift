@@ -145,6 +145,13 @@ struct FilesystemViewTests {
         #expect(text.contains("bind /dev/null from /oldroot/dev/null nosuid,noexec"))
         #expect(!text.contains { $0.hasPrefix("rebind /sys") }, "a read-only root has a read-only /sys already")
         #expect(MountPlan(view, pidNamespace: false).ops.first?.description == "bind /proc from /oldroot/proc nosuid,nodev,noexec recursive")
+        // A network namespace of its own: a fresh sysfs (only its interfaces under /sys/class/net), mounted
+        // before the masked paths so that /sys/firmware is still masked, with the cgroup tree bound back.
+        let withNet = MountPlan(view, pidNamespace: true, networkNamespace: true).ops.map(\.description)
+        let sysfs = try #require(withNet.firstIndex(of: "fs /sys from sysfs ro,nosuid,nodev,noexec"))
+        #expect(withNet[sysfs + 1] == "bind /sys/fs/cgroup from /oldroot/sys/fs/cgroup ro,nosuid,nodev,noexec recursive optional")
+        if let firmware = withNet.firstIndex(where: { $0.contains("/sys/firmware") }) { #expect(sysfs < firmware) }
+        #expect(!text.contains { $0.contains("sysfs") }, "without a network namespace the host's /sys stays")
     }
 
     @Test func homeReplacesAHideOfItAndWorkdirInATmpfsIsFound() throws {

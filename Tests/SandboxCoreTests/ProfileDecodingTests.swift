@@ -37,7 +37,7 @@ struct ProfileDecodingTests {
             [limitz]
             cpu = 5
             """, line: 3, key: "limitz", message: "unknown key", hint: "did you mean 'limits'?"),
-        // No section is reserved any more ([filesystem] and [cgroup] are defined): a misspelt one is unknown.
+        // A misspelt section is an unknown key, with the section it meant.
         BadProfile(label: "unknown section", text: """
             description = "x"
             [filesystm]

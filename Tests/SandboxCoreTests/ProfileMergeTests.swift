@@ -155,6 +155,8 @@ struct ProfileMergeTests {
         ("process.group=\"4294967295\"", "process.group"),
         ("process.user=5", "process.user"),
         ("cgroup.memory=1", "cgroup.memory"),
+        ("filesystem.root=ro", "filesystem.root"),
+        ("filesystem.hide=[\"x\"]", "filesystem.hide"),
         ("nonsense", "--set nonsense"),
         ("=5", "--set =5"),
     ]

@@ -72,6 +72,11 @@ public struct ChildFailure: Sendable {
         case SBX_STEP_HOSTNAME.rawValue, SBX_STEP_LOOPBACK.rawValue:
             let stage = UInt32(step) == SBX_STEP_HOSTNAME.rawValue ? "sethostname (namespaces.hostname)" : "ioctl(SIOCSIFFLAGS, lo up)"
             return SandboxError(.setup, stage, reason, hint: KernelFeatures.restrictedUserNamespaceHint(errno: errno))
+        case SBX_STEP_SECCOMP.rawValue where errno == EBUSY:
+            // The kernel allows one user-notification listener per filter chain: a sandbox inside a sandbox
+            // (or any supervisor that already listens) cannot add a second one.
+            return SandboxError(.setup, "seccomp(SECCOMP_SET_MODE_FILTER, NEW_LISTENER)", reason,
+                                hint: "a seccomp listener already watches this process (a sandbox inside a sandbox?); set seccomp.notify = false for the inner run")
         case SBX_STEP_SECCOMP.rawValue:
             return SandboxError(.setup, "seccomp(SECCOMP_SET_MODE_FILTER)", reason, hint: "requires a kernel with CONFIG_SECCOMP_FILTER")
         default:

@@ -46,7 +46,7 @@ public final class FilesystemPlan {
     private init(_ inputs: Inputs, namespaces: NamespacePlan) throws {
         self.inputs = inputs
         let (profile, workdir, home) = (inputs.profile, inputs.workdir, inputs.home)
-        let mountNamespace = namespaces.has(.mount), pidNamespace = namespaces.has(.pid)
+        let mountNamespace = namespaces.has(.mount), pidNamespace = namespaces.has(.pid), networkNamespace = namespaces.has(.network)
         let mayRestrict = inputs.mayRestrict || namespaces.has(.user)
         let owner = namespaces.commandOwner
         let settings = profile.filesystem
@@ -69,7 +69,7 @@ public final class FilesystemPlan {
                 throw SandboxError(.usage, cover.key, "the working directory \(view.workdir) lies beneath \(cover.path), so it would not exist in the view",
                                    hint: "set filesystem.workdir_writable = true (or bind it with --ro-bind), or run from another directory")
             }
-            mounts = MountPlan(view, pidNamespace: pidNamespace)
+            mounts = MountPlan(view, pidNamespace: pidNamespace, networkNamespace: networkNamespace)
             enforcers.append("mount-namespace")
         }
         self.mounts = mounts

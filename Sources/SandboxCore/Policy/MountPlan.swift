@@ -70,7 +70,7 @@ public final class MountPlan {
     /// Where the staging tmpfs goes (in the child's mount namespace only), as bubblewrap does.
     public static let staging = "/tmp"
 
-    public init(_ view: FilesystemView, pidNamespace: Bool) {
+    public init(_ view: FilesystemView, pidNamespace: Bool, networkNamespace: Bool = false) {
         var ops: [Op] = []
         let (ro, nosuid, nodev, noexec) = (Self.rdonly, Self.nosuid, Self.nodev, Self.noexec)
         func relative(_ path: String) -> String { String(path.drop { $0 == "/" }) }
@@ -98,6 +98,14 @@ public final class MountPlan {
         } else {
             ops.append(Op(kind: SBX_MNT_BIND, target: "proc", source: Self.oldRoot + "/proc", attrSet: system, recursive: true))
         }
+        // /sys: with a network namespace of its own, a fresh sysfs, read-only, so that /sys/class/net lists
+        // the namespace's interfaces (only lo) and not the host's; the host's cgroup tree is bound back into
+        // it read-only (runtimes read their limits there). Without one, the host's, read-only.
+        if networkNamespace {
+            ops.append(Op(kind: SBX_MNT_FS, target: "sys", source: "sysfs", attrSet: ro | system))
+            ops.append(Op(kind: SBX_MNT_BIND, target: "sys/fs/cgroup", source: Self.oldRoot + "/sys/fs/cgroup", attrSet: ro | system,
+                          optional: true, recursive: true))
+        }
         // Masked after /proc is up and before anything runs in it; optional, as kernels differ in which exist.
         for path in Self.maskedPaths {
             guard let directory = isDirectory(path) else { continue }
@@ -110,8 +118,8 @@ public final class MountPlan {
         for path in Self.readOnlyPaths {
             ops.append(Op(kind: SBX_MNT_REBIND, target: relative(path), attrSet: ro | system, optional: true, recursive: true))
         }
-        // /sys read-only even under a writable root (it is already with a read-only one).
-        if view.rootWritable {
+        if !networkNamespace, view.rootWritable {
+            // /sys read-only even under a writable root (it is already with a read-only one).
             ops.append(Op(kind: SBX_MNT_REBIND, target: "sys", attrSet: ro | system, optional: true, recursive: true))
         }
 

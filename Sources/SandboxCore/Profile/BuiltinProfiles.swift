@@ -74,8 +74,10 @@ allow = ["ptrace", "process_vm_readv"]
 description = "CI test runs: namespaces, no network, the host read-only but the working directory, private /tmp, empty $HOME"
 extends = "default"
 # Landlock only doubles what the mount namespace already enforces here: a kernel without it (before 5.13, or
-# not enabled at boot) runs the view without it and the report says so.
-best_effort = ["landlock"]
+# not enabled at boot) runs the view without it and the report says so. The cgroup limits need root or a
+# delegated cgroup subtree; a rootless CI job without one still runs, and the report says
+# "not enforced: cgroup (why)".
+best_effort = ["landlock", "cgroup"]
 
 [namespaces]
 pid = true                  # ps lists only the tree; our init reaps and forwards signals; the tree dies with sandbox
@@ -87,6 +89,11 @@ cgroup = true               # /proc/self/cgroup shows the command's cgroup as th
 
 [network]
 mode = "none"               # a network namespace with only loopback: no service on the host is reachable
+
+[cgroup]
+memory = "8GiB"             # the whole tree's memory, page cache included (swap 0 follows): one runaway test
+                            # is OOM-killed (limit_hit = "memory") instead of pushing the runner into swap
+processes = 4096            # fork bombs stop here, for root too (unlike limits.processes)
 
 [filesystem]
 root = "read-only"          # the host's programs, libraries and /etc, read-only, nosuid, nodev on every submount

@@ -67,9 +67,6 @@ public struct ProfileDocument: Sendable {
                 settings.append((path, Setting(value: value, origin: origin, elementOrigins: elementOrigins)))
             } else if prefix.isEmpty, ProfileSchema.sections.contains(key), case .table(let sub) = entry.value {
                 try flatten(sub, prefix: key, source: source, into: &settings)
-            } else if prefix.isEmpty, ProfileSchema.reservedSections.contains(key) {
-                throw SandboxError(.usage, "\(origin): [\(key)]", "section reserved for a later version of sandbox",
-                                   hint: "this sandbox cannot enforce it; remove the section")
             } else {
                 throw SandboxError(.usage, "\(origin): \(prefix.isEmpty ? "" : prefix + ".")\(Self.shown(key))", "unknown key",
                                    hint: suggestion(for: key, under: prefix))
@@ -103,7 +100,6 @@ public struct ProfileDocument: Sendable {
             return parts.count == 2 && parts[0] == prefix ? parts[1] : nil
         }
         if let hint = Suggestion.hint(for: key, in: Set(siblings)) { return hint }
-        if prefix.isEmpty, let hint = Suggestion.hint(for: key, in: ProfileSchema.reservedSections) { return hint }
         // A key put in the wrong section: `nice` at the top level or under [limits].
         if let elsewhere = ProfileSchema.keys.first(where: { $0.path.hasSuffix("." + key) }) {
             return "'\(key)' belongs in [\(elsewhere.path.split(separator: ".")[0])]"

@@ -275,10 +275,6 @@ public struct ProfileResolver {
             }
             return (path, Array(components[n...]))
         }
-        if ProfileSchema.reservedSections.contains(components[0]) {
-            throw SandboxError(.usage, "\(source) [\(components[0])]", "section reserved for a later version of sandbox",
-                               hint: "this sandbox cannot enforce it")
-        }
         if components.count == 1, ProfileSchema.sections.contains(components[0]) {
             throw SandboxError(.usage, stage, "is a section, not a key", hint: "set one of its keys, e.g. \(components[0]).KEY=VALUE")
         }

@@ -54,10 +54,6 @@ public enum ProfileSchema {
         }
     }
 
-    /// Sections that later versions will define. Rejected today, so that a profile written for a newer
-    /// sandbox fails closed here instead of running without the isolation it asks for.
-    public static let reservedSections: [String] = []
-
     /// Features a profile may mark best-effort: when the kernel or our privileges cannot apply them, the run
     /// goes on and the report says "not enforced: X (why)". Everything else is an error.
     public static let bestEffortFeatures = ["capabilities", "limits", "nice", "ioprio", "seccomp-notify", "watch", "cgroup", "audit"]
