@@ -301,21 +301,20 @@ struct argv_walk {
     __u64 argv;   // the user's argv
     __u64 step;   // 8, or 4 for i386
     __u64 mask;
-    __u32 used;   // bytes of data used
-    __u32 done;
 };
 
-/// One argument of argv (a bpf_loop callback: verified once, not once per argument).
-static long argv_step(__u64 i, void *context) {
-    struct argv_walk *w = context;
+/// One argument of argv into the scratch event (whose `length` is the bytes of data used so far).
+/// A global function: verified once, on its own, with unknown scalars; inlined into the bpf_loop
+/// callback, its branches made the verifier walk the callback ~1000 instructions deep.
+__attribute__((noinline)) int argv_one(__u64 i, __u64 argv, __u64 step, __u64 mask) {
     __u32 zero = 0;
     struct sbx_audit_event *e = bpf_map_lookup_elem(&scratch, &zero);
     if (!e) return 1;
     __u64 p = 0;
-    if (bpf_probe_read_user(&p, sizeof p, (void *)(w->argv + w->step * i)) != 0) return 1;
-    p &= w->mask;
+    if (bpf_probe_read_user(&p, sizeof p, (void *)(argv + step * i)) != 0) return 1;
+    p &= mask;
     if (p == 0) return 1;
-    __u32 used = w->used;
+    __u32 used = e->length;
     if (i >= SBX_AUDIT_ARGV_MAX || used >= SBX_AUDIT_ARGV_BYTES - 1) {
         e->truncated = 1;
         return 1;
@@ -326,9 +325,18 @@ static long argv_step(__u64 i, void *context) {
     if (room > 128) room = 128;
     long n = bpf_probe_read_user_str(e->data + used, room, (void *)p);
     if (n <= 0) return 1;
-    w->used = used + (__u32)n;
+    e->length = used + (__u32)n;
     e->argc = i + 1;
     return 0;
+}
+
+static long argv_step(__u64 i, void *context) {
+    struct argv_walk *w = context;
+    long stop = argv_one(i, w->argv, w->step, w->mask);
+    // The verifier wants a callback's value in [0, 1] and does not know a global function's: keep the
+    // mask, which clang would drop (it knows argv_one returns 0 or 1).
+    asm volatile("" : "+r"(stop));
+    return stop & 1;
 }
 
 /// The file name and argv an execve asks for, read from the caller's memory before the kernel replaces it.
@@ -356,10 +364,9 @@ __attribute__((noinline)) int record_exec(__u64 ids, __u32 parent_tgid, __u64 re
         .argv = at ? a[2] : a[1],
         .step = abi == SBX_ABI_I386 ? 4 : 8,
         .mask = abi == SBX_ABI_I386 ? 0xFFFFFFFFULL : ~0ULL,
-        .used = n > 0 ? (__u32)n : 0,
     };
+    e->length = n > 0 ? (__u32)n : 0;
     bpf_loop(SBX_AUDIT_ARGV_MAX + 1, argv_step, &w, 0);
-    e->length = w.used;
     if (bpf_ringbuf_output(&events, e, sizeof *e, 0) != 0) bump_stat(SBX_STAT_EVENTS_DROPPED);
     return 0;
 }
