@@ -150,34 +150,39 @@ static __always_inline struct sbx_audit_event *small_event(__u32 kind, struct ta
     return e;
 }
 
-/// The entry of the current thread, or NULL when it is not ours: the first thing every program does,
-/// and all that it does for every other task on the machine (one hash lookup that misses).
-static __always_inline struct task_state *ours(void) {
+/// A child of ours at its first event: from the newborns' table into its task storage, with its ids,
+/// and into the tree when it is a process. Returns 1 when it was one. A global function (verified once
+/// on its own): inlined in ours(), every program's rest was verified along both of ours()'s paths.
+__attribute__((noinline)) int adopt(void) {
     struct task_struct *current = bpf_get_current_task_btf();
-    struct task_state *t = bpf_task_storage_get(&owned, current, 0, 0);
-    if (t) return t;
-    if (newborns == 0) return 0;
-    // A child of ours at its first event: from the newborns' table into its task storage.
     __u64 task = (__u64)current;
     struct task_state *born = bpf_map_lookup_elem(&tasks, &task);
     if (!born) return 0;
-    t = bpf_task_storage_get(&owned, current, born, BPF_LOCAL_STORAGE_GET_F_CREATE);
+    struct task_state *t = bpf_task_storage_get(&owned, current, born, BPF_LOCAL_STORAGE_GET_F_CREATE);
     if (!t) {
         bump_stat(SBX_STAT_TASKS_LOST);
         return 0;
     }
     if (bpf_map_delete_elem(&tasks, &task) == 0) __sync_fetch_and_add(&newborns, -1);
-    if (t->tgid == 0) {
-        // Its first event: now we know its ids. A new process (not a thread) goes into the tree.
-        __u64 id = bpf_get_current_pid_tgid();
-        t->tgid = id >> 32;
-        t->tid = (__u32)id;
-        if (t->tgid == t->tid) {
-            struct sbx_audit_event *e = small_event(SBX_EV_FORK, t);
-            if (e) bpf_ringbuf_submit(e, 0);
-        }
+    // Now we know its ids. A new process (not a thread) goes into the tree.
+    __u64 id = bpf_get_current_pid_tgid();
+    t->tgid = id >> 32;
+    t->tid = (__u32)id;
+    if (t->tgid == t->tid) {
+        struct sbx_audit_event *e = small_event(SBX_EV_FORK, t);
+        if (e) bpf_ringbuf_submit(e, 0);
     }
-    return t;
+    return 1;
+}
+
+/// The state of the current thread, or NULL when it is not ours: the first thing every program does,
+/// and all that it does for every other task on the machine (a task-storage lookup that finds nothing,
+/// and a look at `newborns`).
+static __always_inline struct task_state *ours(void) {
+    struct task_state *t = bpf_task_storage_get(&owned, bpf_get_current_task_btf(), 0, 0);
+    if (t) return t;
+    if (newborns == 0 || !adopt()) return 0;
+    return bpf_task_storage_get(&owned, bpf_get_current_task_btf(), 0, 0);
 }
 
 /// TS_COMPAT in thread_info.status: the kernel's own test for an i386 call (in_ia32_syscall), true for
