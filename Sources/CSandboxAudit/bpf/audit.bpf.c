@@ -220,10 +220,11 @@ __attribute__((noinline)) int count_arg(long nr, __u32 abi, __u32 arg, __u64 val
     return 0;
 }
 
+int count_args(__u64 regs_address, long nr, __u32 abi, int which);
+
 /// The argument values of the calls a seccomp rule can test. A global function (scalars in, verified
 /// once on its own): inlined into sys_enter, its paths multiplied the verifier's work by ten.
 __attribute__((noinline)) int record_args(__u64 regs_address, long nr, __u32 abi) {
-    struct pt_regs *regs = (struct pt_regs *)regs_address;
     // x86_64 and i386 numbers of: socket, socketpair, ioctl, clone, clone3, unshare, setns, prctl,
     // personality, mmap (i386: mmap2), mprotect, pkey_mprotect, fcntl (i386: fcntl and fcntl64).
     int which;
@@ -256,6 +257,13 @@ __attribute__((noinline)) int record_args(__u64 regs_address, long nr, __u32 abi
     } else {
         return 0;
     }
+    return count_args(regs_address, nr, abi, which);
+}
+
+/// The values of case `which` of record_args. On its own (a global function, verified once with
+/// `which` unknown) rather than after record_args's switch, which verified it once per case.
+__attribute__((noinline)) int count_args(__u64 regs_address, long nr, __u32 abi, int which) {
+    struct pt_regs *regs = (struct pt_regs *)regs_address;
     __u64 a[4];
     read_args(regs, abi, a);
     // i386's clone takes (flags, stack, parent_tid, tls, child_tid) like x86_64: flags first.
