@@ -22,6 +22,9 @@
 #include <asm/ptrace.h>
 #include <bpf/bpf_helpers.h>
 
+/// Only ever passed to helpers (bpf_get_current_task_btf, bpf_task_storage_get), never read.
+struct task_struct;
+
 #include "../include/sandbox_audit_shared.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -45,12 +48,29 @@ struct task_state {
     __u64 cpu_ns;
 };
 
+/// Our tasks once they ran: task-local storage, so "is this task ours" is a pointer walk from the
+/// task_struct (bpf_task_storage_get), not a hash lookup, and a task's state goes with the task.
+struct {
+    __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+    __uint(map_flags, BPF_F_NO_PREALLOC);
+    __type(key, int);
+    __type(value, struct task_state);
+} owned SEC(".maps");
+
+/// Children of ours forked and not yet run, keyed by the task_struct pointer that sched_process_fork
+/// hands us: a raw tracepoint's argument is not a BTF pointer, so the child's task storage cannot be
+/// created there. The child moves into `owned` at its first event (it runs ret_from_fork's sys_exit
+/// first). `newborns` counts the entries, so that other tasks skip the lookup when there are none.
 struct {
     __uint(type, BPF_MAP_TYPE_HASH);
     __uint(max_entries, 8192);
+    // Allocated at fork: preallocating 8192 elements cost ~1 ms at every load.
+    __uint(map_flags, BPF_F_NO_PREALLOC);
     __type(key, __u64);
     __type(value, struct task_state);
 } tasks SEC(".maps");
+
+__s64 newborns SEC(".data") = 0;
 
 // Blocks of SBX_AUDIT_BLOCK numbers: a per-CPU array allocates each entry on its own, and 3072 entries
 // of one counter each took 4 ms to create, 12 blocks take microseconds.
@@ -130,31 +150,48 @@ static __always_inline struct sbx_audit_event *small_event(__u32 kind, struct ta
     return e;
 }
 
-/// The entry of the current thread, or NULL when it is not ours: the first thing every program does,
-/// and all that it does for every other task on the machine (one hash lookup that misses).
-static __always_inline struct task_state *ours(void) {
-    __u64 task = bpf_get_current_task();
-    struct task_state *t = bpf_map_lookup_elem(&tasks, &task);
-    if (!t) return 0;
-    if (t->tgid == 0) {
-        // Its first event: now we know its ids. A new process (not a thread) goes into the tree.
-        __u64 id = bpf_get_current_pid_tgid();
-        t->tgid = id >> 32;
-        t->tid = (__u32)id;
-        if (t->tgid == t->tid) {
-            struct sbx_audit_event *e = small_event(SBX_EV_FORK, t);
-            if (e) bpf_ringbuf_submit(e, 0);
-        }
+/// A child of ours at its first event: from the newborns' table into its task storage, with its ids,
+/// and into the tree when it is a process. Returns 1 when it was one. A global function (verified once
+/// on its own): inlined in ours(), every program's rest was verified along both of ours()'s paths.
+__attribute__((noinline)) int adopt(void) {
+    struct task_struct *current = bpf_get_current_task_btf();
+    __u64 task = (__u64)current;
+    struct task_state *born = bpf_map_lookup_elem(&tasks, &task);
+    if (!born) return 0;
+    struct task_state *t = bpf_task_storage_get(&owned, current, born, BPF_LOCAL_STORAGE_GET_F_CREATE);
+    if (!t) {
+        bump_stat(SBX_STAT_TASKS_LOST);
+        return 0;
     }
-    return t;
+    if (bpf_map_delete_elem(&tasks, &task) == 0) __sync_fetch_and_add(&newborns, -1);
+    // Now we know its ids. A new process (not a thread) goes into the tree.
+    __u64 id = bpf_get_current_pid_tgid();
+    t->tgid = id >> 32;
+    t->tid = (__u32)id;
+    if (t->tgid == t->tid) {
+        struct sbx_audit_event *e = small_event(SBX_EV_FORK, t);
+        if (e) bpf_ringbuf_submit(e, 0);
+    }
+    return 1;
+}
+
+/// The state of the current thread, or NULL when it is not ours: the first thing every program does,
+/// and all that it does for every other task on the machine (a task-storage lookup that finds nothing,
+/// and a look at `newborns`).
+static __always_inline struct task_state *ours(void) {
+    struct task_state *t = bpf_task_storage_get(&owned, bpf_get_current_task_btf(), 0, 0);
+    if (t) return t;
+    if (newborns == 0 || !adopt()) return 0;
+    return bpf_task_storage_get(&owned, bpf_get_current_task_btf(), 0, 0);
 }
 
 /// TS_COMPAT in thread_info.status: the kernel's own test for an i386 call (in_ia32_syscall), true for
 /// `int 0x80` from a 64-bit process too, where the code segment says nothing.
 static __always_inline __u32 abi_of(long nr) {
     if (nr & 0x40000000) return SBX_ABI_X32;
-    __u32 status = 0;
-    bpf_probe_read_kernel(&status, sizeof status, (char *)bpf_get_current_task() + compat_offset);
+    // A plain load through the BTF pointer (the verifier checks it against the kernel's task_struct;
+    // compat_offset is a constant of the frozen .rodata to it), not a bpf_probe_read_kernel call.
+    __u32 status = *(volatile __u32 *)((char *)bpf_get_current_task_btf() + compat_offset);
     return (status & 0x0002 /* TS_COMPAT */) ? SBX_ABI_I386 : SBX_ABI_X86_64;
 }
 
@@ -183,10 +220,11 @@ __attribute__((noinline)) int count_arg(long nr, __u32 abi, __u32 arg, __u64 val
     return 0;
 }
 
+int count_args(__u64 regs_address, long nr, __u32 abi, int which);
+
 /// The argument values of the calls a seccomp rule can test. A global function (scalars in, verified
 /// once on its own): inlined into sys_enter, its paths multiplied the verifier's work by ten.
 __attribute__((noinline)) int record_args(__u64 regs_address, long nr, __u32 abi) {
-    struct pt_regs *regs = (struct pt_regs *)regs_address;
     // x86_64 and i386 numbers of: socket, socketpair, ioctl, clone, clone3, unshare, setns, prctl,
     // personality, mmap (i386: mmap2), mprotect, pkey_mprotect, fcntl (i386: fcntl and fcntl64).
     int which;
@@ -219,6 +257,13 @@ __attribute__((noinline)) int record_args(__u64 regs_address, long nr, __u32 abi
     } else {
         return 0;
     }
+    return count_args(regs_address, nr, abi, which);
+}
+
+/// The values of case `which` of record_args. On its own (a global function, verified once with
+/// `which` unknown) rather than after record_args's switch, which verified it once per case.
+__attribute__((noinline)) int count_args(__u64 regs_address, long nr, __u32 abi, int which) {
+    struct pt_regs *regs = (struct pt_regs *)regs_address;
     __u64 a[4];
     read_args(regs, abi, a);
     // i386's clone takes (flags, stack, parent_tid, tls, child_tid) like x86_64: flags first.
@@ -269,21 +314,20 @@ struct argv_walk {
     __u64 argv;   // the user's argv
     __u64 step;   // 8, or 4 for i386
     __u64 mask;
-    __u32 used;   // bytes of data used
-    __u32 done;
 };
 
-/// One argument of argv (a bpf_loop callback: verified once, not once per argument).
-static long argv_step(__u64 i, void *context) {
-    struct argv_walk *w = context;
+/// One argument of argv into the scratch event (whose `length` is the bytes of data used so far).
+/// A global function: verified once, on its own, with unknown scalars; inlined into the bpf_loop
+/// callback, its branches made the verifier walk the callback ~1000 instructions deep.
+__attribute__((noinline)) int argv_one(__u64 i, __u64 argv, __u64 step, __u64 mask) {
     __u32 zero = 0;
     struct sbx_audit_event *e = bpf_map_lookup_elem(&scratch, &zero);
     if (!e) return 1;
     __u64 p = 0;
-    if (bpf_probe_read_user(&p, sizeof p, (void *)(w->argv + w->step * i)) != 0) return 1;
-    p &= w->mask;
+    if (bpf_probe_read_user(&p, sizeof p, (void *)(argv + step * i)) != 0) return 1;
+    p &= mask;
     if (p == 0) return 1;
-    __u32 used = w->used;
+    __u32 used = e->length;
     if (i >= SBX_AUDIT_ARGV_MAX || used >= SBX_AUDIT_ARGV_BYTES - 1) {
         e->truncated = 1;
         return 1;
@@ -294,9 +338,18 @@ static long argv_step(__u64 i, void *context) {
     if (room > 128) room = 128;
     long n = bpf_probe_read_user_str(e->data + used, room, (void *)p);
     if (n <= 0) return 1;
-    w->used = used + (__u32)n;
+    e->length = used + (__u32)n;
     e->argc = i + 1;
     return 0;
+}
+
+static long argv_step(__u64 i, void *context) {
+    struct argv_walk *w = context;
+    long stop = argv_one(i, w->argv, w->step, w->mask);
+    // The verifier wants a callback's value in [0, 1] and does not know a global function's: keep the
+    // mask, which clang would drop (it knows argv_one returns 0 or 1).
+    asm volatile("" : "+r"(stop));
+    return stop & 1;
 }
 
 /// The file name and argv an execve asks for, read from the caller's memory before the kernel replaces it.
@@ -324,10 +377,9 @@ __attribute__((noinline)) int record_exec(__u64 ids, __u32 parent_tgid, __u64 re
         .argv = at ? a[2] : a[1],
         .step = abi == SBX_ABI_I386 ? 4 : 8,
         .mask = abi == SBX_ABI_I386 ? 0xFFFFFFFFULL : ~0ULL,
-        .used = n > 0 ? (__u32)n : 0,
     };
+    e->length = n > 0 ? (__u32)n : 0;
     bpf_loop(SBX_AUDIT_ARGV_MAX + 1, argv_step, &w, 0);
-    e->length = w.used;
     if (bpf_ringbuf_output(&events, e, sizeof *e, 0) != 0) bump_stat(SBX_STAT_EVENTS_DROPPED);
     return 0;
 }
@@ -418,13 +470,13 @@ int audit_fork(struct bpf_raw_tracepoint_args *ctx) {
         seed_tid = 0;
         fresh.parent_tgid = id >> 32;
     } else {
-        __u64 task = bpf_get_current_task();
-        struct task_state *parent = bpf_map_lookup_elem(&tasks, &task);
+        struct task_state *parent = ours();
         if (!parent) return 0;
         fresh.parent_tgid = id >> 32;
         fresh.armed = parent->armed;
     }
-    if (bpf_map_update_elem(&tasks, &child, &fresh, BPF_ANY) != 0) bump_stat(SBX_STAT_TASKS_LOST);
+    if (bpf_map_update_elem(&tasks, &child, &fresh, BPF_NOEXIST) == 0) __sync_fetch_and_add(&newborns, 1);
+    else bump_stat(SBX_STAT_TASKS_LOST);
     return 0;
 }
 
@@ -440,8 +492,10 @@ int audit_exec(struct bpf_raw_tracepoint_args *ctx) {
 
 SEC("raw_tracepoint/sched_stat_runtime")
 int audit_runtime(struct bpf_raw_tracepoint_args *ctx) {
-    __u64 task = ctx->args[0];
-    struct task_state *t = bpf_map_lookup_elem(&tasks, &task);
+    // Only the current task's runtime: the argument is not a BTF pointer, so another task's storage
+    // cannot be reached (an update made from another CPU, at a remote wake-up, is missed).
+    if (ctx->args[0] != bpf_get_current_task()) return 0;
+    struct task_state *t = bpf_task_storage_get(&owned, bpf_get_current_task_btf(), 0, 0);
     if (t) t->cpu_ns += ctx->args[1];
     return 0;
 }
@@ -471,13 +525,12 @@ int audit_signal(struct bpf_raw_tracepoint_args *ctx) {
 
 SEC("raw_tracepoint/sched_process_exit")
 int audit_task_exit(struct bpf_raw_tracepoint_args *ctx) {
-    __u64 task = bpf_get_current_task();
     struct task_state *t = ours();
     if (!t) return 0;
     // One event per thread: the supervisor ends a process at its last thread's and adds up their CPU.
     struct sbx_audit_event *e = small_event(SBX_EV_TASK_EXIT, t);
     if (e) bpf_ringbuf_submit(e, 0);
-    // The task_struct may be reused once freed: forget it now, in its last event.
-    bpf_map_delete_elem(&tasks, &task);
+    // Its storage goes with the task_struct; forget it now anyway, in its last event.
+    bpf_task_storage_delete(&owned, bpf_get_current_task_btf());
     return 0;
 }
