@@ -142,14 +142,16 @@ void sbx_audit_detach(struct sbx_audit *audit) {
     audit->link_count = 0;
 }
 
-int sbx_audit_read_counts(struct sbx_audit *audit, struct sbx_audit_count *out) {
+// Sums the per-CPU counter blocks over the CPUs, into `out` (every slot) and/or `total` (the calls).
+static int sum_counts(struct sbx_audit *audit, struct sbx_audit_count *out, uint64_t *total) {
     // A few blocks, all CPUs' copies of one per lookup.
     struct sbx_audit_block *values = calloc((size_t)audit->cpus, sizeof *values);
     if (!values) {
         errno = ENOMEM;
         return -1;
     }
-    memset(out, 0, sizeof *out * SBX_ABI_COUNT * SBX_AUDIT_MAX_NR);
+    if (out) memset(out, 0, sizeof *out * SBX_ABI_COUNT * SBX_AUDIT_MAX_NR);
+    uint64_t calls = 0;
     for (uint32_t block = 0; block < SBX_AUDIT_BLOCKS; block++) {
         if (bpf_map_lookup_elem(audit->counts_fd, &block, values) < 0) {
             int e = errno;
@@ -160,6 +162,8 @@ int sbx_audit_read_counts(struct sbx_audit *audit, struct sbx_audit_count *out) 
         for (int cpu = 0; cpu < audit->cpus; cpu++) {
             for (int slot = 0; slot < SBX_AUDIT_BLOCK; slot++) {
                 const struct sbx_audit_count *v = &values[cpu].count[slot];
+                calls += v->calls;
+                if (!out) continue;
                 struct sbx_audit_count *sum = &out[block * SBX_AUDIT_BLOCK + slot];
                 sum->calls += v->calls;
                 sum->errors += v->errors;
@@ -168,8 +172,11 @@ int sbx_audit_read_counts(struct sbx_audit *audit, struct sbx_audit_count *out) 
         }
     }
     free(values);
+    if (total) *total = calls;
     return 0;
 }
+
+int sbx_audit_read_counts(struct sbx_audit *audit, struct sbx_audit_count *out) { return sum_counts(audit, out, NULL); }
 
 // Walks a per-CPU hash of u64 counters, summing each key over the CPUs.
 static int walk(struct sbx_audit *audit, int fd, size_t key_size, void (*fn)(void *, const void *, uint64_t), void *context) {
@@ -200,27 +207,7 @@ int sbx_audit_read_args(struct sbx_audit *audit, void (*fn)(void *, const struct
     return walk(audit, audit->args_fd, sizeof(struct sbx_audit_arg_key), (void (*)(void *, const void *, uint64_t))fn, context);
 }
 
-int sbx_audit_total_calls(struct sbx_audit *audit, uint64_t *out) {
-    struct sbx_audit_block *values = calloc((size_t)audit->cpus, sizeof *values);
-    if (!values) {
-        errno = ENOMEM;
-        return -1;
-    }
-    uint64_t sum = 0;
-    for (uint32_t block = 0; block < SBX_AUDIT_BLOCKS; block++) {
-        if (bpf_map_lookup_elem(audit->counts_fd, &block, values) < 0) {
-            int e = errno;
-            free(values);
-            errno = e;
-            return -1;
-        }
-        for (int cpu = 0; cpu < audit->cpus; cpu++)
-            for (int slot = 0; slot < SBX_AUDIT_BLOCK; slot++) sum += values[cpu].count[slot].calls;
-    }
-    free(values);
-    *out = sum;
-    return 0;
-}
+int sbx_audit_total_calls(struct sbx_audit *audit, uint64_t *out) { return sum_counts(audit, NULL, out); }
 
 uint64_t sbx_audit_stat(struct sbx_audit *audit, uint32_t which) {
     uint64_t values[audit->cpus > 0 ? audit->cpus : 1];
