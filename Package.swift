@@ -25,8 +25,7 @@ let package = Package(
         // The syscall audit's libbpf loader. Its BPF program (bpf/, not compiled as host C) is built by the
         // BPFCompiler plugin into SandboxCore.
         .target(name: "CSandboxAudit", dependencies: ["CBPF"], exclude: ["bpf"]),
-        .executableTarget(name: "sandbox-bpf-embed"),
-        .plugin(name: "BPFCompiler", capability: .buildTool(), dependencies: ["sandbox-bpf-embed"]),
+        .plugin(name: "BPFCompiler", capability: .buildTool()),
         .target(
             name: "SandboxCore",
             dependencies: ["SandboxFormats", "CSeccomp", "CCap", "CSandboxSpawn", "CSandboxSys", "CSandboxAudit"],

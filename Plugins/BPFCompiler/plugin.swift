@@ -1,3 +1,4 @@
+import Foundation
 import PackagePlugin
 
 /// Compiles the syscall audit's BPF program (`Sources/CSandboxAudit/bpf/audit.bpf.c`) with the toolchain's
@@ -12,12 +13,12 @@ struct BPFCompiler: BuildToolPlugin {
         let shared = package.appending(path: "Sources/CSandboxAudit/include/sandbox_audit_shared.h")
         let object = context.pluginWorkDirectoryURL.appending(path: "audit.bpf.o")
         let output = context.pluginWorkDirectoryURL.appending(path: "AuditProgramObject.swift")
-        let embed = try context.tool(named: "sandbox-bpf-embed")
+        let embed = package.appending(path: "Plugins/BPFCompiler/embed.sh")
         return [.buildCommand(
             displayName: "Compiling the audit BPF program",
-            executable: embed.url,
-            arguments: [Self.clang(context), source.path, object.path, output.path],
-            inputFiles: [source, shared],
+            executable: URL(fileURLWithPath: "/bin/sh"),
+            arguments: [embed.path, Self.clang(context), source.path, object.path, output.path],
+            inputFiles: [source, shared, embed],
             outputFiles: [output])]
     }
 
