@@ -208,6 +208,23 @@ extension SandboxBinary {
             #expect(refused.stdout.isEmpty)
         }
 
+        /// A kernel without BTF, for real: an empty tmpfs over /sys/kernel/btf in a mount namespace of the
+        /// test's own (unshare -m). `ebpf` named is one line and 125 naming the BTF; `auto` falls back to
+        /// seccomp-notify and says why.
+        @Test(.enabled(if: Condition.root("AuditTests.noKernelBTF")))
+        func noKernelBTF() throws {
+            let unshare = try #require(Harness.tool("unshare"))
+            let hide = "mount -t tmpfs none /sys/kernel/btf && exec \"$0\" run -q "
+            let refused = try Harness.run(unshare, ["-m", "sh", "-c", hide + "--set audit.syscalls=true --set audit.mechanism=ebpf -- /bin/true",
+                                                    try Harness.sandbox])
+            #expect(refused.status == 125, "\(refused)")
+            #expect(refused.stderr.contains("no BTF") && refused.stderr.split(separator: "\n").count == 1, "\(refused)")
+            let fallback = try Harness.run(unshare, ["-m", "sh", "-c", hide + "--report - --set audit.syscalls=true -- /bin/true",
+                                                     try Harness.sandbox])
+            #expect(fallback.status == 0, "\(fallback)")
+            #expect(fallback.stdout.contains("seccomp-notify") && fallback.stdout.contains("no BTF"), "\(fallback)")
+        }
+
         @Test func badMechanismIsAUsageError() throws {
             let out = try Harness.sandbox(["run", "--set", "audit.mechanism=dtrace", "--", "/bin/true"])
             #expect(out.status == 125)

@@ -4,7 +4,8 @@ import Glibc
 
 extension KernelFeatures {
     /// The eBPF syscall audit: loading tracing programs and attaching them to raw tracepoints needs root,
-    /// or CAP_BPF and CAP_PERFMON (Linux 5.8); the ring buffer needs 5.8, bpf_loop 5.17.
+    /// or CAP_BPF and CAP_PERFMON (Linux 5.8); the ring buffer needs 5.8, bpf_loop 5.17, task storage the
+    /// kernel's BTF.
     public static let auditEBPF: Availability = {
         let caps = Capabilities.current().effective
         let bpf: UInt64 = 1 << 39, perfmon: UInt64 = 1 << 38, sysAdmin: UInt64 = 1 << 21
@@ -14,6 +15,12 @@ extension KernelFeatures {
         }
         guard kernelAtLeast(5, 17) else {
             return .no("the kernel is older than 5.17 (bpf_loop)", fix: "use audit.mechanism = \"seccomp-notify\"")
+        }
+        // The program reaches its per-task state through bpf_get_current_task_btf and task storage, which
+        // the verifier checks against the kernel's own BTF (CONFIG_DEBUG_INFO_BTF).
+        guard access("/sys/kernel/btf/vmlinux", R_OK) == 0 else {
+            return .no("the kernel has no BTF (/sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF)",
+                       fix: "use a kernel built with CONFIG_DEBUG_INFO_BTF=y, or audit.mechanism = \"seccomp-notify\"")
         }
         return .yes
     }()
