@@ -259,7 +259,7 @@ public struct ProfileCache {
         guard let dir = opendir(directory) else { return }
         var entries: [(name: String, mtime: Int)] = []
         while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+            let name = directoryEntryName(entry)
             guard name.hasSuffix(".bin") else { continue }
             var st = stat()
             if stat(directory + "/" + name, &st) == 0 { entries.append((name, st.st_mtim.tv_sec * 1_000_000_000 + st.st_mtim.tv_nsec)) }

@@ -86,7 +86,7 @@ public struct ProfileResolver {
             guard let handle = opendir(dir) else { continue }
             var names: [String] = []
             while let entry = readdir(handle) {
-                let name = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+                let name = directoryEntryName(entry)
                 if name.hasSuffix(".toml") { names.append(String(name.dropLast(5))) }
             }
             closedir(handle)

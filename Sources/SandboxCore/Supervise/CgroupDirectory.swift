@@ -62,7 +62,7 @@ enum CgroupDirectory {
         var names: [String] = []
         while let entry = readdir(dir) {
             guard types.contains(entry.pointee.d_type) else { continue }
-            let name = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+            let name = directoryEntryName(entry)
             if name != "." && name != ".." { names.append(name) }
         }
         return names

@@ -65,7 +65,7 @@ enum OrphanReaper {
         guard let dir = opendir("/proc/self/task") else { return [] }
         defer { closedir(dir) }
         while let entry = readdir(dir) {
-            let tid = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+            let tid = directoryEntryName(entry)
             guard let _ = Int(tid), let text = try? FileIO.readText("/proc/self/task/\(tid)/children") else { continue }
             result += text.split(separator: " ").compactMap { pid_t($0.trimmingCharacters(in: " \n")) }
         }

@@ -62,8 +62,8 @@ public final class ProcTreeSampler: ResourceSampler {
         guard let dir = opendir(path) else { return }
         defer { closedir(dir) }
         while let entry = readdir(dir) {
-            guard entry.pointee.d_name.0 != 0x2E else { continue }
-            let tid = withUnsafePointer(to: entry.pointee.d_name) { String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self)) }
+            let tid = directoryEntryName(entry)
+            guard !tid.hasPrefix(".") else { continue }
             readChildren(path + "/" + tid + "/children")
         }
     }
