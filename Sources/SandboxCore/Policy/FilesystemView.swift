@@ -261,7 +261,9 @@ public struct FilesystemView: Sendable {
     /// `/etc/gshadow*`, `/etc/sudoers*` list /etc once, not three times).
     struct Listing {
         var directory: String?
-        var names: [String] = []
+        /// The names as C strings, one after another (fnmatch reads them in place, no String per name).
+        var names: [CChar] = []
+        var starts: [Int] = []
     }
 
     /// The matches of `pattern`, sorted; a path without glob characters is itself, when it exists. Wildcards
@@ -274,16 +276,26 @@ public struct FilesystemView: Sendable {
         guard !isGlob(parent) else { return glob(pattern) }
         let directory = parent.isEmpty ? "/" : parent
         if listing.directory != directory {
-            listing = Listing(directory: directory, names: [])
+            listing = Listing(directory: directory)
             if let dir = opendir(directory) {
+                let offset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
                 while let entry = readdir(dir) {
-                    let name = directoryEntryName(entry)
-                    if name != "." && name != ".." { listing.names.append(name) }
+                    let name = UnsafeBufferPointer(start: (UnsafeRawPointer(entry) + offset).assumingMemoryBound(to: CChar.self),
+                                                   count: strlen((UnsafeRawPointer(entry) + offset).assumingMemoryBound(to: CChar.self)) + 1)
+                    if name[0] == 0x2e && (name[1] == 0 || name[1] == 0x2e && name[2] == 0) { continue }  // . and ..
+                    listing.starts.append(listing.names.count)
+                    listing.names.append(contentsOf: name)
                 }
                 closedir(dir)
             }
         }
-        return listing.names.filter { fnmatch(last, $0, FNM_PERIOD) == 0 }.sorted().map { parent + "/" + $0 }
+        var matches: [String] = []
+        listing.names.withUnsafeBufferPointer { names in
+            for start in listing.starts where fnmatch(last, names.baseAddress! + start, FNM_PERIOD) == 0 {
+                matches.append(parent + "/" + String(cString: names.baseAddress! + start))
+            }
+        }
+        return matches.sorted()
     }
 
     /// glob(3) of the whole pattern.
