@@ -60,6 +60,7 @@ struct RunRequest: Equatable {
             let cacheOutcome = cache.keep(entry, seccomp: plan.seccomp)
             let supervisor = Supervisor(plan: plan, options: .init(timeout: timeout, killAfter: killAfter))
             if printID { supervisor.onControlReady = { id in printError(id) } }
+            supervisor.rendersFigures = !quiet || report != nil || reportHTML != nil
             var result = try supervisor.run()
             result.profileCache = cacheOutcome
             if let failure = result.setupFailure { printError("sandbox: \(failure.error)") }

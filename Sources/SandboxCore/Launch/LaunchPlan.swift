@@ -41,6 +41,8 @@ public final class LaunchPlan {
     let notifySocket: (parent: Int32, child: Int32)?
     /// The run's cgroups and their limits (Policy/CgroupPlan.swift); nil when the profile asks for none.
     public let cgroup: CgroupPlan?
+    /// Those cgroups, made while the plan was prepared (Supervise/CgroupAhead.swift), until `takeCgroup`.
+    private var createdCgroup: RunCgroup?
 
     /// `compiled.seccomp`, when present, is used instead of compiling the profile's filter again when it
     /// `fits` this run (the same listener socket, nothing observed for the file watcher).
@@ -53,6 +55,8 @@ public final class LaunchPlan {
         guard let program = command.first, !program.isEmpty else {
             throw SandboxError(.usage, "run", "no command given", hint: "sandbox run -p PROFILE -- COMMAND [ARGS...]")
         }
+        // First: the cgroups are made on a thread while everything below is prepared (joined at the end).
+        let cgroupAhead = CgroupAhead.start(profile)
         var notEnforced: [String] = []
         var notes: [String] = []
         let environment = Self.environment(profile.process, caller: callerEnvironment)
@@ -136,7 +140,8 @@ public final class LaunchPlan {
             }
         }
 
-        self.cgroup = try CgroupPlan.prepare(profile, notEnforced: &notEnforced)
+        // Where the cgroup's "not enforced" lines go, among the others, once its thread is joined.
+        let cgroupNotEnforcedAt = notEnforced.count
 
         // The filesystem view: its mount ops and Landlock rules, prepared (Policy/FilesystemPlan.swift). Without
         // one nothing here runs (no $HOME lookup, no getcwd) on the default path.
@@ -219,8 +224,22 @@ public final class LaunchPlan {
         case "never": usePty = false; ptyStdioMask = 0
         default: usePty = mask & 0b11 == 0b11; ptyStdioMask = mask
         }
+        let cgroup = try cgroupAhead?.finish()
+        self.cgroup = cgroup?.plan
+        self.createdCgroup = cgroup?.cgroup
+        notEnforced.insert(contentsOf: cgroup?.notEnforced ?? [], at: cgroupNotEnforcedAt)
         self.notEnforced = notEnforced
         self.notes = notes
+    }
+
+    /// The run's cgroups, created: the ones made while this plan was prepared, or (when they were taken
+    /// already) new ones. nil when the profile asks for none.
+    public func takeCgroup() throws -> RunCgroup? {
+        if let created = createdCgroup {
+            createdCgroup = nil
+            return created
+        }
+        return try cgroup.map(RunCgroup.create)
     }
 
     /// The kernel refused namespaces that the profile lets go unenforced: run without them, and say so.

@@ -67,7 +67,8 @@ public final class CgroupPlan: Sendable {
 
     /// The plan for a profile, or nil when the profile asks for no cgroup (then nothing is read at all).
     /// Throws the fail-closed error when cgroups cannot be used here; with `best_effort = ["cgroup"]` it
-    /// returns nil and says why in `notEnforced`.
+    /// returns nil and says why in `notEnforced`. (A parent that is not delegated to us is found by the
+    /// mkdir, in `RunCgroup.create(_:notEnforced:)`.)
     static func prepare(_ profile: Profile, notEnforced: inout [String]) throws -> CgroupPlan? {
         let settings = profile.cgroup
         guard settings.isUsed else { return nil }
@@ -84,11 +85,11 @@ public final class CgroupPlan: Sendable {
         case .found(let l): layout = l
         case .missing(let reason): return try unavailable(reason, fix: nil)
         }
-        let plan = try build(settings, layout: layout, killOrphans: profile.process.killOrphans, bestEffort: bestEffort,
-                             pid: getpid(), serial: Self.next(), accountedDevices: layout.hierarchy("blkio") == nil ? [] : blockDevices())
-        let access = KernelFeatures.cgroupDelegation(plan.directories.map(\.parent))
-        if !access.available { return try unavailable(access.reason, fix: access.fix) }
-        return plan
+        // Whether the parents are writable (delegated) is not probed here: the mkdir answers it, and
+        // RunCgroup.create turns its EACCES/EPERM into the same "not available" sentence (one access(2) per
+        // hierarchy less on every run).
+        return try build(settings, layout: layout, killOrphans: profile.process.killOrphans, bestEffort: bestEffort,
+                         pid: getpid(), serial: Self.next(), accountedDevices: layout.hierarchy("blkio") == nil ? [] : blockDevices())
     }
 
     private static func next() -> Int {

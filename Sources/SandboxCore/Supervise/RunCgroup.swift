@@ -24,13 +24,32 @@ public final class RunCgroup {
     /// Creates the run's cgroups (after removing those of dead supervisors). Throws, having removed what it
     /// created, when a directory or a limit cannot be made.
     public static func create(_ plan: CgroupPlan) throws -> RunCgroup {
+        var notEnforced: [String] = []
+        guard let cgroup = try create(plan, bestEffort: false, notEnforced: &notEnforced) else {
+            preconditionFailure("create(bestEffort: false) returns a cgroup or throws")
+        }
+        return cgroup
+    }
+
+    /// `create`, where a parent that is not delegated to us is, with `bestEffort` (the profile's
+    /// `best_effort = ["cgroup"]`), no cgroup at all and a "cgroup (why)" line in `notEnforced`: what
+    /// `CgroupPlan.prepare` used to find with an access(2) probe of every parent before any mkdir. The probe
+    /// now runs only once something failed, so the sentence (and its precedence over any other failure) is
+    /// the same, and a run that succeeds makes no probe.
+    static func create(_ plan: CgroupPlan, bestEffort: Bool, notEnforced: inout [String]) throws -> RunCgroup? {
         StaleCgroups.clean(plan.layout)
         let cgroup = RunCgroup(plan: plan)
         do {
             try cgroup.setUp()
         } catch {
             cgroup.remove()
-            throw error
+            let access = KernelFeatures.cgroupDelegation(plan.directories.map(\.parent))
+            guard !access.available else { throw error }
+            if bestEffort {
+                notEnforced.append("cgroup (\(access.reason))")
+                return nil
+            }
+            throw SandboxError(.setup, "cgroup", "not available: " + access.reason, hint: access.fix)
         }
         return cgroup
     }
@@ -118,8 +137,10 @@ public final class RunCgroup {
     }
 
     /// The final accounting, then removal. Call after the command's tree has been killed and reaped.
-    public func finish() -> CgroupReport {
-        var report = statistics()
+    /// `figures: false` (nothing will render the report: `-q` without `--report`) reads only what decides
+    /// `limit_hit` (OOM kills, forks refused), two files instead of ten.
+    public func finish(figures: Bool = true) -> CgroupReport {
+        var report = statistics(figures: figures)
         report.removed = remove()
         report.notes += plan.notes
         return report
@@ -169,8 +190,8 @@ public final class RunCgroup {
 
     private var unifiedPath: String? { created.first { $0.kind == .unified }?.path }
 
-    /// Reads the cgroup's own accounting files.
-    func statistics() -> CgroupReport {
+    /// Reads the cgroup's own accounting files; without `figures`, only the two that `limit_hit` rests on.
+    func statistics(figures: Bool = true) -> CgroupReport {
         let s = plan.settings
         var r = CgroupReport(mode: plan.layout.mode.rawValue, paths: plan.directories.map { CgroupReport.Path(hierarchy: $0.name, cgroup: $0.cgroupPath) })
         r.memoryLimit = s.memory
@@ -178,6 +199,13 @@ public final class RunCgroup {
         r.processesLimit = s.processes
         r.cpuLimit = s.cpu
         func read(_ dir: String?, _ file: String) -> String? { dir.flatMap { CgroupDirectory.read($0 + "/" + file) } }
+        if !figures {
+            let unified = plan.layout.mode == .unified
+            r.oomKills = unified ? read(unifiedPath, "memory.events").flatMap { CgroupFiles.value($0, "oom_kill") }
+                : read(path("memory"), "memory.oom_control").flatMap { CgroupFiles.value($0, "oom_kill") }
+            r.forksRefused = read(unified ? unifiedPath : path("pids"), "pids.events").flatMap { CgroupFiles.value($0, "max") }
+            return r
+        }
         if plan.layout.mode == .unified {
             let u = unifiedPath
             r.memoryPeak = read(u, "memory.peak").flatMap(CgroupFiles.single)

@@ -45,6 +45,9 @@ public final class Supervisor {
     private var monitor: RunMonitor?
     /// Called once the control socket listens, with the run id (`--print-id`).
     public var onControlReady: ((String) -> Void)?
+    /// False when nothing will render the result's figures (`-q` without `--report`): the cgroup then
+    /// reads only what decides `limit_hit` (RunCgroup.finish).
+    public var rendersFigures = true
     static let watchCoalescing = 0.002
 
     public init(plan: LaunchPlan, options: Options) {
@@ -73,7 +76,7 @@ public final class Supervisor {
         audit = plan.audit
 
         // The run's cgroups before the child, which starts inside them; removed on every way out.
-        let cgroup = try plan.cgroup.map(RunCgroup.create)
+        let cgroup = try plan.takeCgroup()
         defer { cgroup?.remove() }
         self.cgroup = cgroup
 
@@ -186,7 +189,7 @@ public final class Supervisor {
             OrphanReaper.killAll()
         }
         OrphanReaper.reapAll()
-        let cgroupReport = cgroup?.finish()
+        let cgroupReport = cgroup?.finish(figures: rendersFigures)
         // After the whole tree is reaped: the counters are complete.
         let auditReport = audit?.finish()
         terminal?.drain()
