@@ -103,6 +103,20 @@ import Testing
         #expect(entries.first { $0.id == 0 }?.path == "/")
     }
 
+    /// The byte-wise parser's edges: a path holding ':', a named hierarchy beside a controller, empty and
+    /// malformed lines, an id that is not a number, a trailing newline.
+    @Test func procSelfCgroupEdges() {
+        let text = "12:name=systemd,pids:/a:b/c\n\nx:memory:/m\n3:memory\n:blkio:/b\n5:,cpu,:/\n0::/u:v\n7::/named-only\n"
+        let entries = CgroupLayout.parseProcCgroup(text)
+        #expect(entries == [
+            CgroupLayout.ProcCgroupEntry(id: 12, controllers: ["pids"], path: "/a:b/c"),
+            CgroupLayout.ProcCgroupEntry(id: 5, controllers: ["cpu"], path: "/"),
+            CgroupLayout.ProcCgroupEntry(id: 0, controllers: [], path: "/u:v"),
+        ], "\(entries)")
+        #expect(CgroupLayout.parseProcCgroup("").isEmpty)
+        #expect(CgroupLayout.parseProcCgroup("0::") == [CgroupLayout.ProcCgroupEntry(id: 0, controllers: [], path: "")])
+    }
+
     @Test func thisHostIsDetected() throws {
         // Whatever the layout, it must agree with /proc/self/cgroup.
         let layout = try #require(KernelFeatures.cgroupLayout.layout, "\(KernelFeatures.cgroupLayout.reason ?? "")")

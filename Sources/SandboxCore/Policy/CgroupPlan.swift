@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -63,7 +64,9 @@ public final class CgroupPlan: Sendable {
     public var unified: Directory? { directories.first { $0.kind == .unified } }
     public func directory(_ controller: String) -> Directory? { directories.first { $0.kind.controllers.contains(controller) } }
 
-    private nonisolated(unsafe) static var counter = 0
+    /// The serial of the next plan. Atomic: plans are prepared on CgroupAhead's threads, and a process that
+    /// prepares several at once (the tests do) must not hand out one name twice.
+    private static let counter = Atomic<Int>(0)
 
     /// The plan for a profile, or nil when the profile asks for no cgroup (then nothing is read at all).
     /// Throws the fail-closed error when cgroups cannot be used here; with `best_effort = ["cgroup"]` it
@@ -93,8 +96,7 @@ public final class CgroupPlan: Sendable {
     }
 
     private static func next() -> Int {
-        defer { counter += 1 }
-        return counter
+        counter.wrappingAdd(1, ordering: .relaxed).oldValue
     }
 
     /// The plan, from the layout alone (no file is read but block devices' numbers): what the unit tests

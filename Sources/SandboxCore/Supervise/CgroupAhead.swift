@@ -10,7 +10,7 @@ import Glibc
 /// has prepared everything else, so that its errors still come from the plan, before anything is started.
 ///
 /// Nothing here is shared with the main thread while the thread runs: it reads the profile (immutable) and
-/// writes `outcome`, which the main thread reads only after pthread_join.
+/// writes the job's `outcome`, which the main thread reads only after pthread_join.
 final class CgroupAhead: @unchecked Sendable {
     private enum Outcome {
         /// The plan and its cgroups (both nil when best_effort left the run without one), and the
@@ -19,12 +19,20 @@ final class CgroupAhead: @unchecked Sendable {
         case failed(any Error)
     }
 
-    private let profile: Profile
+    /// What the thread reads and writes. The thread holds a reference of its own to this, never to the
+    /// CgroupAhead: were the thread to drop the last reference to that, its deinit (the join) would run on
+    /// the thread itself, and the main thread, not waiting, could exit with the cgroups half made.
+    private final class Job: @unchecked Sendable {
+        let profile: Profile
+        var outcome: Outcome = .made(nil, nil, [])
+        init(_ profile: Profile) { self.profile = profile }
+    }
+
+    private let job: Job
     private var thread = pthread_t()
     private var running = false
-    private var outcome: Outcome = .made(nil, nil, [])
 
-    private init(_ profile: Profile) { self.profile = profile }
+    private init(_ profile: Profile) { job = Job(profile) }
 
     /// Starts the thread when the profile asks for a cgroup (nil otherwise: nothing is read at all). When no
     /// thread can be started, the work is done here, at once.
@@ -36,18 +44,18 @@ final class CgroupAhead: @unchecked Sendable {
         var all = sigset_t(), old = sigset_t()
         sigfillset(&all)
         pthread_sigmask(SIG_SETMASK, &all, &old)
-        // Unretained: `deinit` joins the thread before the object goes, so the thread never holds the last
-        // reference (and never joins itself).
+        let job = Unmanaged.passRetained(ahead.job)
         let r = pthread_create(&ahead.thread, nil, { raw in
-            let ahead = Unmanaged<CgroupAhead>.fromOpaque(raw!).takeUnretainedValue()
-            ahead.outcome = CgroupAhead.make(ahead.profile)
+            let job = Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue()
+            job.outcome = CgroupAhead.make(job.profile)
             return nil
-        }, Unmanaged.passUnretained(ahead).toOpaque())
+        }, job.toOpaque())
         pthread_sigmask(SIG_SETMASK, &old, nil)
         if r == 0 {
             ahead.running = true
         } else {
-            ahead.outcome = make(profile)
+            job.release()
+            ahead.job.outcome = make(profile)
         }
         return ahead
     }
@@ -76,8 +84,8 @@ final class CgroupAhead: @unchecked Sendable {
     /// removed whatever they had created).
     func finish() throws -> (plan: CgroupPlan?, cgroup: RunCgroup?, notEnforced: [String]) {
         join()
-        let result = outcome
-        outcome = .made(nil, nil, [])
+        let result = job.outcome
+        job.outcome = .made(nil, nil, [])
         switch result {
         case .made(let plan, let cgroup, let notEnforced): return (plan, cgroup, notEnforced)
         case .failed(let error): throw error
@@ -85,6 +93,10 @@ final class CgroupAhead: @unchecked Sendable {
     }
 
     /// A plan abandoned before `finish` (another part of it failed): the thread is joined, and the cgroups
-    /// it made go with their `RunCgroup` (whose deinit removes them).
-    deinit { join() }
+    /// it made are removed, here, before the error goes on (and the process, maybe, exits).
+    deinit {
+        join()
+        if case .made(_, let cgroup?, _) = job.outcome { cgroup.remove() }
+        job.outcome = .made(nil, nil, [])
+    }
 }

@@ -193,7 +193,9 @@ public final class RunCgroup {
     /// Reads the cgroup's own accounting files; without `figures`, only the two that `limit_hit` rests on.
     func statistics(figures: Bool = true) -> CgroupReport {
         let s = plan.settings
-        var r = CgroupReport(mode: plan.layout.mode.rawValue, paths: plan.directories.map { CgroupReport.Path(hierarchy: $0.name, cgroup: $0.cgroupPath) })
+        // The paths only for a report that shows them.
+        var r = CgroupReport(mode: plan.layout.mode.rawValue,
+                             paths: figures ? plan.directories.map { CgroupReport.Path(hierarchy: $0.name, cgroup: $0.cgroupPath) } : [])
         r.memoryLimit = s.memory
         r.memorySwapLimit = s.memory == nil ? nil : s.effectiveSwap
         r.processesLimit = s.processes

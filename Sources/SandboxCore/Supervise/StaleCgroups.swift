@@ -23,7 +23,8 @@ enum StaleCgroups {
     static func isDead(_ pid: pid_t) -> Bool { kill(pid, 0) != 0 && errno == ESRCH }
 
     /// Looks beside each of the run's future cgroups (in the parents, this process's own cgroups) for
-    /// stale ones and removes them; the cgroup2 one first, whose cgroup.kill empties the v1 ones too.
+    /// stale ones and removes them: killed first through the cgroup2 one's cgroup.kill (which empties the v1
+    /// ones too), the v1 ones removed, the cgroup2 one last.
     /// Where cgroup2 is mounted, every run has a cgroup2 cgroup, made first and removed last, so a stale run
     /// is found by listing that one directory; its name is then removed from every hierarchy of the layout
     /// (an earlier run with a CPU limit had a cpu cgroup too). Legacy hosts list each v1 hierarchy.
@@ -37,13 +38,21 @@ enum StaleCgroups {
             }
         }
         guard !stale.isEmpty else { return }
-        let parents = (layout.unifiedDirectory.map { [($0, true)] } ?? []) + layout.hierarchies.map { ($0.directory, false) }
-        for (parent, unified) in parents {
-            for (name, mayKill) in stale where FileIO.exists(parent + "/" + name) {
-                let path = parent + "/" + name
+        for (name, mayKill) in stale {
+            // The cgroup2 one is how a stale run is found: it goes last, so that a run cleaning at the same
+            // time as this one (both found it) still finds it and finishes the work, rather than returning
+            // while the v1 ones are still there. Killing comes first, through its cgroup.kill, which empties
+            // the v1 ones too.
+            let unified = layout.unifiedDirectory.map { $0 + "/" + name }
+            if let unified, mayKill, FileIO.exists(unified) {
+                CgroupDirectory.killAll(unified, unified: true)
+                _ = CgroupDirectory.waitEmpty(unified, unified: true, timeout: 0.5)
+            }
+            for path in layout.hierarchies.map({ $0.directory + "/" + name }) + (unified.map { [$0] } ?? []) where FileIO.exists(path) {
+                let isUnified = path == unified
                 if CgroupDirectory.removeTree(path) == EBUSY, mayKill {
-                    CgroupDirectory.killAll(path, unified: unified)
-                    if CgroupDirectory.waitEmpty(path, unified: unified, timeout: 0.5) { CgroupDirectory.removeTree(path) }
+                    CgroupDirectory.killAll(path, unified: isUnified)
+                    if CgroupDirectory.waitEmpty(path, unified: isUnified, timeout: 0.5) { CgroupDirectory.removeTree(path) }
                 }
             }
         }
