@@ -3,7 +3,8 @@
 # (cgroup.enabled: membership and accounting only) and with limits (memory, processes, cpu), interleaved
 # (scripts/bench/interleave.c: every round runs each once, in a shuffled order). The cgroup runs pay for
 # creating one cgroup per hierarchy (six on a hybrid host: unified, memory, pids, cpu, cpuacct, blkio),
-# the limit writes, the report's reads and the removal. Target: <= 0.3 ms added. Nothing here asserts.
+# the limit writes, the report's reads and the removal. Target: <= 0.3 ms added. Then the same for the ci
+# profile (its memory and process limits), against ci without its [cgroup] section. Nothing here asserts.
 #
 # Environment: SANDBOX (binary under test; default: scripts/build-release), ROUNDS (default 500), WARMUP
 # (default 20), BENCH_OUT.
@@ -26,10 +27,20 @@ works "$SANDBOX" run -q -p default --set cgroup.enabled=true -- "$true_bin"
 interleave=$out_dir/interleave
 cc -O2 -o "$interleave" "$bench_dir/interleave.c" || { echo "cgroup: no C compiler for interleave.c"; exit 0; }
 names=("no cgroup" "cgroup, no limits" "cgroup + limits")
-"$interleave" "$rounds" "$warmup" \
-  ::: "$SANDBOX" run -q -p default -- "$true_bin" \
-  ::: "$SANDBOX" run -q -p default --set cgroup.enabled=true -- "$true_bin" \
-  ::: "$SANDBOX" run -q -p default "${limits[@]}" -- "$true_bin" > "$out_dir/cgroup.tsv"
+peers=(::: "$SANDBOX" run -q -p default -- "$true_bin"
+       ::: "$SANDBOX" run -q -p default --set cgroup.enabled=true -- "$true_bin"
+       ::: "$SANDBOX" run -q -p default "${limits[@]}" -- "$true_bin")
+# The ci profile with its cgroup (memory, processes) and without (the same profile, its [cgroup] section
+# left out): there the cgroups are made on their thread while the filesystem view is prepared.
+ci_plain=$out_dir/ci-without-cgroup.toml
+sed '/^\[cgroup\]/,/^\[/{/^\[cgroup\]/d;/^\[/!d}' "$repo_dir/profiles/ci.toml" > "$ci_plain"
+if works "$SANDBOX" run -q -p ci -- "$true_bin" && works "$SANDBOX" run -q -p "$ci_plain" -- "$true_bin"; then
+  names+=("ci without cgroup" "ci")
+  peers+=(::: "$SANDBOX" run -q -p "$ci_plain" -- "$true_bin" ::: "$SANDBOX" run -q -p ci -- "$true_bin")
+else
+  echo "cgroup: the ci profile does not run here; measuring default only"
+fi
+"$interleave" "$rounds" "$warmup" "${peers[@]}" > "$out_dir/cgroup.tsv"
 declare -A med
 while IFS=$'\t' read -r i ms; do med[${names[$i]}]=$ms; done < "$out_dir/cgroup.tsv"
 echo "== cgroup: interleaved, $rounds rounds (medians, ms)"
@@ -38,6 +49,9 @@ added() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a - b }'; }
 summary "cgroup: added by an empty cgroup (ms, target <= 0.3)" "$(added "${med[cgroup, no limits]}" "${med[no cgroup]}")"
 summary "cgroup: added by a cgroup with limits (ms, target <= 0.3)" "$(added "${med[cgroup + limits]}" "${med[no cgroup]}")"
 summary "cgroup: with limits / without, interleaved" "$(ratio "${med[cgroup + limits]}" "${med[no cgroup]}")"
+if [ -n "${med[ci]:-}" ]; then
+  summary "cgroup: added to ci by its cgroup (ms, target <= 0.3)" "$(added "${med[ci]}" "${med[ci without cgroup]}")"
+fi
 # Nothing left behind by the runs above: sandbox-<pid>-* cgroups whose supervisor is gone (other sandboxes
 # running on the machine have theirs).
 left=0

@@ -216,8 +216,14 @@ public final class CgroupPlan: Sendable {
     static func blockDevices() -> [String] {
         CgroupDirectory.subdirectoriesOrLinks("/sys/block").compactMap { name in
             guard !name.utf8.starts(with: "loop".utf8), !name.utf8.starts(with: "ram".utf8) else { return nil }
-            return CgroupDirectory.read("/sys/block/\(name)/dev").flatMap { CgroupFiles.words($0).first }
+            return CgroupDirectory.read("/sys/block/\(name)/dev").flatMap(firstLine)
         }
+    }
+
+    /// The first line of a one-value sysfs file (`8:0\n`), without the generic split a first call pays for.
+    static func firstLine(_ text: String) -> String? {
+        let line = text.utf8.prefix { $0 != UInt8(ascii: "\n") && $0 != UInt8(ascii: " ") }
+        return line.isEmpty ? nil : String(Substring(line))
     }
 
     static func quota(_ cores: Double, period: Int) -> Int { max(1000, Int((cores * Double(period)).rounded())) }
