@@ -161,10 +161,8 @@ public struct FilesystemView: Sendable {
 
         // Parents first: a mount point must exist before something is mounted beneath it. Stable, so the
         // profile's order decides among equals.
-        entries = entries.enumerated().sorted { a, b in
-            let (da, db) = (Self.depth(a.element.path), Self.depth(b.element.path))
-            return da != db ? da < db : a.offset < b.offset
-        }.map(\.element)
+        let depths = entries.map { Self.depth($0.path) }
+        entries = entries.indices.sorted { a, b in depths[a] != depths[b] ? depths[a] < depths[b] : a < b }.map { entries[$0] }
 
         // Executable paths: everywhere when the profile names none.
         let executables = try settings.executable.map { try $0.map { try expand($0, key: "filesystem.executable") } }
@@ -242,7 +240,10 @@ public struct FilesystemView: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func depth(_ path: String) -> Int { path.split(separator: "/").count }
+    /// The number of components (of a normalized path): its slashes, but `/` has none.
+    static func depth(_ path: String) -> Int {
+        path == "/" ? 0 : path.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "/") ? 1 : 0) }
+    }
 
     /// `path` equals `ancestor` or lies beneath it.
     static func isBeneath(_ path: String, _ ancestor: String) -> Bool {
@@ -255,7 +256,9 @@ public struct FilesystemView: Sendable {
         return String(cString: p)
     }
 
-    static func isGlob(_ path: String) -> Bool { path.contains { "*?[".contains($0) } }
+    static func isGlob(_ path: String) -> Bool {
+        path.utf8.contains { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }
+    }
 
     /// The names in one directory, kept while consecutive patterns look into it (`/etc/shadow*`,
     /// `/etc/gshadow*`, `/etc/sudoers*` list /etc once, not three times).
@@ -291,8 +294,10 @@ public struct FilesystemView: Sendable {
         }
         var matches: [String] = []
         listing.names.withUnsafeBufferPointer { names in
-            for start in listing.starts where fnmatch(last, names.baseAddress! + start, FNM_PERIOD) == 0 {
-                matches.append(parent + "/" + String(cString: names.baseAddress! + start))
+            last.withCString { pattern in
+                for start in listing.starts where fnmatch(pattern, names.baseAddress! + start, FNM_PERIOD) == 0 {
+                    matches.append(parent + "/" + String(cString: names.baseAddress! + start))
+                }
             }
         }
         return matches.sorted()
