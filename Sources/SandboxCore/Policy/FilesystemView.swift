@@ -173,17 +173,16 @@ public struct FilesystemView: Sendable {
         func enclosing(_ path: String, before end: Int) -> Entry? {
             entries[..<end].last { $0.path != path && Self.isBeneath(path, $0.path) }
         }
-        var hostPaths: [String: String] = [:]
+        // Where each entry's mount point is on the host, by entry index (nil: its own path).
+        var hostPaths = [String?](repeating: nil, count: entries.count)
         for i in entries.indices {
             entries[i].executable = isExecutable(entries[i].path)
             let path = entries[i].path
-            guard let above = enclosing(path, before: i) else { hostPaths[path] = path; continue }
+            guard let above = enclosing(path, before: i) else { continue }
             if above.kind.isFresh {
                 entries[i].beneathFresh = above.path
             } else if case .bind(let source, _, _) = above.kind {
-                hostPaths[path] = source + path.dropFirst(above.path.count)
-            } else {
-                hostPaths[path] = path
+                hostPaths[i] = source + path.dropFirst(above.path.count)
             }
         }
         for path in executables ?? [] where path != "/" && !entries.contains(where: { $0.path == path }) {
@@ -192,15 +191,17 @@ public struct FilesystemView: Sendable {
             if !(above?.executable ?? rootExecutable) {
                 var entry = Entry(path: path, kind: .executable, key: "filesystem.executable")
                 if let above, above.kind.isFresh { entry.beneathFresh = above.path }
-                if case .bind(let source, _, _)? = above?.kind { hostPaths[path] = source + path.dropFirst(above!.path.count) }
+                var host: String?
+                if case .bind(let source, _, _)? = above?.kind { host = source + path.dropFirst(above!.path.count) }
                 entries.append(entry)
+                hostPaths.append(host)
             }
         }
 
         // A destination must be on the host (or beneath a fresh mount, where the child creates it), and
         // reached without a symlink.
-        for entry in entries where entry.beneathFresh == nil {
-            let host = hostPaths[entry.path] ?? entry.path
+        for (entry, hostPath) in zip(entries, hostPaths) where entry.beneathFresh == nil {
+            let host = hostPath ?? entry.path
             if let link = Self.symlinkComponent(of: host) {
                 throw SandboxError(.usage, entry.key, "\(entry.path) passes through the symlink \(link)",
                                    hint: "write the real path (\(Self.realpath(host) ?? "it does not resolve")); mount targets are never reached through symlinks")

@@ -203,7 +203,9 @@ public final class MountPlan {
             digits.append(UInt8(ascii: "0") + UInt8(rest & 7))
             rest >>= 3
         } while rest != 0
-        return String(decoding: digits.reversed(), as: UTF8.self)
+        digits.reverse()
+        // From an Array: a lazy reversed view would send String(decoding:) through a dynamic cast.
+        return String(decoding: digits, as: UTF8.self)
     }
 
     // MARK: - C layout

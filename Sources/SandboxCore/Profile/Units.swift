@@ -20,7 +20,7 @@ public enum Units {
         }
         guard i > firstDigit else { return nil }
         while i < end && bytes[i] == UInt8(ascii: " ") { i += 1 }
-        let unit = String(decoding: bytes[i..<end], as: UTF8.self)
+        let unit = String(decoding: Array(bytes[i..<end]), as: UTF8.self)
         // A switch, not a dictionary literal: this runs on every launch with a size, and a dictionary's first
         // use instantiates its generic metadata (tens of microseconds in a fresh process).
         let m: UInt64
