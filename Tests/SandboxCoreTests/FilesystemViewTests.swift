@@ -218,6 +218,7 @@ struct FilesystemViewTests {
         #expect(FilesystemView.symlinkComponent(of: real + "/link") == real + "/link")
         #expect(FilesystemView.symlinkComponent(of: real + "//data/") == nil)
         #expect(FilesystemView.symlinkComponent(of: "/") == nil)
+        #expect([0, 0o7, 0o700, 0o1777, 0o4755].map(MountPlan.octal) == ["0", "7", "700", "1777", "4755"])
     }
 
     // MARK: - Landlock

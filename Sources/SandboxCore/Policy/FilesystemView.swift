@@ -161,10 +161,8 @@ public struct FilesystemView: Sendable {
 
         // Parents first: a mount point must exist before something is mounted beneath it. Stable, so the
         // profile's order decides among equals.
-        entries = entries.enumerated().sorted { a, b in
-            let (da, db) = (Self.depth(a.element.path), Self.depth(b.element.path))
-            return da != db ? da < db : a.offset < b.offset
-        }.map(\.element)
+        let depths = entries.map { Self.depth($0.path) }
+        entries = entries.indices.sorted { a, b in depths[a] != depths[b] ? depths[a] < depths[b] : a < b }.map { entries[$0] }
 
         // Executable paths: everywhere when the profile names none.
         let executables = try settings.executable.map { try $0.map { try expand($0, key: "filesystem.executable") } }
@@ -175,17 +173,16 @@ public struct FilesystemView: Sendable {
         func enclosing(_ path: String, before end: Int) -> Entry? {
             entries[..<end].last { $0.path != path && Self.isBeneath(path, $0.path) }
         }
-        var hostPaths: [String: String] = [:]
+        // Where each entry's mount point is on the host, by entry index (nil: its own path).
+        var hostPaths = [String?](repeating: nil, count: entries.count)
         for i in entries.indices {
             entries[i].executable = isExecutable(entries[i].path)
             let path = entries[i].path
-            guard let above = enclosing(path, before: i) else { hostPaths[path] = path; continue }
+            guard let above = enclosing(path, before: i) else { continue }
             if above.kind.isFresh {
                 entries[i].beneathFresh = above.path
             } else if case .bind(let source, _, _) = above.kind {
-                hostPaths[path] = source + path.dropFirst(above.path.count)
-            } else {
-                hostPaths[path] = path
+                hostPaths[i] = source + path.dropFirst(above.path.count)
             }
         }
         for path in executables ?? [] where path != "/" && !entries.contains(where: { $0.path == path }) {
@@ -194,15 +191,17 @@ public struct FilesystemView: Sendable {
             if !(above?.executable ?? rootExecutable) {
                 var entry = Entry(path: path, kind: .executable, key: "filesystem.executable")
                 if let above, above.kind.isFresh { entry.beneathFresh = above.path }
-                if case .bind(let source, _, _)? = above?.kind { hostPaths[path] = source + path.dropFirst(above!.path.count) }
+                var host: String?
+                if case .bind(let source, _, _)? = above?.kind { host = source + path.dropFirst(above!.path.count) }
                 entries.append(entry)
+                hostPaths.append(host)
             }
         }
 
         // A destination must be on the host (or beneath a fresh mount, where the child creates it), and
         // reached without a symlink.
-        for entry in entries where entry.beneathFresh == nil {
-            let host = hostPaths[entry.path] ?? entry.path
+        for (entry, hostPath) in zip(entries, hostPaths) where entry.beneathFresh == nil {
+            let host = hostPath ?? entry.path
             if let link = Self.symlinkComponent(of: host) {
                 throw SandboxError(.usage, entry.key, "\(entry.path) passes through the symlink \(link)",
                                    hint: "write the real path (\(Self.realpath(host) ?? "it does not resolve")); mount targets are never reached through symlinks")
@@ -242,7 +241,10 @@ public struct FilesystemView: Sendable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func depth(_ path: String) -> Int { path.split(separator: "/").count }
+    /// The number of components (of a normalized path): its slashes, but `/` has none.
+    static func depth(_ path: String) -> Int {
+        path == "/" ? 0 : path.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "/") ? 1 : 0) }
+    }
 
     /// `path` equals `ancestor` or lies beneath it.
     static func isBeneath(_ path: String, _ ancestor: String) -> Bool {
@@ -255,7 +257,9 @@ public struct FilesystemView: Sendable {
         return String(cString: p)
     }
 
-    static func isGlob(_ path: String) -> Bool { path.contains { "*?[".contains($0) } }
+    static func isGlob(_ path: String) -> Bool {
+        path.utf8.contains { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }
+    }
 
     /// The names in one directory, kept while consecutive patterns look into it (`/etc/shadow*`,
     /// `/etc/gshadow*`, `/etc/sudoers*` list /etc once, not three times).
@@ -291,8 +295,10 @@ public struct FilesystemView: Sendable {
         }
         var matches: [String] = []
         listing.names.withUnsafeBufferPointer { names in
-            for start in listing.starts where fnmatch(last, names.baseAddress! + start, FNM_PERIOD) == 0 {
-                matches.append(parent + "/" + String(cString: names.baseAddress! + start))
+            last.withCString { pattern in
+                for start in listing.starts where fnmatch(pattern, names.baseAddress! + start, FNM_PERIOD) == 0 {
+                    matches.append(parent + "/" + String(cString: names.baseAddress! + start))
+                }
             }
         }
         return matches.sorted()

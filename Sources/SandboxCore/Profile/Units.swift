@@ -3,10 +3,24 @@ public enum Units {
     /// `"512MiB"`, `"1G"`, `"64k"`, `"100"` → bytes. Binary multiples for both `K`/`KiB` spellings (as
     /// ulimit and systemd do), decimal only when written `KB`/`MB`/`GB`.
     public static func bytes(_ text: String) -> UInt64? {
-        let s = text.trimmingCharacters(in: " ")
-        let digits = s.prefix { $0.isASCII && $0.isNumber }
-        guard !digits.isEmpty, let number = UInt64(digits) else { return nil }
-        let unit = s.dropFirst(digits.count).trimmingCharacters(in: " ")
+        // On the bytes: this runs on every launch with a size (tmpfs, cgroup memory), and Character-wise
+        // trimming and isNumber cost a fresh process more than the rest of the parse.
+        let bytes = Array(text.utf8)
+        var i = 0, end = bytes.count
+        while i < end && bytes[i] == UInt8(ascii: " ") { i += 1 }
+        while end > i && bytes[end - 1] == UInt8(ascii: " ") { end -= 1 }
+        var number: UInt64 = 0
+        let firstDigit = i
+        while i < end, bytes[i] >= UInt8(ascii: "0"), bytes[i] <= UInt8(ascii: "9") {
+            let (times10, o1) = number.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(bytes[i] - UInt8(ascii: "0")))
+            guard !o1 && !o2 else { return nil }
+            number = sum
+            i += 1
+        }
+        guard i > firstDigit else { return nil }
+        while i < end && bytes[i] == UInt8(ascii: " ") { i += 1 }
+        let unit = String(decoding: Array(bytes[i..<end]), as: UTF8.self)
         // A switch, not a dictionary literal: this runs on every launch with a size, and a dictionary's first
         // use instantiates its generic metadata (tens of microseconds in a fresh process).
         let m: UInt64
