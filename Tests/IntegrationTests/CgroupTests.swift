@@ -254,15 +254,15 @@ extension SandboxBinary {
             #expect(touched.isEmpty, "a run without [cgroup] touched cgroups:\n\(touched.joined(separator: "\n"))")
         }
 
-        /// The cgroups are made on a thread while the plan is prepared (Supervise/CgroupAhead.swift): a plan
-        /// that is released without being run leaves none behind.
+        /// The cgroups are made with the plan (LaunchPlan): a plan that is released without being run leaves
+        /// none behind.
         @Test(.enabled(if: canUse("CgroupTests.cgroupsMadeAheadGoWithTheirPlan")))
         func cgroupsMadeAheadGoWithTheirPlan() throws {
             let profile = try ProfileResolver(environment: [:]).resolve(["default"], overrides: ["cgroup.memory=\"64MiB\"", "cgroup.processes=50"])
             var plan: LaunchPlan? = try LaunchPlan(compiled: CompiledProfile(profile: profile), command: ["true"])
             let directories = try #require(plan?.cgroup).directories.map(\.path)
             #expect(directories.count >= 3, "\(directories)")
-            // Made already (the plan joined its thread), with the limits written.
+            // Made already, with the limits written.
             #expect(directories.allSatisfy { FileManager.default.fileExists(atPath: $0) }, "\(directories)")
             if let memory = try #require(plan?.cgroup).directory("memory") {
                 let limit = try String(contentsOfFile: memory.path + "/memory.limit_in_bytes", encoding: .utf8)
@@ -270,15 +270,15 @@ extension SandboxBinary {
             }
             plan = nil
             #expect(directories.allSatisfy { !FileManager.default.fileExists(atPath: $0) }, "left behind: \(directories)")
-            // (A plan whose preparation fails after its thread started takes its cgroups with it too: the
+            // (A plan whose preparation fails after its cgroups were made takes them with it too: the
             // no-such-command runs of nothingLeftAfter100Runs, in a process of their own. Not checked here:
             // other tests of this process make cgroups of this pid at the same time.)
         }
 
-        /// What a quiet run costs in cgroup work, seen with strace: the mkdirs on a thread other than the
-        /// supervisor's main thread, no access(2) probe of the parents, and at the end only the two files that
-        /// decide limit_hit read (no pressure, cpu or I/O statistics nothing would print), while the limit
-        /// holds and every cgroup made is removed.
+        /// What a quiet run costs in cgroup work, seen with strace: the mkdirs by the supervisor (not the
+        /// child), no access(2) probe of the parents, and at the end only the two files that decide limit_hit
+        /// read (no pressure, cpu or I/O statistics nothing would print), while the limit holds and every
+        /// cgroup made is removed.
         @Test(.enabled(if: canUse("CgroupTests.quietRunDoesOnlyTheCgroupWorkItNeeds")))
         func quietRunDoesOnlyTheCgroupWorkItNeeds() throws {
             let strace = try #require(Harness.tool("strace"))
@@ -291,10 +291,10 @@ extension SandboxBinary {
             let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
             let mainPid = try #require(lines.first?.split(separator: " ").first.map(String.init))
             let cgroupLines = lines.filter { $0.contains("/sys/fs/cgroup") }
-            // A call strace saw begin on one thread while another ran ends "<unfinished ...>": kept.
+            // A call strace saw begin while another process ran ends "<unfinished ...>": kept.
             let mkdirs = cgroupLines.filter { $0.contains(" mkdir(\"") && !$0.contains("= -1") }
             #expect(mkdirs.count >= 3, "\(cgroupLines.joined(separator: "\n"))")
-            #expect(mkdirs.allSatisfy { !$0.hasPrefix(mainPid + " ") }, "made on the main thread:\n\(mkdirs.joined(separator: "\n"))")
+            #expect(mkdirs.allSatisfy { $0.hasPrefix(mainPid + " ") }, "made by the child:\n\(mkdirs.joined(separator: "\n"))")
             #expect(!cgroupLines.contains { $0.contains(" access(") }, "\(cgroupLines.joined(separator: "\n"))")
             let reads = cgroupLines.filter { $0.contains("openat(") && $0.contains("O_RDONLY") && !$0.contains("O_DIRECTORY") }
             let names = Set(reads.compactMap { $0.split(separator: "\"").dropFirst().first?.split(separator: "/").last.map(String.init) })

@@ -41,7 +41,7 @@ public final class LaunchPlan {
     let notifySocket: (parent: Int32, child: Int32)?
     /// The run's cgroups and their limits (Policy/CgroupPlan.swift); nil when the profile asks for none.
     public let cgroup: CgroupPlan?
-    /// Those cgroups, made while the plan was prepared (Supervise/CgroupAhead.swift), until `takeCgroup`.
+    /// Those cgroups, made while the plan was prepared, until `takeCgroup`.
     private var createdCgroup: RunCgroup?
 
     /// `compiled.seccomp`, when present, is used instead of compiling the profile's filter again when it
@@ -55,8 +55,6 @@ public final class LaunchPlan {
         guard let program = command.first, !program.isEmpty else {
             throw SandboxError(.usage, "run", "no command given", hint: "sandbox run -p PROFILE -- COMMAND [ARGS...]")
         }
-        // First: the cgroups are made on a thread while everything below is prepared (joined at the end).
-        let cgroupAhead = CgroupAhead.start(profile)
         var notEnforced: [String] = []
         var notes: [String] = []
         let environment = Self.environment(profile.process, caller: callerEnvironment)
@@ -140,8 +138,14 @@ public final class LaunchPlan {
             }
         }
 
-        // Where the cgroup's "not enforced" lines go, among the others, once its thread is joined.
-        let cgroupNotEnforcedAt = notEnforced.count
+        // The cgroups are made with the plan: a parent that is not delegated to us is found by the mkdir,
+        // so the error (or, best-effort, the run without a cgroup) still comes before anything is started.
+        // If a later part of the plan fails, the RunCgroup's deinit removes them. (Made on a thread of their
+        // own, overlapping the rest, they cost more, not less: docs/benchmarks.md, "cgroups".)
+        let cgroupPlan = try CgroupPlan.prepare(profile, notEnforced: &notEnforced)
+        let createdCgroup = try cgroupPlan.flatMap { try RunCgroup.create($0, bestEffort: $0.bestEffort, notEnforced: &notEnforced) }
+        self.cgroup = createdCgroup == nil ? nil : cgroupPlan
+        self.createdCgroup = createdCgroup
 
         // The filesystem view: its mount ops and Landlock rules, prepared (Policy/FilesystemPlan.swift). Without
         // one nothing here runs (no $HOME lookup, no getcwd) on the default path.
@@ -224,10 +228,6 @@ public final class LaunchPlan {
         case "never": usePty = false; ptyStdioMask = 0
         default: usePty = mask & 0b11 == 0b11; ptyStdioMask = mask
         }
-        let cgroup = try cgroupAhead?.finish()
-        self.cgroup = cgroup?.plan
-        self.createdCgroup = cgroup?.cgroup
-        notEnforced.insert(contentsOf: cgroup?.notEnforced ?? [], at: cgroupNotEnforcedAt)
         self.notEnforced = notEnforced
         self.notes = notes
     }

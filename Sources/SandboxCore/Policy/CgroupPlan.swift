@@ -64,8 +64,8 @@ public final class CgroupPlan: Sendable {
     public var unified: Directory? { directories.first { $0.kind == .unified } }
     public func directory(_ controller: String) -> Directory? { directories.first { $0.kind.controllers.contains(controller) } }
 
-    /// The serial of the next plan. Atomic: plans are prepared on CgroupAhead's threads, and a process that
-    /// prepares several at once (the tests do) must not hand out one name twice.
+    /// The serial of the next plan. Atomic: a process that prepares several plans at once on different
+    /// threads (the tests do) must not hand out one name twice.
     private static let counter = Atomic<Int>(0)
 
     /// The plan for a profile, or nil when the profile asks for no cgroup (then nothing is read at all).
