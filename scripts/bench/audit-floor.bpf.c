@@ -71,7 +71,7 @@ int count_exit(struct bpf_raw_tracepoint_args *ctx) {
     return 0;
 }
 
-/// Two programs: sys_enter keeps the number (as the audit did), sys_exit counts.
+/// Two programs: sys_enter keeps the number (as the audit does), sys_exit counts.
 SEC("raw_tracepoint/sys_enter")
 int count_enter(struct bpf_raw_tracepoint_args *ctx) {
     __u64 *t = bpf_task_storage_get(&owned, bpf_get_current_task_btf(), 0, 0);

@@ -4,7 +4,7 @@
 // storage1 (a task-storage lookup that finds nothing, on both or on sys_exit only), cgroup1 (a cgroup-id
 // compare on sys_exit only), count1 (sys_exit only: the number from orig_ax, a per-CPU counter, errors;
 // the command's task is given task storage, so it is "ours") and count2 (the same with sys_enter keeping
-// the number, the audit's old shape). count1/count2 follow the command's task only (no children).
+// the number, the audit's shape). count1/count2 follow the command's task only (no children).
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <sys/syscall.h>
