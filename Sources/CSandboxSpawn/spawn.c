@@ -188,6 +188,12 @@ static int step_loopback(void) {
     return r;
 }
 
+static int step_netns(const struct sbx_plan *plan) {
+    // The supervisor made it with lo up, on a thread, while it prepared the rest (sandbox_netns.h).
+    if (setns(plan->netns_fd, CLONE_NEWNET) < 0) return -1;
+    return close(plan->netns_fd);
+}
+
 static int step_ids(const struct sbx_plan *plan, int64_t *detail) {
     // Raw system calls: glibc's wrappers would try to reach the parent's other threads (setxid), which do
     // not exist in this copy. Groups, then gid, then uid: after setresuid we could no longer change them.
@@ -311,6 +317,8 @@ static void child_main(const struct sbx_plan *plan) {
     // In a new user namespace we hold its capabilities but our uid is unmapped until the parent has written
     // uid_map, setgroups and gid_map; nothing that checks ids (mounts, files) may run before that.
     if (plan->sync_fd >= 0 && step_ns_sync(plan) < 0) fail(plan, SBX_STEP_NS_SYNC, 0);
+    // The network namespace made ahead, before the mounts: a fresh sysfs shows the mounter's namespace.
+    if (plan->netns_fd >= 0 && step_netns(plan) < 0) fail(plan, SBX_STEP_NETNS, 0);
 
     // The filesystem view (spawn_mounts.c). After the maps (a rootless mount needs the user namespace's
     // capabilities, and the ids of files it creates must be mapped); it makes mount propagation private

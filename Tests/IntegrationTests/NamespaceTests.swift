@@ -123,6 +123,17 @@ extension SandboxBinary {
             #expect(out.stdout == "lo up\n", "\(out)")
         }
 
+        /// As root the network namespace is made on a thread while the launch is prepared, and joined with
+        /// setns (NetworkNamespaceAhead): every run is in one that is not the host's (the kernel may give a
+        /// freed namespace's inode number to the next, so consecutive runs are not compared).
+        @Test func eachRunGetsANewNetworkNamespace() throws {
+            let host = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
+            let runs = try (0..<3).map { _ in try Harness.sandbox(["run", "-q", "--net", "none", "--", "readlink", "/proc/self/ns/net"]) }
+            let seen = runs.map { $0.stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
+            #expect(runs.allSatisfy { $0.status == 0 }, "\(runs)")
+            #expect(seen.allSatisfy { $0.hasPrefix("net:[") && $0 != host }, "\(seen) host \(host)")
+        }
+
         @Test(.enabled(if: Condition.canDropToNobody("NamespaceTests.onlyLoopbackAsNobody")))
         func onlyLoopbackAsNobody() throws {
             let install = try UnprivilegedTests.Install()

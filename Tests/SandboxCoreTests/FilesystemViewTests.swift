@@ -190,6 +190,37 @@ struct FilesystemViewTests {
         #expect(view.notes == ["filesystem.hide: \(real)/absent does not exist; nothing to hide"])
     }
 
+    /// The hide globs: one listing per directory for consecutive patterns, glob(3)'s rules (a leading dot
+    /// only by a dot, never `.` or `..`, sorted), wildcards in a parent left to glob(3).
+    @Test func globMatchesAsGlob3() throws {
+        let t = try Tree()
+        let real = FilesystemView.realpath(t.root)!
+        for name in ["g/b1", "g/a2", "g/a1", "g/.a3", "g/sub/a4"] { try t.dir.write(name, "") }
+        var listing = FilesystemView.Listing()
+        #expect(FilesystemView.glob(real + "/g/a*", listing: &listing) == [real + "/g/a1", real + "/g/a2"])
+        #expect(listing.directory == real + "/g")
+        #expect(FilesystemView.glob(real + "/g/.a*", listing: &listing) == [real + "/g/.a3"])
+        #expect(FilesystemView.glob(real + "/g/*", listing: &listing) == ["a1", "a2", "b1", "sub"].map { real + "/g/" + $0 })
+        #expect(FilesystemView.glob(real + "/g/.*", listing: &listing) == [real + "/g/.a3"])
+        #expect(FilesystemView.glob(real + "/g/a*", listing: &listing) == FilesystemView.glob(real + "/g/a*"))
+        #expect(FilesystemView.glob(real + "/*/sub/a*", listing: &listing) == [real + "/g/sub/a4"])
+        #expect(FilesystemView.glob(real + "/absent/a*", listing: &listing).isEmpty)
+        #expect(FilesystemView.glob(real + "/g/a1", listing: &listing) == [real + "/g/a1"])
+    }
+
+    @Test func pathsAreNormalizedAndSymlinksFound() throws {
+        #expect(FilesystemView.normalize("//a//b/") == "/a/b")
+        #expect(FilesystemView.normalize("/") == "/" && FilesystemView.normalize("") == "/")
+        #expect(FilesystemView.normalize("a/b") == "/a/b")
+        let t = try Tree()
+        let real = FilesystemView.realpath(t.root)!
+        #expect(FilesystemView.symlinkComponent(of: real + "/link/sub") == real + "/link")
+        #expect(FilesystemView.symlinkComponent(of: real + "/link") == real + "/link")
+        #expect(FilesystemView.symlinkComponent(of: real + "//data/") == nil)
+        #expect(FilesystemView.symlinkComponent(of: "/") == nil)
+        #expect([0, 0o7, 0o700, 0o1777, 0o4755].map(MountPlan.octal) == ["0", "7", "700", "1777", "4755"])
+    }
+
     // MARK: - Landlock
 
     @Test func handledRightsFollowTheABI() {

@@ -13,7 +13,10 @@
 # network.mode = "none" (namespaces without the filesystem view). Runs from a scratch directory under
 # BENCH_OUT (ci binds the working directory read-write).
 # Environment: SANDBOX (default: scripts/build-release), ROUNDS (interleaved rounds, default 500), WARMUP
-# (default 20), SERIES (default 1000; 0 skips it), BENCH_OUT (default bench-out/).
+# (default 20), SERIES (default 1000; 0 skips it), BENCH_OUT (default bench-out/), PARTS=1 (with the `ci`
+# profile: also what each of its parts costs, as the difference from `ci` without it, interleaved with
+# `ci` and `default`: its [cgroup], its [network], its [filesystem] view, its Landlock, and the
+# namespaces alone).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -68,6 +71,33 @@ if "$interleave" "$rounds" "$warmup" "${commands[@]}" > "$out_dir/container.tsv"
   summary "container: namespaces cost over default (ms)" "$(awk -v a="${med[container]}" -v b="${med[default]}" 'BEGIN { printf "%.2f\n", a - b }')"
 else
   echo "container: the interleaved run failed"
+fi
+
+if [ "${PARTS:-0}" = 1 ] && [ "$profile" = ci ]; then
+  # Variants of profiles/ci.toml without one part each (awk drops a [section]).
+  ci_toml=$repo_dir/profiles/ci.toml
+  without() { awk -v drop="$1" '/^\[/ { skip = ($0 == "[" drop "]") } !skip' "$2"; }
+  without cgroup "$ci_toml" > "$out_dir/ci-no-cgroup.toml"
+  without network "$ci_toml" > "$out_dir/ci-no-network.toml"
+  without filesystem "$ci_toml" > "$out_dir/ci-no-filesystem.toml"
+  sed 's/^landlock_scope = .*/landlock = false/' "$ci_toml" > "$out_dir/ci-no-landlock.toml"
+  without network "$out_dir/ci-no-filesystem.toml" | awk '/^\[/ { skip = ($0 == "[cgroup]") } !skip' > "$out_dir/ci-namespaces-only.toml"
+  parts=(cgroup network filesystem landlock)
+  part_commands=(::: "${container[@]}" ::: "$SANDBOX" run -q -p default -- "$true_bin")
+  for part in "${parts[@]}"; do part_commands+=(::: "$SANDBOX" run -q -p "$out_dir/ci-no-$part.toml" -- "$true_bin"); done
+  part_commands+=(::: "$SANDBOX" run -q -p "$out_dir/ci-namespaces-only.toml" -- "$true_bin")
+  echo
+  echo "== container: what each part of ci costs, interleaved, $rounds rounds (ms)"
+  if "$interleave" "$rounds" "$warmup" "${part_commands[@]}" > "$out_dir/container-parts.tsv"; then
+    mapfile -t part_ms < <(cut -f2 "$out_dir/container-parts.tsv")
+    printf '  %-28s %s\n' "ci" "${part_ms[0]}" "default" "${part_ms[1]}"
+    for i in "${!parts[@]}"; do
+      summary "container: ci's ${parts[$i]} adds (ms)" "$(awk -v a="${part_ms[0]}" -v b="${part_ms[$((i + 2))]}" 'BEGIN { printf "%.2f\n", a - b }')"
+    done
+    summary "container: ci's namespaces alone add over default (ms)" "$(awk -v a="${part_ms[6]}" -v b="${part_ms[1]}" 'BEGIN { printf "%.2f\n", a - b }')"
+  else
+    echo "container: the interleaved parts run failed"
+  fi
 fi
 
 if [ "$series" -gt 0 ] && need hyperfine && need jq; then

@@ -26,6 +26,7 @@ enum sbx_step {
     // Namespaces (the child was cloned into them): wait for the parent's uid/gid maps, then the UTS and
     // network settings, then the PID namespace's init forks the command.
     SBX_STEP_NS_SYNC,         // the parent's go-ahead on the sync pipe (maps written); ESRCH: the parent died
+    SBX_STEP_NETNS,           // setns into the network namespace the supervisor made ahead (netns_fd)
     SBX_STEP_HOSTNAME,        // sethostname in the new UTS namespace
     SBX_STEP_LOOPBACK,        // ioctl(SIOCSIFFLAGS) bringing lo up in the new network namespace
     SBX_STEP_INIT_FORK,       // the PID namespace's init forking the command
@@ -155,6 +156,8 @@ struct sbx_plan {
     int init_kill_orphans;          // the init exits when the command does (the kernel kills the rest) or waits for all
     const char *hostname;           // NULL, or sethostname() in the new UTS namespace
     int loopback_up;                // bring lo up in the new network namespace
+    int netns_fd;                   // -1, or a network namespace made ahead, with lo up (sandbox_netns.h): the
+                                    // child joins it with setns instead of CLONE_NEWNET
     int set_ids;                    // process.user/group: setresgid/setresuid (and setgroups) before capabilities
     int set_groups;                 // setgroups to {gid} (not when the user namespace denies setgroups)
     uid_t uid;

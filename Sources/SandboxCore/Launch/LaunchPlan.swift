@@ -22,6 +22,8 @@ public final class LaunchPlan {
     /// The namespaces, the uid/gid maps and the id switch (Policy/NamespacePlan.swift); replaced by a
     /// smaller plan when the kernel refuses best-effort namespaces (`fallBack`).
     public private(set) var namespaces: NamespacePlan
+    /// The network namespace, being made on a thread while the rest is prepared (root, no user namespace).
+    private(set) var networkAhead: NetworkNamespaceAhead?
     public let seccomp: SeccompProgram?
     public let usePty: Bool
     public let ptyStdioMask: Int32
@@ -66,6 +68,8 @@ public final class LaunchPlan {
         func has(_ cap: Int32) -> Bool { privileged.effective & (1 << UInt64(cap)) != 0 }
         let namespaces = try NamespacePlan.prepare(profile, effectiveCaps: privileged.effective)
         self.namespaces = namespaces
+        // As early as possible: the thread works while everything below is prepared.
+        self.networkAhead = NetworkNamespaceAhead.start(for: namespaces)
         notes += namespaces.notes
 
         // Limits: refuse (or, best-effort, clamp) what the child's setrlimit would be refused, so the error
@@ -222,6 +226,8 @@ public final class LaunchPlan {
     /// The kernel refused namespaces that the profile lets go unenforced: run without them, and say so.
     func fallBack(to smaller: NamespacePlan) throws {
         namespaces = smaller
+        networkAhead?.release()
+        networkAhead = nil
         // Without the mount namespace the view is Landlock's alone (or an error when it cannot express it).
         if let view = filesystem {
             filesystem = try view.prepared(namespaces: smaller)

@@ -28,7 +28,8 @@ struct NamespaceLaunch {
         return true
     }
 
-    func fill(_ c: inout sbx_plan, hostCanDropBounding: Bool, killOrphans: Bool) {
+    /// `networkAhead`: the fd of a network namespace made ahead, joined instead of CLONE_NEWNET.
+    func fill(_ c: inout sbx_plan, hostCanDropBounding: Bool, killOrphans: Bool, networkAhead: Int32? = nil) {
         c.clone_flags = plan.cloneFlags
         c.sync_fd = sync?.read ?? -1
         c.sync_write_fd = sync?.write ?? -1
@@ -36,6 +37,13 @@ struct NamespaceLaunch {
         c.init_kill_orphans = killOrphans ? 1 : 0
         c.hostname = hostname.map { UnsafePointer($0) }
         c.loopback_up = plan.loopbackUp ? 1 : 0
+        c.netns_fd = -1
+        if let fd = networkAhead {
+            // Made ahead with lo up (NetworkNamespaceAhead): joined, not cloned.
+            c.netns_fd = fd
+            c.clone_flags &= ~NamespaceSettings.Kind.network.cloneFlag
+            c.loopback_up = 0
+        }
         // Inside a user namespace we hold CAP_SETPCAP of the namespace: the bounding set can be dropped.
         c.drop_bounding = hostCanDropBounding || plan.has(.user) ? 1 : 0
         if let ids = plan.switchIds {

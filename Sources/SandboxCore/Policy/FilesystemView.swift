@@ -127,9 +127,10 @@ public struct FilesystemView: Sendable {
             guard destination != "/" else { throw SandboxError(.usage, "filesystem.tmpfs", "the root cannot be a tmpfs") }
             try add(Entry(path: destination, kind: .tmpfs(size: size, mode: 0o1777, owner: nil), key: "filesystem.tmpfs"))
         }
+        var listing = Listing()
         for pattern in settings.hide {
             let expanded = try expand(pattern, key: "filesystem.hide")
-            let matches = Self.glob(expanded)
+            let matches = Self.glob(expanded, listing: &listing)
             if matches.isEmpty && !Self.isGlob(expanded) { notes.append("filesystem.hide: \(expanded) does not exist; nothing to hide") }
             for match in matches {
                 guard let real = Self.realpath(match), real != "/" else { continue }
@@ -160,10 +161,8 @@ public struct FilesystemView: Sendable {
 
         // Parents first: a mount point must exist before something is mounted beneath it. Stable, so the
         // profile's order decides among equals.
-        entries = entries.enumerated().sorted { a, b in
-            let (da, db) = (Self.depth(a.element.path), Self.depth(b.element.path))
-            return da != db ? da < db : a.offset < b.offset
-        }.map(\.element)
+        let depths = entries.map { Self.depth($0.path) }
+        entries = entries.indices.sorted { a, b in depths[a] != depths[b] ? depths[a] < depths[b] : a < b }.map { entries[$0] }
 
         // Executable paths: everywhere when the profile names none.
         let executables = try settings.executable.map { try $0.map { try expand($0, key: "filesystem.executable") } }
@@ -174,17 +173,16 @@ public struct FilesystemView: Sendable {
         func enclosing(_ path: String, before end: Int) -> Entry? {
             entries[..<end].last { $0.path != path && Self.isBeneath(path, $0.path) }
         }
-        var hostPaths: [String: String] = [:]
+        // Where each entry's mount point is on the host, by entry index (nil: its own path).
+        var hostPaths = [String?](repeating: nil, count: entries.count)
         for i in entries.indices {
             entries[i].executable = isExecutable(entries[i].path)
             let path = entries[i].path
-            guard let above = enclosing(path, before: i) else { hostPaths[path] = path; continue }
+            guard let above = enclosing(path, before: i) else { continue }
             if above.kind.isFresh {
                 entries[i].beneathFresh = above.path
             } else if case .bind(let source, _, _) = above.kind {
-                hostPaths[path] = source + path.dropFirst(above.path.count)
-            } else {
-                hostPaths[path] = path
+                hostPaths[i] = source + path.dropFirst(above.path.count)
             }
         }
         for path in executables ?? [] where path != "/" && !entries.contains(where: { $0.path == path }) {
@@ -193,15 +191,17 @@ public struct FilesystemView: Sendable {
             if !(above?.executable ?? rootExecutable) {
                 var entry = Entry(path: path, kind: .executable, key: "filesystem.executable")
                 if let above, above.kind.isFresh { entry.beneathFresh = above.path }
-                if case .bind(let source, _, _)? = above?.kind { hostPaths[path] = source + path.dropFirst(above!.path.count) }
+                var host: String?
+                if case .bind(let source, _, _)? = above?.kind { host = source + path.dropFirst(above!.path.count) }
                 entries.append(entry)
+                hostPaths.append(host)
             }
         }
 
         // A destination must be on the host (or beneath a fresh mount, where the child creates it), and
         // reached without a symlink.
-        for entry in entries where entry.beneathFresh == nil {
-            let host = hostPaths[entry.path] ?? entry.path
+        for (entry, hostPath) in zip(entries, hostPaths) where entry.beneathFresh == nil {
+            let host = hostPath ?? entry.path
             if let link = Self.symlinkComponent(of: host) {
                 throw SandboxError(.usage, entry.key, "\(entry.path) passes through the symlink \(link)",
                                    hint: "write the real path (\(Self.realpath(host) ?? "it does not resolve")); mount targets are never reached through symlinks")
@@ -229,11 +229,22 @@ public struct FilesystemView: Sendable {
     // MARK: - Paths
 
     /// Collapses repeated and trailing slashes (`.` and `..` were rejected when the profile was read).
+    /// Byte by byte: it runs for every path of the view on every launch, and the generic
+    /// `split`/`joined` pair costs a fresh process a witness-table lookup of about 0.1 ms.
     static func normalize(_ path: String) -> String {
-        "/" + path.split(separator: "/").joined(separator: "/")
+        var bytes: [UInt8] = [UInt8(ascii: "/")]
+        bytes.reserveCapacity(path.utf8.count + 1)
+        for byte in path.utf8 where !(byte == UInt8(ascii: "/") && bytes.last == UInt8(ascii: "/")) {
+            bytes.append(byte)
+        }
+        if bytes.count > 1 && bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func depth(_ path: String) -> Int { path.split(separator: "/").count }
+    /// The number of components (of a normalized path): its slashes, but `/` has none.
+    static func depth(_ path: String) -> Int {
+        path == "/" ? 0 : path.utf8.reduce(0) { $0 + ($1 == UInt8(ascii: "/") ? 1 : 0) }
+    }
 
     /// `path` equals `ancestor` or lies beneath it.
     static func isBeneath(_ path: String, _ ancestor: String) -> Bool {
@@ -246,9 +257,54 @@ public struct FilesystemView: Sendable {
         return String(cString: p)
     }
 
-    static func isGlob(_ path: String) -> Bool { path.contains { "*?[".contains($0) } }
+    static func isGlob(_ path: String) -> Bool {
+        path.utf8.contains { $0 == UInt8(ascii: "*") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "[") }
+    }
 
-    /// glob(3) of the last component; a path without glob characters is itself, when it exists.
+    /// The names in one directory, kept while consecutive patterns look into it (`/etc/shadow*`,
+    /// `/etc/gshadow*`, `/etc/sudoers*` list /etc once, not three times).
+    struct Listing {
+        var directory: String?
+        /// The names as C strings, one after another (fnmatch reads them in place, no String per name).
+        var names: [CChar] = []
+        var starts: [Int] = []
+    }
+
+    /// The matches of `pattern`, sorted; a path without glob characters is itself, when it exists. Wildcards
+    /// in the last component only are matched against `listing` (fnmatch with FNM_PERIOD, as glob(3): a
+    /// leading dot is matched only by a dot; `.` and `..` never); others go to glob(3).
+    static func glob(_ pattern: String, listing: inout Listing) -> [String] {
+        guard isGlob(pattern) else { return FileIO.exists(pattern) || isSymlink(pattern) ? [pattern] : [] }
+        guard let slash = pattern.lastIndex(of: "/") else { return glob(pattern) }
+        let parent = String(pattern[..<slash]), last = String(pattern[pattern.index(after: slash)...])
+        guard !isGlob(parent) else { return glob(pattern) }
+        let directory = parent.isEmpty ? "/" : parent
+        if listing.directory != directory {
+            listing = Listing(directory: directory)
+            if let dir = opendir(directory) {
+                let offset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+                while let entry = readdir(dir) {
+                    let name = UnsafeBufferPointer(start: (UnsafeRawPointer(entry) + offset).assumingMemoryBound(to: CChar.self),
+                                                   count: strlen((UnsafeRawPointer(entry) + offset).assumingMemoryBound(to: CChar.self)) + 1)
+                    if name[0] == 0x2e && (name[1] == 0 || name[1] == 0x2e && name[2] == 0) { continue }  // . and ..
+                    listing.starts.append(listing.names.count)
+                    listing.names.append(contentsOf: name)
+                }
+                closedir(dir)
+            }
+        }
+        var matches: [String] = []
+        listing.names.withUnsafeBufferPointer { names in
+            last.withCString { pattern in
+                for start in listing.starts where fnmatch(pattern, names.baseAddress! + start, FNM_PERIOD) == 0 {
+                    matches.append(parent + "/" + String(cString: names.baseAddress! + start))
+                }
+            }
+        }
+        return matches.sorted()
+    }
+
+    /// glob(3) of the whole pattern.
     static func glob(_ pattern: String) -> [String] {
         guard isGlob(pattern) else { return FileIO.exists(pattern) || isSymlink(pattern) ? [pattern] : [] }
         var g = glob_t()
@@ -262,12 +318,21 @@ public struct FilesystemView: Sendable {
         return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
     }
 
-    /// The first component of `path` (including the last) that is a symlink, if any.
+    /// The first component of `path` (including the last) that is a symlink, if any. One lstat per
+    /// component, on the path's own bytes cut short at each slash (no string built per component).
     static func symlinkComponent(of path: String) -> String? {
-        var prefix = ""
-        for component in path.split(separator: "/") {
-            prefix += "/" + component
-            if isSymlink(prefix) { return prefix }
+        var bytes = Array(normalize(path).utf8CString)
+        let end = bytes.count - 1
+        var i = 1
+        while i <= end {
+            guard i == end || bytes[i] == CChar(UInt8(ascii: "/")) else { i += 1; continue }
+            let saved = bytes[i]
+            bytes[i] = 0
+            var st = stat()
+            let link = lstat(bytes, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
+            bytes[i] = saved
+            if link { return String(decoding: bytes[..<i].map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+            i += 1
         }
         return nil
     }

@@ -3,17 +3,39 @@ public enum Units {
     /// `"512MiB"`, `"1G"`, `"64k"`, `"100"` → bytes. Binary multiples for both `K`/`KiB` spellings (as
     /// ulimit and systemd do), decimal only when written `KB`/`MB`/`GB`.
     public static func bytes(_ text: String) -> UInt64? {
-        let s = text.trimmingCharacters(in: " ")
-        let digits = s.prefix { $0.isASCII && $0.isNumber }
-        guard !digits.isEmpty, let number = UInt64(digits) else { return nil }
-        let unit = s.dropFirst(digits.count).trimmingCharacters(in: " ")
-        let multipliers: [String: UInt64] = [
-            "": 1, "B": 1,
-            "K": 1 << 10, "KiB": 1 << 10, "M": 1 << 20, "MiB": 1 << 20, "G": 1 << 30, "GiB": 1 << 30, "T": 1 << 40, "TiB": 1 << 40,
-            "k": 1 << 10, "m": 1 << 20, "g": 1 << 30,
-            "KB": 1_000, "MB": 1_000_000, "GB": 1_000_000_000, "TB": 1_000_000_000_000,
-        ]
-        guard let m = multipliers[unit] else { return nil }
+        // On the bytes: this runs on every launch with a size (tmpfs, cgroup memory), and Character-wise
+        // trimming and isNumber cost a fresh process more than the rest of the parse.
+        let bytes = Array(text.utf8)
+        var i = 0, end = bytes.count
+        while i < end && bytes[i] == UInt8(ascii: " ") { i += 1 }
+        while end > i && bytes[end - 1] == UInt8(ascii: " ") { end -= 1 }
+        var number: UInt64 = 0
+        let firstDigit = i
+        while i < end, bytes[i] >= UInt8(ascii: "0"), bytes[i] <= UInt8(ascii: "9") {
+            let (times10, o1) = number.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(UInt64(bytes[i] - UInt8(ascii: "0")))
+            guard !o1 && !o2 else { return nil }
+            number = sum
+            i += 1
+        }
+        guard i > firstDigit else { return nil }
+        while i < end && bytes[i] == UInt8(ascii: " ") { i += 1 }
+        let unit = String(decoding: Array(bytes[i..<end]), as: UTF8.self)
+        // A switch, not a dictionary literal: this runs on every launch with a size, and a dictionary's first
+        // use instantiates its generic metadata (tens of microseconds in a fresh process).
+        let m: UInt64
+        switch unit {
+        case "", "B": m = 1
+        case "K", "KiB", "k": m = 1 << 10
+        case "M", "MiB", "m": m = 1 << 20
+        case "G", "GiB", "g": m = 1 << 30
+        case "T", "TiB": m = 1 << 40
+        case "KB": m = 1_000
+        case "MB": m = 1_000_000
+        case "GB": m = 1_000_000_000
+        case "TB": m = 1_000_000_000_000
+        default: return nil
+        }
         let (product, overflow) = number.multipliedReportingOverflow(by: m)
         return overflow ? nil : product
     }
