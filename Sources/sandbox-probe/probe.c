@@ -66,6 +66,8 @@ static const char usage_text[] =
     "                                         chain, each making N getppid and N umask(022) calls,\n"
     "                                         then forking the next and waiting for it; the last\n"
     "                                         exits 3 (for counting syscalls against strace -f -c)\n"
+    "  signals N                              send itself SIGUSR1 N times (kill), each caught by a\n"
+    "                                         handler that returns through rt_sigreturn\n"
     "Attempts print `WHAT: ok` or `WHAT: errno ENAME (N)` and exit 0; bad usage exits 2.\n";
 
 /* ---- the system-call table ------------------------------------------------------------- */
@@ -814,6 +816,33 @@ static int cmd_tree(int argc, char **argv)
     }
 }
 
+static volatile sig_atomic_t signals_caught;
+
+static void on_usr1(int sig)
+{
+    (void)sig;
+    signals_caught++;
+}
+
+static int cmd_signals(int argc, char **argv)
+{
+    if (argc != 1)
+        return usage_error("signals needs N");
+    long n = strtol(argv[0], NULL, 10);
+    if (n < 0)
+        return usage_error("signals: N >= 0");
+    struct sigaction action = { .sa_handler = on_usr1 };
+    if (sigaction(SIGUSR1, &action, NULL) != 0) {
+        report("sigaction", -1, errno);
+        return 1;
+    }
+    long self = syscall(SYS_getpid);
+    for (long i = 0; i < n; i++)
+        syscall(SYS_kill, self, SIGUSR1);
+    printf("signals: %ld caught\n", (long)signals_caught);
+    return 0;
+}
+
 static const struct { const char *name; int (*run)(int argc, char **argv); } commands[] = {
     { "syscall", cmd_syscall },
     { "syscall-nr", cmd_syscall_nr },
@@ -831,6 +860,7 @@ static const struct { const char *name; int (*run)(int argc, char **argv); } com
     { "forkloop", cmd_forkloop },
     { "busy", cmd_busy },
     { "tree", cmd_tree },
+    { "signals", cmd_signals },
 };
 
 int main(int argc, char **argv)

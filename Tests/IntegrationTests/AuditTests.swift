@@ -96,6 +96,17 @@ extension SandboxBinary {
             }
         }
 
+        /// A signal handler's return is counted as rt_sigreturn: by sys_exit its saved number is gone
+        /// (restore_sigcontext sets orig_ax to -1), so an audit reading the number there alone loses it.
+        @Test(.enabled(if: Condition.root("AuditTests.signalReturnsAreCounted")), arguments: mechanisms)
+        func signalReturnsAreCounted(_ mechanism: String) throws {
+            let command = [try Harness.probe, "signals", "300"]
+            let (out, audit) = try Self.audit(["--set", "audit.mechanism=\(mechanism)"], command)
+            #expect(out.status == 0 && out.stdout.contains("signals: 300 caught"), "\(out)")
+            #expect(audit.calls("kill") == 300 && audit.calls("rt_sigreturn") == 300, "\(audit.syscalls["rt_sigreturn/x86_64"] ?? [:])")
+            Self.expectSameCounts(audit, try Self.strace(command), out)
+        }
+
         @Test(.enabled(if: Condition.root("AuditTests.ddMatchesStrace")), arguments: mechanisms)
         func ddMatchesStrace(_ mechanism: String) throws {
             let command = ["/usr/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=3000"]
@@ -200,6 +211,10 @@ extension SandboxBinary {
             // Denied, as nobody too.
             let (_, denied) = try Self.audit([], [probe, "syscall", "ptrace"], run: { try install.run($0) }, directory: install.work)
             #expect(denied.denied("ptrace") == 1 && denied.errors("ptrace") == ["EPERM": 1])
+
+            // A signal handler's rt_sigreturn, as nobody too.
+            let (_, signals) = try Self.audit([], [probe, "signals", "50"], run: { try install.run($0) }, directory: install.work)
+            #expect(signals.calls("kill") == 50 && signals.calls("rt_sigreturn") == 50, "\(signals.syscalls["rt_sigreturn/x86_64"] ?? [:])")
 
             // eBPF named explicitly is refused, in one line, before anything runs.
             let refused = try install.run(["run", "-q", "--set", "audit.syscalls=true", "--set", "audit.mechanism=ebpf", "--", probe, "tree", "1", "1"])
