@@ -19,7 +19,7 @@ let package = Package(
         // Only the code that runs between fork and exec.
         .target(name: "CSandboxSpawn"),
         // Thin C shims for kernel interfaces Swift cannot call directly (variadic ioctl, raw syscalls).
-        .target(name: "CSandboxSys"),
+        .target(name: "CSandboxSys", dependencies: ["CSandboxSpawn"]),
         // The TOML and JSON parsers: format code, no profile knowledge, no dependencies.
         .target(name: "SandboxFormats"),
         // The syscall audit's libbpf loader. Its BPF program (bpf/, not compiled as host C) is built by the

@@ -169,7 +169,7 @@ static int step_ns_sync(const struct sbx_plan *plan) {
     return close(plan->sync_fd);
 }
 
-static int step_loopback(void) {
+int sbx_loopback_up(void) {
     // A new network namespace has lo, down. SIOCSIFFLAGS on any socket of the namespace is the
     // async-signal-safe way up (no netlink message to build).
     int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -329,7 +329,7 @@ static void child_main(const struct sbx_plan *plan) {
 
     // Hostname and loopback while we still hold CAP_SYS_ADMIN / CAP_NET_ADMIN in the namespaces' owner.
     if (plan->hostname && sethostname(plan->hostname, strlen(plan->hostname)) < 0) fail(plan, SBX_STEP_HOSTNAME, 0);
-    if (plan->loopback_up && step_loopback() < 0) fail(plan, SBX_STEP_LOOPBACK, 0);
+    if (plan->loopback_up && sbx_loopback_up() < 0) fail(plan, SBX_STEP_LOOPBACK, 0);
     // PID 1 of the namespace is our init (init.c): it starts the command, which runs command_main, and
     // never returns. Everything above is shared by the namespace; command_main is the command's alone.
     if (plan->pid_init && sbx_init_start(plan, command_main) < 0) fail(plan, SBX_STEP_INIT_FORK, 0);

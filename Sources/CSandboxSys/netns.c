@@ -1,38 +1,18 @@
 #define _GNU_SOURCE
 #include "sandbox_netns.h"
+#include "sandbox_spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <sched.h>
 #include <signal.h>
-#include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <unistd.h>
-
-static int loopback_up(void) {
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
-    struct ifreq ifr;
-    memset(&ifr, 0, sizeof ifr);
-    memcpy(ifr.ifr_name, "lo", 3);
-    int r = ioctl(fd, SIOCGIFFLAGS, &ifr);
-    if (r == 0) {
-        ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-        r = ioctl(fd, SIOCSIFFLAGS, &ifr);
-    }
-    int e = errno;
-    close(fd);
-    errno = e;
-    return r;
-}
 
 static void *make_namespace(void *arg) {
     struct sbx_netns_job *job = arg;
     // A network namespace is per thread (the nsproxy is per task): this one changes only this thread's,
     // which ends here; the fd keeps the namespace alive for the child's setns.
-    if (unshare(CLONE_NEWNET) < 0 || loopback_up() < 0) {
+    if (unshare(CLONE_NEWNET) < 0 || sbx_loopback_up() < 0) {
         job->err = errno;
         return NULL;
     }

@@ -182,6 +182,10 @@ struct sbx_plan {
 /// when the clone itself failed (the child never ran). Never returns in the child.
 pid_t sbx_spawn(const struct sbx_plan *plan, int *pidfd_out);
 
+/// Brings `lo` up in the caller's network namespace (ioctl SIOCSIFFLAGS; async-signal-safe): the child's
+/// step, and the supervisor's thread that makes a namespace ahead (CSandboxSys/netns.c).
+int sbx_loopback_up(void);
+
 #ifdef __cplusplus
 }
 #endif
