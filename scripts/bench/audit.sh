@@ -77,5 +77,5 @@ if [ "$ebpf_ok" = 1 ]; then
   while IFS=$'\t' read -r i ms; do launch[$i]=$ms; done < "$out_dir/audit-launch.tsv"
   printf '  %-10s %s\n' plain "${launch[0]}" audited "${launch[1]}"
   summary "audit: --audit fixed launch cost (ms, target <= 10)" \
-    "$(awk -v a="${launch[1]}" -v b="${launch[0]}" 'BEGIN { printf "%.2f\n", a - b }')"
+    "$(difference "${launch[1]}" "${launch[0]}")"
 fi

@@ -45,7 +45,7 @@ declare -A med
 while IFS=$'\t' read -r i ms; do med[${names[$i]}]=$ms; done < "$out_dir/cgroup.tsv"
 echo "== cgroup: interleaved, $rounds rounds (medians, ms)"
 for name in "${names[@]}"; do printf '  %-20s %s\n' "$name" "${med[$name]}"; done
-added() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", a - b }'; }
+added() { difference "$1" "$2"; }
 summary "cgroup: added by an empty cgroup (ms, target <= 0.3)" "$(added "${med[cgroup, no limits]}" "${med[no cgroup]}")"
 summary "cgroup: added by a cgroup with limits (ms, target <= 0.3)" "$(added "${med[cgroup + limits]}" "${med[no cgroup]}")"
 summary "cgroup: with limits / without, interleaved" "$(ratio "${med[cgroup + limits]}" "${med[no cgroup]}")"

@@ -68,7 +68,7 @@ if "$interleave" "$rounds" "$warmup" "${commands[@]}" > "$out_dir/container.tsv"
   for name in "${names[@]}"; do printf '  %-12s %s\n' "$name" "${med[$name]}"; done
   summary "container: sandbox (namespaces)/bwrap --unshare-all (target <= 0.8)" "$(ratio "${med[container]:-}" "${med[bwrap]:-}")"
   summary "container: sandbox -p default/bwrap --unshare-all" "$(ratio "${med[default]:-}" "${med[bwrap]:-}")"
-  summary "container: namespaces cost over default (ms)" "$(awk -v a="${med[container]}" -v b="${med[default]}" 'BEGIN { printf "%.2f\n", a - b }')"
+  summary "container: namespaces cost over default (ms)" "$(difference "${med[container]}" "${med[default]}")"
 else
   echo "container: the interleaved run failed"
 fi
@@ -92,9 +92,9 @@ if [ "${PARTS:-0}" = 1 ] && [ "$profile" = ci ]; then
     mapfile -t part_ms < <(cut -f2 "$out_dir/container-parts.tsv")
     printf '  %-28s %s\n' "ci" "${part_ms[0]}" "default" "${part_ms[1]}"
     for i in "${!parts[@]}"; do
-      summary "container: ci's ${parts[$i]} adds (ms)" "$(awk -v a="${part_ms[0]}" -v b="${part_ms[$((i + 2))]}" 'BEGIN { printf "%.2f\n", a - b }')"
+      summary "container: ci's ${parts[$i]} adds (ms)" "$(difference "${part_ms[0]}" "${part_ms[$((i + 2))]}")"
     done
-    summary "container: ci's namespaces alone add over default (ms)" "$(awk -v a="${part_ms[6]}" -v b="${part_ms[1]}" 'BEGIN { printf "%.2f\n", a - b }')"
+    summary "container: ci's namespaces alone add over default (ms)" "$(difference "${part_ms[6]}" "${part_ms[1]}")"
   else
     echo "container: the interleaved parts run failed"
   fi

@@ -57,6 +57,9 @@ ratio() {
 # works CMD...: true when CMD runs and exits 0 (quietly); used to drop a peer that does not work here.
 works() { "$@" >/dev/null 2>&1; }
 
+# difference A B: A - B in milliseconds, two decimals (what a part or a feature adds to a launch).
+difference() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", a - b }'; }
+
 # summary KEY VALUE: appends a line to $BENCH_SUMMARY (used by all.sh) and prints it.
 summary() {
   printf '%-52s %s\n' "$1" "$2"
