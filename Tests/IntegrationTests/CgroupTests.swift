@@ -284,7 +284,9 @@ extension SandboxBinary {
             let strace = try #require(Harness.tool("strace"))
             let dir = try TemporaryDirectory()
             let log = dir.file("log")
-            let out = try Harness.run(strace, ["-f", "-o", log, "-e", "trace=openat,access,mkdir,rmdir", try Harness.sandbox, "run", "-q",
+            // -y: the control files are opened relative to each cgroup's directory fd, which strace then
+            // shows with its path (`openat(5</sys/fs/cgroup/pids/sandbox-…>, "pids.events", …)`).
+            let out = try Harness.run(strace, ["-f", "-y", "-o", log, "-e", "trace=openat,access,mkdir,rmdir", try Harness.sandbox, "run", "-q",
                                                "--set", "cgroup.processes=20", "--set", "cgroup.memory=\"256MiB\"", "--", try Harness.probe, "forkloop"])
             #expect(out.status == 0, "\(out)")
             #expect(out.stdout == "fork: errno EAGAIN (11) after 19\n", "the limit must hold: \(out)")

@@ -295,6 +295,38 @@ import Testing
         #expect(CgroupFiles.pids("12\n34\n") == [12, 34])
     }
 
+    /// The byte-wise parsers of the files every run reads agree with the general `lines` split, over the
+    /// documented formats and their edges (no final newline, blank lines, runs of spaces, a third word).
+    @Test func byteWiseParsersAgreeWithTheSplit() {
+        let samples = ["oom_kill_disable 0\nunder_oom 0\noom_kill 7\n", "max 3", "\n\nmax   12\n", "max 1 2\nmax 4\n",
+                       "populated 1\nfrozen 0", "", "\n", "  42  \n", "max\n", "18446744073709551615\n", "18446744073709551616\n",
+                       "12\n34\n\n56", "oom_kill x\noom_kill 2\n"]
+        for text in samples {
+            for key: StaticString in ["oom_kill", "max", "populated"] {
+                let split = CgroupFiles.lines(text).first { $0.count == 2 && CgroupFiles.is($0[0], key) }.map { CgroupFiles.number($0[1]) }
+                #expect(CgroupFiles.value(text, key) == split ?? nil, "\(key) in \(text.debugDescription)")
+            }
+            #expect(CgroupFiles.single(text) == CgroupFiles.lines(text).first?.first.flatMap(CgroupFiles.number), "\(text.debugDescription)")
+            #expect(CgroupFiles.pids(text) == CgroupFiles.lines(text).compactMap { $0.first.flatMap(CgroupFiles.number).flatMap { Int32(exactly: $0) } })
+        }
+        #expect(CgroupFiles.value("oom_kill x\noom_kill 2\n", "oom_kill") == nil, "the first line with the key decides, as before")
+    }
+
+    /// A control file longer than one read (a large cgroup.procs, io.stat on many disks) is read whole.
+    @Test func readsAFileLongerThanOneChunk() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cgroup-read-\(getpid())").path
+        defer { unlink(path) }
+        let text = (1...3000).map(String.init).joined(separator: "\n") + "\n"
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        #expect(text.utf8.count > 8192)
+        #expect(CgroupDirectory.read(path) == text)
+        #expect(CgroupFiles.pids(CgroupDirectory.read(path) ?? "").count == 3000)
+        let dir = open(FileManager.default.temporaryDirectory.path, O_RDONLY | O_DIRECTORY)
+        defer { close(dir) }
+        #expect(CgroupDirectory.read(at: dir, "cgroup-read-\(getpid())") == text)
+        #expect(CgroupDirectory.read(at: dir, "no-such-file-\(getpid())") == nil)
+    }
+
     @Test func oomReasonNamesTheLimit() {
         var r = CgroupReport(mode: "hybrid", paths: [])
         r.memoryLimit = 64 << 20

@@ -30,24 +30,53 @@ enum CgroupDirectory {
         return read(fd: fd)
     }
 
-    /// Reads from offset 0 of an open control file (pread: the same fd serves every sample).
+    /// Reads from offset 0 of an open control file (pread: the same fd serves every sample). The usual
+    /// file fits one 4 KiB read, made straight into the string's storage (no byte arrays: their metadata
+    /// and copies were a measurable part of a run's last reads); a larger one is read on in chunks.
     static func read(fd: Int32) -> String? {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        var offset = 0
-        while true {
-            let n = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(offset)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return nil
-            }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-            offset += n
+        var failed = false
+        var full = false
+        let first = String(unsafeUninitializedCapacity: chunk) { buffer in
+            var n: Int
+            repeat { n = pread(fd, buffer.baseAddress, chunk, 0) } while n < 0 && errno == EINTR
+            if n < 0 { failed = true; return 0 }
             // seq_file fills the buffer as far as the file goes: a short read is the end (one read, not two).
-            if n < chunk.count { break }
+            full = n == chunk
+            return n
         }
-        return String(decoding: bytes, as: UTF8.self)
+        if failed { return nil }
+        guard full else { return first }
+        var text = first
+        var offset = chunk
+        while true {
+            var n = 0
+            let more = String(unsafeUninitializedCapacity: chunk) { buffer in
+                repeat { n = pread(fd, buffer.baseAddress, chunk, off_t(offset)) } while n < 0 && errno == EINTR
+                return max(n, 0)
+            }
+            if n < 0 { return nil }
+            text += more
+            offset += n
+            if n < chunk { return text }
+        }
+    }
+
+    private static let chunk = 4096
+
+    /// `read`, of a file in the directory `dirFD`.
+    static func read(at dirFD: Int32, _ file: String) -> String? {
+        let fd = openat(dirFD, file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        return read(fd: fd)
+    }
+
+    /// `write`, to a file in the directory `dirFD`.
+    static func write(at dirFD: Int32, _ file: String, _ value: String) -> Int32 {
+        let fd = openat(dirFD, file, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { return errno }
+        defer { close(fd) }
+        return write(fd: fd, value)
     }
 
     /// Subdirectory names of `path`.
@@ -101,10 +130,11 @@ enum CgroupDirectory {
 
     /// SIGKILLs every process in a cgroup: `cgroup.kill` (cgroup2, Linux 5.14) at once, else each pid of
     /// `cgroup.procs`, in rounds, since a process may fork while the round runs.
-    static func killAll(_ path: String, unified: Bool) {
-        if unified, write(path + "/cgroup.kill", "1") == 0 { return }
+    /// `dirFD`, when the caller holds one, opens the files relative to it.
+    static func killAll(_ path: String, unified: Bool, dirFD: Int32 = -1) {
+        if unified, (dirFD >= 0 ? write(at: dirFD, "cgroup.kill", "1") : write(path + "/cgroup.kill", "1")) == 0 { return }
         for _ in 0..<100 {
-            let pids = read(path + "/cgroup.procs").map(CgroupFiles.pids) ?? []
+            let pids = (dirFD >= 0 ? read(at: dirFD, "cgroup.procs") : read(path + "/cgroup.procs")).map(CgroupFiles.pids) ?? []
             if pids.isEmpty { return }
             for pid in pids { kill(pid, SIGKILL) }
         }

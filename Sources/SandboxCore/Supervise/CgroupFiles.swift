@@ -14,7 +14,9 @@ public enum CgroupFiles {
     }
 
     /// A decimal number (nil for anything else, `max` included).
-    static func number(_ word: Word) -> UInt64? {
+    static func number(_ word: Word) -> UInt64? { word.withUnsafeBufferPointer(number) }
+
+    static func number(_ word: UnsafeBufferPointer<UInt8>) -> UInt64? {
         guard !word.isEmpty else { return nil }
         var value: UInt64 = 0
         for byte in word {
@@ -35,13 +37,56 @@ public enum CgroupFiles {
 
     /// A single value: a number, or `max` (nil).
     static func single(_ text: String) -> UInt64? {
-        lines(text).first?.first.flatMap(number)
+        var result: UInt64?
+        forEachLine(text) { line in
+            result = line.first.flatMap(number)
+            return false
+        }
+        return result
     }
 
     /// The value of `key` in a flat-keyed file (`KEY VALUE` lines), without building a dictionary.
     static func value(_ text: String, _ key: StaticString) -> UInt64? {
-        for words in lines(text) where words.count == 2 && `is`(words[0], key) { return number(words[1]) }
-        return nil
+        var result: UInt64?
+        forEachLine(text) { line in
+            guard line.count == 2, key.withUTF8Buffer({ line.first!.elementsEqual($0) }) else { return true }
+            result = number(line.second!)
+            return false
+        }
+        return result
+    }
+
+    /// The first two space-separated words of a line, and how many it has: what `single`, `value` and
+    /// `pids` need, over the text's own bytes.
+    struct Line {
+        var first: UnsafeBufferPointer<UInt8>?
+        var second: UnsafeBufferPointer<UInt8>?
+        var count = 0
+    }
+
+    /// Calls `body` with each non-empty line until it returns false. The hot files (`pids.events`,
+    /// `memory.oom_control`, `cgroup.procs`, read on every run) are parsed here without the generic
+    /// `split`, whose arrays of slices cost a run their metadata and allocations (`lines` is the
+    /// general form, for the report's figures).
+    static func forEachLine(_ text: String, _ body: (Line) -> Bool) {
+        var text = text
+        text.withUTF8 { bytes in
+            var i = 0
+            let n = bytes.count
+            while i < n {
+                var line = Line()
+                while i < n && bytes[i] != UInt8(ascii: "\n") {
+                    if bytes[i] == UInt8(ascii: " ") { i += 1; continue }
+                    let start = i
+                    while i < n && bytes[i] != UInt8(ascii: " ") && bytes[i] != UInt8(ascii: "\n") { i += 1 }
+                    let word = UnsafeBufferPointer(rebasing: bytes[start..<i])
+                    if line.count == 0 { line.first = word } else if line.count == 1 { line.second = word }
+                    line.count += 1
+                }
+                i += 1
+                if line.count > 0 && !body(line) { return }
+            }
+        }
     }
 
     /// Flat keyed: `KEY VALUE` lines (`memory.events`, `cpu.stat`, `pids.events`, v1 `memory.oom_control`).
@@ -117,7 +162,12 @@ public enum CgroupFiles {
 
     /// The pids in `cgroup.procs`.
     static func pids(_ text: String) -> [Int32] {
-        lines(text).compactMap { $0.first.flatMap(number).flatMap { Int32(exactly: $0) } }
+        var pids: [Int32] = []
+        forEachLine(text) { line in
+            if let pid = line.first.flatMap(number).flatMap({ Int32(exactly: $0) }) { pids.append(pid) }
+            return true
+        }
+        return pids
     }
 
     /// `populated 1` in cgroup2 `cgroup.events`.

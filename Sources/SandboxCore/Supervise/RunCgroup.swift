@@ -14,6 +14,10 @@ public final class RunCgroup {
     /// Limits that could not be applied with `best_effort = ["cgroup"]`.
     public private(set) var notEnforced: [String] = []
     private var created: [CgroupPlan.Directory] = []
+    /// A directory fd of each of `created` (same index; cgroup2's is `unifiedFD`, v1's are O_PATH): every
+    /// control file is opened relative to it, one path component instead of a walk of the whole path
+    /// (six or seven kernfs components beneath /sys/fs/cgroup, each file's dentry new in a new cgroup).
+    private var dirFDs: [Int32] = []
     /// Controllers this run enabled in its parent's cgroup.subtree_control, and the leaf the supervisor moved
     /// into to be allowed to (cgroup2's no-internal-processes rule), to undo at the end.
     private var enabledControllers: [String] = []
@@ -56,6 +60,9 @@ public final class RunCgroup {
 
     private init(plan: CgroupPlan) { self.plan = plan }
 
+    /// O_PATH, which Glibc exports only with _GNU_SOURCE (the same value on every Linux ABI Swift runs on).
+    static let oPath: Int32 = 0o10000000
+
     deinit {
         if !finished { remove() }
         closeFDs()
@@ -73,8 +80,11 @@ public final class RunCgroup {
                 }
             }
             created.append(dir)
+            let dirFD = open(dir.path, (dir.kind == .unified ? O_RDONLY : Self.oPath) | O_DIRECTORY | O_CLOEXEC)
+            guard dirFD >= 0 else { throw SandboxError.system("open(\(dir.path))", errno: errno) }
+            dirFDs.append(dirFD)
             for w in dir.writes {
-                let e = CgroupDirectory.write(dir.path + "/" + w.file, w.value)
+                let e = CgroupDirectory.write(at: dirFD, w.file, w.value)
                 if e == 0 || w.optional { continue }
                 let why = e == ENOENT ? "\(w.file) does not exist in this cgroup (controller or kernel option missing)"
                     : "write(\(dir.path)/\(w.file), \"\(w.value)\"): \(String(cString: strerror(e)))"
@@ -91,10 +101,9 @@ public final class RunCgroup {
             // cgroup_procs_write_start). The child is single-threaded when it writes, so the whole process
             // moves, and whatever it starts later is born inside.
             if dir.kind == .unified {
-                unifiedFD = open(dir.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                guard unifiedFD >= 0 else { throw SandboxError.system("open(\(dir.path))", errno: errno) }
+                unifiedFD = dirFD
             } else {
-                let procs = open(dir.path + "/tasks", O_WRONLY | O_CLOEXEC)
+                let procs = openat(dirFD, "tasks", O_WRONLY | O_CLOEXEC)
                 guard procs >= 0 else { throw SandboxError.system("open(\(dir.path)/tasks)", errno: errno) }
                 v1ProcsFDs.append(procs)
             }
@@ -129,10 +138,10 @@ public final class RunCgroup {
 
     /// SIGKILLs every process left in the run's cgroup (`cgroup.kill` where there is a cgroup2 cgroup).
     public func killAll() {
-        if let unified = created.first(where: { $0.kind == .unified }) {
-            CgroupDirectory.killAll(unified.path, unified: true)
+        if let i = created.firstIndex(where: { $0.kind == .unified }) {
+            CgroupDirectory.killAll(created[i].path, unified: true, dirFD: dirFDs.count > i ? dirFDs[i] : -1)
         } else if let first = created.first {
-            CgroupDirectory.killAll(first.path, unified: false)
+            CgroupDirectory.killAll(first.path, unified: false, dirFD: dirFDs.first ?? -1)
         }
     }
 
@@ -175,8 +184,9 @@ public final class RunCgroup {
     }
 
     private func closeFDs() {
-        for fd in [unifiedFD] + v1ProcsFDs where fd >= 0 { close(fd) }
+        for fd in dirFDs + v1ProcsFDs where fd >= 0 { close(fd) }
         unifiedFD = -1
+        dirFDs = []
         v1ProcsFDs = []
         sampleFDs?.close()
         sampleFDs = nil
@@ -184,11 +194,12 @@ public final class RunCgroup {
 
     // MARK: - Accounting
 
-    private func path(_ controller: String) -> String? {
-        created.first { $0.kind.controllers.contains(controller) }?.path
+    /// The directory fd of the cgroup holding `controller` (nil: none, or already removed).
+    private func dir(_ controller: String) -> Int32? {
+        created.firstIndex { $0.kind.controllers.contains(controller) }.flatMap { $0 < dirFDs.count ? dirFDs[$0] : nil }
     }
 
-    private var unifiedPath: String? { created.first { $0.kind == .unified }?.path }
+    private var unifiedDir: Int32? { unifiedFD >= 0 ? unifiedFD : nil }
 
     /// Reads the cgroup's own accounting files; without `figures`, only the two that `limit_hit` rests on.
     func statistics(figures: Bool = true) -> CgroupReport {
@@ -200,39 +211,39 @@ public final class RunCgroup {
         r.memorySwapLimit = s.memory == nil ? nil : s.effectiveSwap
         r.processesLimit = s.processes
         r.cpuLimit = s.cpu
-        func read(_ dir: String?, _ file: String) -> String? { dir.flatMap { CgroupDirectory.read($0 + "/" + file) } }
+        func read(_ dir: Int32?, _ file: String) -> String? { dir.flatMap { CgroupDirectory.read(at: $0, file) } }
         if !figures {
             let unified = plan.layout.mode == .unified
-            r.oomKills = unified ? read(unifiedPath, "memory.events").flatMap { CgroupFiles.value($0, "oom_kill") }
-                : read(path("memory"), "memory.oom_control").flatMap { CgroupFiles.value($0, "oom_kill") }
-            r.forksRefused = read(unified ? unifiedPath : path("pids"), "pids.events").flatMap { CgroupFiles.value($0, "max") }
+            r.oomKills = unified ? read(unifiedDir, "memory.events").flatMap { CgroupFiles.value($0, "oom_kill") }
+                : read(dir("memory"), "memory.oom_control").flatMap { CgroupFiles.value($0, "oom_kill") }
+            r.forksRefused = read(unified ? unifiedDir : dir("pids"), "pids.events").flatMap { CgroupFiles.value($0, "max") }
             return r
         }
         if plan.layout.mode == .unified {
-            let u = unifiedPath
+            let u = unifiedDir
             r.memoryPeak = read(u, "memory.peak").flatMap(CgroupFiles.single)
             r.oomKills = read(u, "memory.events").flatMap { CgroupFiles.value($0, "oom_kill") }
             r.processesPeak = read(u, "pids.peak").flatMap(CgroupFiles.single)
             r.forksRefused = read(u, "pids.events").flatMap { CgroupFiles.value($0, "max") }
             if let io = read(u, "io.stat").map(CgroupFiles.ioStat) { (r.ioReadBytes, r.ioWriteBytes) = io }
         } else {
-            let memory = path("memory"), pids = path("pids")
+            let memory = dir("memory"), pids = dir("pids")
             r.memoryPeak = read(memory, "memory.max_usage_in_bytes").flatMap(CgroupFiles.single)
             r.oomKills = read(memory, "memory.oom_control").flatMap { CgroupFiles.value($0, "oom_kill") }
             r.processesPeak = read(pids, "pids.peak").flatMap(CgroupFiles.single)
             r.forksRefused = read(pids, "pids.events").flatMap { CgroupFiles.value($0, "max") }
-            if let io = read(path("blkio"), "blkio.throttle.io_service_bytes").map(CgroupFiles.blkioServiceBytes) {
+            if let io = read(dir("blkio"), "blkio.throttle.io_service_bytes").map(CgroupFiles.blkioServiceBytes) {
                 (r.ioReadBytes, r.ioWriteBytes) = io
             }
         }
         // CPU: cgroup2's cpu.stat has usage_usec even without the cpu controller; cpuacct.usage (ns) on legacy hosts.
-        let unifiedCPUStat = read(unifiedPath, "cpu.stat")
+        let unifiedCPUStat = read(unifiedDir, "cpu.stat")
         if let usec = unifiedCPUStat.flatMap({ CgroupFiles.value($0, "usage_usec") }) {
             r.cpuSeconds = Double(usec) / 1e6
-        } else if let ns = read(path("cpuacct"), "cpuacct.usage").flatMap(CgroupFiles.single) {
+        } else if let ns = read(dir("cpuacct"), "cpuacct.usage").flatMap(CgroupFiles.single) {
             r.cpuSeconds = Double(ns) / 1e9
         }
-        if let v1 = read(path("cpu"), "cpu.stat") {
+        if let v1 = read(dir("cpu"), "cpu.stat") {
             r.throttledPeriods = CgroupFiles.value(v1, "nr_throttled")
             r.throttledSeconds = CgroupFiles.value(v1, "throttled_time").map { Double($0) / 1e9 }
         } else if let v2 = unifiedCPUStat, let periods = CgroupFiles.value(v2, "nr_throttled") {
@@ -240,7 +251,7 @@ public final class RunCgroup {
             r.throttledSeconds = CgroupFiles.value(v2, "throttled_usec").map { Double($0) / 1e6 }
         }
         for resource in ["cpu", "memory", "io"] {
-            if let text = read(unifiedPath, resource + ".pressure") {
+            if let text = read(unifiedDir, resource + ".pressure") {
                 let (some, full) = CgroupFiles.pressure(text)
                 r.pressure.append(CgroupReport.PressureEntry(resource: resource, some: some, full: full))
             }
@@ -271,18 +282,18 @@ public final class RunCgroup {
     public func sample() -> Sample {
         if finished { return Sample() }
         if sampleFDs == nil {
-            func open(_ dir: String?, _ file: String) -> Int32 { dir.map { Glibc.open($0 + "/" + file, O_RDONLY | O_CLOEXEC) } ?? -1 }
+            func open(_ dir: Int32?, _ file: String) -> Int32 { dir.map { openat($0, file, O_RDONLY | O_CLOEXEC) } ?? -1 }
             var f = SampleFDs()
             let unified = plan.layout.mode == .unified
-            f.memory = unified ? open(unifiedPath, "memory.current") : open(path("memory"), "memory.usage_in_bytes")
-            f.cpu = open(unifiedPath, "cpu.stat")
+            f.memory = unified ? open(unifiedDir, "memory.current") : open(dir("memory"), "memory.usage_in_bytes")
+            f.cpu = open(unifiedDir, "cpu.stat")
             f.cpuIsUnifiedStat = f.cpu >= 0
-            if f.cpu < 0 { f.cpu = open(path("cpuacct"), "cpuacct.usage") }
-            f.pids = open(unified ? unifiedPath : path("pids"), "pids.current")
-            f.io = unified ? open(unifiedPath, "io.stat") : open(path("blkio"), "blkio.throttle.io_service_bytes")
+            if f.cpu < 0 { f.cpu = open(dir("cpuacct"), "cpuacct.usage") }
+            f.pids = open(unified ? unifiedDir : dir("pids"), "pids.current")
+            f.io = unified ? open(unifiedDir, "io.stat") : open(dir("blkio"), "blkio.throttle.io_service_bytes")
             f.ioIsUnified = unified
             // The process list: cgroup2's, else the pids hierarchy's (both list thread-group ids).
-            f.procs = open(unifiedPath ?? path("pids") ?? created.first?.path, "cgroup.procs")
+            f.procs = open(unifiedDir ?? dir("pids") ?? dirFDs.first, "cgroup.procs")
             sampleFDs = f
         }
         let f = sampleFDs!
