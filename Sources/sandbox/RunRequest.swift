@@ -56,11 +56,13 @@ struct RunRequest: Equatable {
                 guard fd >= 0 else { throw SandboxError(.usage, "--report-html \(path)", String(cString: strerror(errno))) }
                 return fd
             }
-            let plan = try LaunchPlan(compiled: entry.compiled, command: command, onFileEvent: trace?.write)
+            // Nothing renders the figures of a quiet run without a report: fewer cgroups, fewer files read.
+            let rendersFigures = !quiet || report != nil || reportHTML != nil
+            let plan = try LaunchPlan(compiled: entry.compiled, command: command, onFileEvent: trace?.write, rendersFigures: rendersFigures)
             let cacheOutcome = cache.keep(entry, seccomp: plan.seccomp)
             let supervisor = Supervisor(plan: plan, options: .init(timeout: timeout, killAfter: killAfter))
             if printID { supervisor.onControlReady = { id in printError(id) } }
-            supervisor.rendersFigures = !quiet || report != nil || reportHTML != nil
+            supervisor.rendersFigures = rendersFigures
             var result = try supervisor.run()
             result.profileCache = cacheOutcome
             if let failure = result.setupFailure { printError("sandbox: \(failure.error)") }

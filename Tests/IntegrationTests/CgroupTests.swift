@@ -164,6 +164,34 @@ extension SandboxBinary {
             #expect((cgroup["io_read_bytes"] as? Int ?? 0) >= 8 << 20, "\(cgroup)")
         }
 
+        /// A quiet run (nothing renders its figures) makes only the cgroups its limits and `limit_hit` need:
+        /// on a v1 host no blkio one, whose only use would be the report's I/O bytes (with `--report` it is
+        /// made and counts: `ioBytesAreCounted`). `sandbox top` still shows the run's I/O, from /proc.
+        @Test(.enabled(if: canUse("CgroupTests.quietRunMakesNoBlkioCgroupYetTopShowsItsIO")))
+        func quietRunMakesNoBlkioCgroupYetTopShowsItsIO() throws {
+            let file = try #require(Harness.productsDirectory) + "/cgroup-quiet-io-test-\(getpid())"
+            defer { unlink(file) }
+            let (process, id) = try MonitorTests.start(["-q", "--set", "cgroup.enabled=true"], ["sh", "-c",
+                "dd if=/dev/zero of=\(file) bs=1M count=8 oflag=direct status=none && dd if=\(file) of=/dev/null bs=1M iflag=direct status=none && sleep 30"])
+            defer { _ = try? MonitorTests.end(process) }
+            let made = Self.cgroups(of: process.pid)
+            for (name, dir) in Self.parents {
+                let has = made.contains { $0.hasPrefix(dir + "/") }
+                switch name {
+                case "blkio": #expect(!has, "a blkio cgroup for a quiet run: \(made)")
+                case "unified", "memory", "pids": #expect(has, "no \(name) cgroup: \(made)")
+                default: break
+                }
+            }
+            var top: [String: Any] = [:]
+            let (shown, _) = Harness.waitUntil(timeout: 15) {
+                top = (try? MonitorIntegrationTests.topJSON(id)) ?? [:]
+                return (top["write_bytes"] as? Int ?? 0) >= 8 << 20 && (top["read_bytes"] as? Int ?? 0) >= 8 << 20
+            }
+            #expect(shown, "top: \(top)")
+            #expect(top["sampler"] as? String == "cgroup", "\(top)")
+        }
+
         /// `RunCgroup.sample()`, the live monitor's interface, against a child started in the cgroup through
         /// the library (the spawner the supervisor uses), while it runs.
         @Test(.enabled(if: canUse("CgroupTests.sampleWhileRunning")))
@@ -296,6 +324,7 @@ extension SandboxBinary {
             // A call strace saw begin while another process ran ends "<unfinished ...>": kept.
             let mkdirs = cgroupLines.filter { $0.contains(" mkdir(\"") && !$0.contains("= -1") }
             #expect(mkdirs.count >= 3, "\(cgroupLines.joined(separator: "\n"))")
+            #expect(!mkdirs.contains { $0.contains("/sys/fs/cgroup/blkio/") }, "blkio made for nothing: \(mkdirs.joined(separator: "\n"))")
             #expect(mkdirs.allSatisfy { $0.hasPrefix(mainPid + " ") }, "made by the child:\n\(mkdirs.joined(separator: "\n"))")
             #expect(!cgroupLines.contains { $0.contains(" access(") }, "\(cgroupLines.joined(separator: "\n"))")
             let reads = cgroupLines.filter { $0.contains("openat(") && $0.contains("O_RDONLY") && !$0.contains("O_DIRECTORY") }

@@ -171,6 +171,20 @@ import Testing
         #expect(keep.name == "sandbox-42-4-keep")
     }
 
+    /// A run whose figures nothing shows (`-q` without a report) gets no blkio cgroup unless an I/O key
+    /// needs one; memory and pids stay, since their counters decide limit_hit.
+    @Test func quietPlanLeavesOutBlkio() throws {
+        func names(_ keys: [String], figures: Bool) throws -> [String] {
+            try CgroupPlan.build(try settings(keys), layout: Self.hybrid, killOrphans: true, bestEffort: false, pid: 42, serial: 6,
+                                 figures: figures).directories.map(\.name)
+        }
+        #expect(try names(["cgroup.enabled=true"], figures: false) == ["unified", "memory", "pids"])
+        #expect(try names(["cgroup.enabled=true"], figures: true) == ["unified", "memory", "pids", "blkio"])
+        #expect(try names(["cgroup.memory=\"64MiB\"", "cgroup.cpu=\"0.5\""], figures: false) == ["unified", "memory", "pids", "cpu,cpuacct"])
+        #expect(try names(["cgroup.io_weight=200"], figures: false) == ["unified", "memory", "pids", "blkio"])
+        #expect(CgroupPlan.usesBlkio(try settings(["cgroup.enabled=true"]), figures: false) == false)
+    }
+
     /// A block device of this machine and its MAJOR:MINOR, from /sys/block.
     static func blockDevice() throws -> (String, String) {
         for name in try FileManager.default.contentsOfDirectory(atPath: "/sys/block").sorted()

@@ -45,10 +45,11 @@ public final class LaunchPlan {
     private var createdCgroup: RunCgroup?
 
     /// `compiled.seccomp`, when present, is used instead of compiling the profile's filter again when it
-    /// `fits` this run (the same listener socket, nothing observed for the file watcher).
+    /// `fits` this run (the same listener socket, nothing observed for the file watcher). `rendersFigures`
+    /// false (a quiet run without a report) leaves out the cgroups only figures need (`CgroupPlan.prepare`).
     public init(compiled: CompiledProfile, command: [String],
                 environment callerEnvironment: [String]? = nil,
-                onFileEvent: ((FileEvent) -> Void)? = nil) throws {
+                onFileEvent: ((FileEvent) -> Void)? = nil, rendersFigures: Bool = true) throws {
         let profile = compiled.profile
         self.profile = profile
         self.command = command
@@ -142,7 +143,7 @@ public final class LaunchPlan {
         // so the error (or, best-effort, the run without a cgroup) still comes before anything is started.
         // If a later part of the plan fails, the RunCgroup's deinit removes them. (Made on a thread of their
         // own, overlapping the rest, they cost more, not less: docs/benchmarks.md, "cgroups".)
-        let cgroupPlan = try CgroupPlan.prepare(profile, notEnforced: &notEnforced)
+        let cgroupPlan = try CgroupPlan.prepare(profile, figures: rendersFigures, notEnforced: &notEnforced)
         let createdCgroup = try cgroupPlan.flatMap { try RunCgroup.create($0, bestEffort: $0.bestEffort, notEnforced: &notEnforced) }
         self.cgroup = createdCgroup == nil ? nil : cgroupPlan
         self.createdCgroup = createdCgroup

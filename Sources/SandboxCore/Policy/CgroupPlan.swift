@@ -72,7 +72,12 @@ public final class CgroupPlan: Sendable {
     /// Throws the fail-closed error when cgroups cannot be used here; with `best_effort = ["cgroup"]` it
     /// returns nil and says why in `notEnforced`. (A parent that is not delegated to us is found by the
     /// mkdir, in `RunCgroup.create(_:notEnforced:)`.)
-    static func prepare(_ profile: Profile, notEnforced: inout [String]) throws -> CgroupPlan? {
+    ///
+    /// `figures`: whether anything will show the run's figures (the summary, `--report`). A quiet run
+    /// without an I/O key then makes no v1 blkio cgroup: its only use would be the report's I/O bytes (a
+    /// mkdir, two accounting-rule writes, a join and an rmdir per run, the dearest v1 hierarchy after
+    /// memory); `sandbox top` then takes the I/O from /proc (`CgroupSampler`).
+    static func prepare(_ profile: Profile, figures: Bool = true, notEnforced: inout [String]) throws -> CgroupPlan? {
         let settings = profile.cgroup
         guard settings.isUsed else { return nil }
         let bestEffort = profile.allowsBestEffort("cgroup")
@@ -91,8 +96,9 @@ public final class CgroupPlan: Sendable {
         // Whether the parents are writable (delegated) is not probed here: the mkdir answers it, and
         // RunCgroup.create turns its EACCES/EPERM into the same "not available" sentence (one access(2) per
         // hierarchy less on every run).
+        let blkio = layout.hierarchy("blkio") != nil && usesBlkio(settings, figures: figures)
         return try build(settings, layout: layout, killOrphans: profile.process.killOrphans, bestEffort: bestEffort,
-                         pid: getpid(), serial: Self.next(), accountedDevices: layout.hierarchy("blkio") == nil ? [] : blockDevices())
+                         pid: getpid(), serial: Self.next(), figures: figures, accountedDevices: blkio ? blockDevices() : [])
     }
 
     private static func next() -> Int {
@@ -102,7 +108,7 @@ public final class CgroupPlan: Sendable {
     /// The plan, from the layout alone (no file is read but block devices' numbers): what the unit tests
     /// check for each layout.
     static func build(_ s: CgroupSettings, layout: CgroupLayout, killOrphans: Bool, bestEffort: Bool, pid: pid_t,
-                      serial: Int, accountedDevices: [String] = []) throws -> CgroupPlan {
+                      serial: Int, figures: Bool = true, accountedDevices: [String] = []) throws -> CgroupPlan {
         let name = "sandbox-\(pid)-\(serial)" + (killOrphans ? "" : "-keep")
         var notes: [String] = []
         let read = try s.ioReadBandwidth.map { ($0, try deviceNumber($0.device, key: "cgroup.io_read_bandwidth")) }
@@ -139,10 +145,14 @@ public final class CgroupPlan: Sendable {
             // Only the hierarchies a limit or a figure of the report needs: each costs a mkdir, a join and an
             // rmdir per run. CPU time comes from the cgroup2 cgroup's cpu.stat (usage_usec, kept without any
             // controller), so cpu and cpuacct are used only for a CPU limit, or on legacy hosts.
+            // memory and pids are always used: their counters decide limit_hit (an OOM kill or a refused fork,
+            // at this cgroup's limit or an ancestor's), which changes the exit message. blkio only for an I/O
+            // key or a run whose figures are shown (`prepare`).
             let wantsCPU = s.cpu != nil || s.cpuWeight != nil
+            let wantsBlkio = usesBlkio(s, figures: figures)
             let used = layout.hierarchies.filter { h in
                 h.controllers.contains { c in
-                    ["memory", "pids", "blkio"].contains(c) || (c == "cpu" && wantsCPU) || (c == "cpuacct" && layout.unifiedMount == nil)
+                    c == "memory" || c == "pids" || (c == "blkio" && wantsBlkio) || (c == "cpu" && wantsCPU) || (c == "cpuacct" && layout.unifiedMount == nil)
                 }
             }
             for h in used {
@@ -210,6 +220,11 @@ public final class CgroupPlan: Sendable {
     }
 
     static let unreachableBandwidth: UInt64 = 1 << 62
+
+    /// Whether a v1 host's run needs a blkio cgroup: for an I/O limit or weight, or for the report's I/O figures.
+    static func usesBlkio(_ s: CgroupSettings, figures: Bool) -> Bool {
+        figures || s.ioWeight != nil || !s.ioReadBandwidth.isEmpty || !s.ioWriteBandwidth.isEmpty
+    }
 
     /// MAJOR:MINOR of the block devices in /sys/block, loop and RAM disks left out (their I/O reaches a
     /// real device, or none).
