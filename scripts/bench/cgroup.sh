@@ -7,7 +7,8 @@
 # profile (its memory and process limits), against ci without its [cgroup] section. Nothing here asserts.
 #
 # Environment: SANDBOX (binary under test; default: scripts/build-release), ROUNDS (default 500), WARMUP
-# (default 20), BENCH_OUT.
+# (default 20), BENCH_OUT, BASELINE (optional: another build, e.g. main's, measured the same way in the same
+# interleaved run, each of its peers beside SANDBOX's, so that before and after share the machine's state).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -40,6 +41,14 @@ if works "$SANDBOX" run -q -p ci -- "$true_bin" && works "$SANDBOX" run -q -p "$
 else
   echo "cgroup: the ci profile does not run here; measuring default only"
 fi
+if [ -n "${BASELINE:-}" ]; then
+  [ -x "$BASELINE" ] || { echo "cgroup: BASELINE=$BASELINE is not an executable"; exit 1; }
+  # The same peers with the baseline binary: every word "$SANDBOX" of the list above becomes "$BASELINE".
+  base_peers=()
+  for word in "${peers[@]}"; do base_peers+=("$([ "$word" = "$SANDBOX" ] && echo "$BASELINE" || echo "$word")"); done
+  for name in "${names[@]}"; do names+=("baseline: $name"); done
+  peers+=("${base_peers[@]}")
+fi
 "$interleave" "$rounds" "$warmup" "${peers[@]}" > "$out_dir/cgroup.tsv"
 declare -A med
 while IFS=$'\t' read -r i ms; do med[${names[$i]}]=$ms; done < "$out_dir/cgroup.tsv"
@@ -51,6 +60,31 @@ summary "cgroup: added by a cgroup with limits (ms, target <= 0.3)" "$(added "${
 summary "cgroup: with limits / without, interleaved" "$(ratio "${med[cgroup + limits]}" "${med[no cgroup]}")"
 if [ -n "${med[ci]:-}" ]; then
   summary "cgroup: added to ci by its cgroup (ms, target <= 0.3)" "$(added "${med[ci]}" "${med[ci without cgroup]}")"
+fi
+if [ -n "${BASELINE:-}" ]; then
+  summary "cgroup: baseline, added by an empty cgroup (ms)" "$(added "${med[baseline: cgroup, no limits]}" "${med[baseline: no cgroup]}")"
+  summary "cgroup: baseline, added by a cgroup with limits (ms)" "$(added "${med[baseline: cgroup + limits]}" "${med[baseline: no cgroup]}")"
+  if [ -n "${med[baseline: ci]:-}" ]; then
+    summary "cgroup: baseline, added to ci by its cgroup (ms)" "$(added "${med[baseline: ci]}" "${med[baseline: ci without cgroup]}")"
+  fi
+fi
+# The floor: the same cgroup work without sandbox (scripts/bench/cgroup-floor.c: mkdirs, clone3 into the
+# cgroup2 one, the child's v1 `tasks` writes, cgroup.kill, one counter read each, rmdirs), beside a bare
+# clone3 + exec, as a quiet run with `cgroup.enabled=true` does it: on a hybrid host cgroup2, pids and memory
+# (no blkio: only the report's figures use it), beneath this process's own cgroups.
+own() { awk -F: -v c="$1" '$2 == c { print ($3 == "/" ? "" : $3) }' /proc/self/cgroup; }
+floor=$out_dir/cgroup-floor
+if cc -O2 -o "$floor" "$bench_dir/cgroup-floor.c"; then
+  if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+    floor_args=("/sys/fs/cgroup$(own "")")
+  else
+    floor_args=("/sys/fs/cgroup/unified$(own "")" "/sys/fs/cgroup/pids$(own pids)" pids.events
+                "/sys/fs/cgroup/memory$(own memory)" memory.oom_control)
+  fi
+  if read -r bare with < <("$floor" "$rounds" "${floor_args[@]}"); then
+    echo "== cgroup floor (no sandbox): clone3 + exec /bin/true $bare ms, with the cgroups $with ms"
+    summary "cgroup: the kernel's floor, cgroups of a quiet run (ms)" "$(added "$with" "$bare")"
+  fi
 fi
 # Nothing left behind by the runs above: sandbox-<pid>-* cgroups whose supervisor is gone (other sandboxes
 # running on the machine have theirs).

@@ -202,18 +202,20 @@ public final class CgroupPlan: Sendable {
                 notes.append("cgroup v1: at the memory limit the OOM killer ends one process (the largest), not the tree; the rest is killed when the command ends")
             }
             // A limit whose controller is not mounted at all cannot be applied.
-            let needs: [(String, Bool, String)] = [
-                ("memory", s.memory != nil, "cgroup.memory"), ("pids", s.processes != nil, "cgroup.processes"),
-                ("cpu", s.cpu != nil || s.cpuWeight != nil, s.cpu != nil ? "cgroup.cpu" : "cgroup.cpu_weight"),
-                ("blkio", s.ioWeight != nil || !read.isEmpty || !write.isEmpty, "cgroup.io_weight"),
-            ]
-            for (controller, needed, key) in needs where needed && layout.hierarchy(controller) == nil {
+            // (One call per controller, not a loop over an array of tuples: that array's generic metadata is
+            // instantiated at run time, on every run with a cgroup, for four checks that are usually all false.)
+            func need(_ controller: String, _ needed: Bool, _ key: String) throws {
+                guard needed && layout.hierarchy(controller) == nil else { return }
                 if !bestEffort {
                     throw SandboxError(.setup, key, "not available: the \(controller) controller is not mounted (no /sys/fs/cgroup/\(controller) hierarchy)",
                                        hint: "mount it, or add \"cgroup\" to best_effort")
                 }
                 notes.append("not enforced: \(key) (the \(controller) controller is not mounted)")
             }
+            try need("memory", s.memory != nil, "cgroup.memory")
+            try need("pids", s.processes != nil, "cgroup.processes")
+            try need("cpu", s.cpu != nil || s.cpuWeight != nil, s.cpu != nil ? "cgroup.cpu" : "cgroup.cpu_weight")
+            try need("blkio", s.ioWeight != nil || !read.isEmpty || !write.isEmpty, "cgroup.io_weight")
         }
         return CgroupPlan(layout: layout, name: name, directories: directories, settings: s, bestEffort: bestEffort,
                           enableControllers: enable, notes: notes, killOrphans: killOrphans)
