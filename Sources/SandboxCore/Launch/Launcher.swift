@@ -83,7 +83,7 @@ public enum Launcher {
                         c.cgroup_procs_fds = procs.baseAddress
                         // The namespace block, and drop_bounding (possible in a user namespace without CAP_SETPCAP).
                         namespaces.fill(&c, hostCanDropBounding: plan.hostCanDropBounding, killOrphans: plan.profile.process.killOrphans,
-                                        networkAhead: plan.networkAhead?.take())
+                                        ahead: plan.ahead?.take())
                         plan.filesystem?.apply(to: &c)
                         return sbx_spawn(&c, &pidfd)
                     }
@@ -114,8 +114,8 @@ public enum Launcher {
         }
         // The parent's copies of the child's ends: closing them is what makes EOF mean "exec happened".
         close(errorPipe[1])
-        // The child has joined the network namespace made ahead (or failed, and says so on the error pipe).
-        plan.networkAhead?.release()
+        // The child has joined the namespaces made ahead (or failed, and says so on the error pipe).
+        plan.ahead?.release()
         if ptySlave >= 0 { close(ptySlave) }
         if pid < 0 {
             close(errorPipe[0])
