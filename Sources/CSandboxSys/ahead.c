@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <unistd.h>
 
 static void make_network(struct sbx_ahead_job *job) {
@@ -101,4 +102,27 @@ void sbx_ahead_finish(struct sbx_ahead_job *job) {
     pthread_join(job->thread, NULL);
     sem_destroy(&job->view_given);
     job->started = 0;
+}
+
+static void *close_fd(void *arg) {
+    close((int)(intptr_t)arg);
+    return NULL;
+}
+
+void sbx_close_behind(int fd) {
+    pthread_attr_t attr;
+    pthread_t thread;
+    if (pthread_attr_init(&attr) != 0) {
+        close(fd);
+        return;
+    }
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int r = pthread_create(&thread, &attr, close_fd, (void *)(intptr_t)fd);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    if (r != 0) close(fd);
 }

@@ -65,10 +65,14 @@ final class NamespacesAhead: @unchecked Sendable {
     }
 
     /// Joins the thread and closes what it made: the child holds its own references once it has joined.
-    func release() {
+    /// With `keepingView`, the view's namespace is returned instead, for the supervisor to close once the
+    /// run's tree is reaped (`sbx_close_behind`).
+    @discardableResult
+    func release(keepingView: Bool = false) -> Int32? {
         let made = take()
         if let fd = made.network { close(fd) }
-        if let fd = made.view?.namespace { close(fd) }
+        let kept = keepingView ? made.view?.namespace : nil
+        if let fd = made.view?.namespace, kept == nil { close(fd) }
         job.pointee.net_fd = -1
         job.pointee.view_fd = -1
         if let clones {
@@ -77,6 +81,7 @@ final class NamespacesAhead: @unchecked Sendable {
                 clones[i] = -1
             }
         }
+        return kept
     }
 
     deinit {
