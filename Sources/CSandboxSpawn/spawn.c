@@ -189,7 +189,7 @@ int sbx_loopback_up(void) {
 }
 
 static int step_netns(const struct sbx_plan *plan) {
-    // The supervisor made it with lo up, on a thread, while it prepared the rest (sandbox_netns.h).
+    // The supervisor made it with lo up, on a thread, while it prepared the rest (sandbox_ahead.h).
     if (setns(plan->netns_fd, CLONE_NEWNET) < 0) return -1;
     return close(plan->netns_fd);
 }
@@ -320,12 +320,13 @@ static void child_main(const struct sbx_plan *plan) {
     // The network namespace made ahead, before the mounts: a fresh sysfs shows the mounter's namespace.
     if (plan->netns_fd >= 0 && step_netns(plan) < 0) fail(plan, SBX_STEP_NETNS, 0);
 
-    // The filesystem view (spawn_mounts.c). After the maps (a rootless mount needs the user namespace's
-    // capabilities, and the ids of files it creates must be mapped); it makes mount propagation private
-    // first. Before chdir (it ends in the working directory by its path in the view: the inherited one
+    // The filesystem view (spawn_mounts.c), built here or joined where the supervisor made it ahead. After
+    // the maps (a rootless mount needs the user namespace's capabilities, and the ids of files it creates
+    // must be mapped); it makes mount propagation private first. After joining the PID namespace (the
+    // clone did): a fresh /proc shows the mounter's. Before chdir (it ends in the working directory by its path in the view: the inherited one
     // points into the detached old root), rlimits and Landlock; before the init's fork, so that the init
     // and the command share the view.
-    if (plan->mount_view && sbx_step_mounts(plan, &detail) < 0) fail(plan, SBX_STEP_MOUNTS, detail);
+    if (plan->view && sbx_step_mounts(plan, &detail) < 0) fail(plan, SBX_STEP_MOUNTS, detail);
 
     // Hostname and loopback while we still hold CAP_SYS_ADMIN / CAP_NET_ADMIN in the namespaces' owner.
     if (plan->hostname && sethostname(plan->hostname, strlen(plan->hostname)) < 0) fail(plan, SBX_STEP_HOSTNAME, 0);

@@ -7,6 +7,11 @@
 // (open_tree, fsopen/fsmount, mount_setattr, move_mount; Linux 5.12): a mount is made detached, its
 // attributes set on every submount at once (AT_RECURSIVE) before anyone can see it, and attached onto a
 // target fd that was opened without following any symlink, so no path is resolved at mount time.
+//
+// As root without a user namespace the supervisor builds the view ahead, on a thread of its own, while it
+// prepares the rest of the launch (sbx_view_build_ahead, CSandboxSys/ahead.c): the same code up to the
+// switch into the new root, minus the ops that need the child's PID namespace (its /proc). The child then
+// joins that namespace and runs only those. Both ways run one op list, in one order.
 
 #define _GNU_SOURCE
 #include "sandbox_spawn.h"
@@ -103,19 +108,20 @@ static int attach(int root, const struct sbx_mount_op *op, int mounted) {
     return close_keep_errno(mounted, r);
 }
 
+static int clone_source(const struct sbx_mount_op *op);
+
 static int op_bind(int root, const struct sbx_mount_op *op) {
-    unsigned int recursive = (op->flags & SBX_MNT_RECURSIVE) ? AT_RECURSIVE : 0;
-    int tree;
     if (op->kind == SBX_MNT_BIND) {
-        tree = sys_open_tree(AT_FDCWD, op->source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW | recursive);
-    } else {
-        // Always a recursive clone: in a user namespace a mount with locked submounts may only be copied
-        // whole (EINVAL otherwise); the attributes below still change only the top one unless asked.
-        int from = open_target(root, op->target, 0);
-        if (from < 0) return -1;
-        tree = sys_open_tree(from, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
-        close(from);
+        int tree = clone_source(op);
+        return tree < 0 ? -1 : attach(root, op, tree);
     }
+    // Always a recursive clone: in a user namespace a mount with locked submounts may only be copied
+    // whole (EINVAL otherwise); the attributes still change only the top one unless asked.
+    unsigned int recursive = (op->flags & SBX_MNT_RECURSIVE) ? AT_RECURSIVE : 0;
+    int from = open_target(root, op->target, 0);
+    if (from < 0) return -1;
+    int tree = sys_open_tree(from, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+    close(from);
     if (tree < 0) return -1;
     // Before the tree is attached, so that no process ever sees it writable, suid or with devices.
     if (sys_setattr(tree, "", AT_EMPTY_PATH | recursive, op->attr_set, op->attr_clr) < 0) return close_keep_errno(tree, -1);
@@ -175,20 +181,41 @@ static int run_op(int root, const struct sbx_mount_op *op) {
     }
 }
 
-int sbx_step_mounts(const struct sbx_plan *plan, int64_t *detail) {
-    *detail = -1;
-    // Never in the caller's own mount namespace: what follows would remount the host's /tmp.
-    if (!(plan->clone_flags & CLONE_NEWNS)) {
-        errno = EINVAL;
-        return -1;
+// A bind's source, cloned detached with its attributes set: before it is attached, so that no process ever
+// sees it writable, suid or with devices.
+static int clone_source(const struct sbx_mount_op *op) {
+    unsigned int recursive = (op->flags & SBX_MNT_RECURSIVE) ? AT_RECURSIVE : 0;
+    int tree = sys_open_tree(AT_FDCWD, op->source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_SYMLINK_NOFOLLOW | recursive);
+    if (tree < 0) return -1;
+    if (sys_setattr(tree, "", AT_EMPTY_PATH | recursive, op->attr_set, op->attr_clr) < 0) return close_keep_errno(tree, -1);
+    return tree;
+}
+
+// Ops [first, last) in order. `clones[i - first]`, when given and not -1, is op i's source cloned ahead.
+static int run_ops(int root, const struct sbx_view *view, int first, int last, const int *clones, int64_t *detail) {
+    for (int i = first; i < last; i++) {
+        const struct sbx_mount_op *op = &view->ops[i];
+        int clone = clones ? clones[i - first] : -1;
+        int r = clone >= 0 ? attach(root, op, clone) : run_op(root, op);
+        if (r < 0) {
+            if ((op->flags & SBX_MNT_OPTIONAL) && errno == ENOENT) continue;
+            *detail = i;
+            return -1;
+        }
     }
+    return 0;
+}
+
+// Everything before the switch into the new root, in a mount namespace of our own: private propagation,
+// the staging root, the host's root copied to /newroot, ops [0, last). Ends with the staging root as "/".
+static int assemble(const struct sbx_view *view, int last, int64_t *detail) {
     // Private propagation first: nothing mounted from here on may reach the host's mount namespace (nor
-    // the host's later mounts ours). Needs the new mount namespace from the clone.
+    // the host's later mounts ours).
     if (syscall(SYS_mount, NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) return -1;
     // The staging root: a tmpfs over /tmp in our namespace only, holding newroot/, oldroot/ and the empty
     // file that hidden files are bound to.
-    if (syscall(SYS_mount, "tmpfs", plan->mount_staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0) return -1;
-    if (chdir(plan->mount_staging) < 0) return -1;
+    if (syscall(SYS_mount, "tmpfs", view->staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0) return -1;
+    if (chdir(view->staging) < 0) return -1;
     if (mkdir("newroot", 0755) < 0 || mkdir("oldroot", 0755) < 0) return -1;
     int empty = open("empty", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
     if (empty < 0 || close(empty) < 0) return -1;
@@ -199,7 +226,7 @@ int sbx_step_mounts(const struct sbx_plan *plan, int64_t *detail) {
     // submount at once, before it is attached: no window in which a submount is still writable.
     int tree = sys_open_tree(AT_FDCWD, "/oldroot", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
     if (tree < 0) return -1;
-    if (sys_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, plan->mount_root_attr, 0) < 0) return close_keep_errno(tree, -1);
+    if (sys_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, view->root_attr, 0) < 0) return close_keep_errno(tree, -1);
     int newroot_dir = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     if (newroot_dir < 0) return close_keep_errno(tree, -1);
     int r = sys_move_mount(tree, newroot_dir);
@@ -208,24 +235,66 @@ int sbx_step_mounts(const struct sbx_plan *plan, int64_t *detail) {
     if (r < 0) return -1;
     int root = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     if (root < 0) return -1;
+    return close_keep_errno(root, run_ops(root, view, 0, last, NULL, detail));
+}
 
-    for (int i = 0; i < plan->mount_op_count; i++) {
-        const struct sbx_mount_op *op = &plan->mount_ops[i];
-        if (run_op(root, op) < 0) {
-            if ((op->flags & SBX_MNT_OPTIONAL) && errno == ENOENT) continue;
-            *detail = i;
-            return close_keep_errno(root, -1);
-        }
-    }
-    close(root);
-
-    // Into the new root. pivot_root(".", ".") stacks the staging root on top of the new one; detaching it
-    // takes the old root (mounted beneath it) along, so no path leads back to the host's tree.
+// Into the new root. pivot_root(".", ".") stacks the staging root on top of the new one; detaching it
+// takes the old root (mounted beneath it) along, so no path leads back to the host's tree.
+static int enter_root(void) {
     if (chdir("/newroot") < 0) return -1;
     if (syscall(SYS_pivot_root, ".", ".") < 0) return -1;
     if (syscall(SYS_umount2, ".", MNT_DETACH) < 0) return -1;
-    if (chdir("/") < 0) return -1;
+    return chdir("/");
+}
+
+// The view made ahead: joined (setns makes its root our root and cwd), then the ops that need our PID
+// namespace, with the sources the supervisor cloned while the old root was still there.
+static int join_view(const struct sbx_plan *plan, int64_t *detail) {
+    const struct sbx_view *view = plan->view;
+    if (setns(plan->view_ns_fd, CLONE_NEWNS) < 0) return -1;
+    if (close(plan->view_ns_fd) < 0) return -1;
+    int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root < 0) return -1;
+    return close_keep_errno(root, run_ops(root, view, view->child_first, view->op_count, plan->view_clones, detail));
+}
+
+int sbx_step_mounts(const struct sbx_plan *plan, int64_t *detail) {
+    const struct sbx_view *view = plan->view;
+    *detail = -1;
+    if (plan->view_ns_fd >= 0) {
+        if (join_view(plan, detail) < 0) return -1;
+    } else {
+        // Never in the caller's own mount namespace: what follows would remount the host's /tmp.
+        if (!(plan->clone_flags & CLONE_NEWNS)) {
+            errno = EINVAL;
+            return -1;
+        }
+        if (assemble(view, view->op_count, detail) < 0 || enter_root() < 0) return -1;
+    }
     // The working directory by its path in the view: the one inherited pointed into the old tree.
-    if (plan->mount_workdir && chdir(plan->mount_workdir) < 0) return -1;
+    if (view->workdir && chdir(view->workdir) < 0) return -1;
     return 0;
+}
+
+int sbx_view_build_ahead(const struct sbx_view *view, int *ns_fd, int *clones, int64_t *detail) {
+    *detail = -1;
+    *ns_fd = -1;
+    for (int i = view->child_first; i < view->op_count; i++) clones[i - view->child_first] = -1;
+    // CLONE_NEWNS unshares this thread's filesystem context too (root, cwd): the pivots below move only
+    // this thread, never the supervisor's main thread.
+    if (unshare(CLONE_NEWNS) < 0) return -1;
+    // Now, while /proc is still the host's: the new root has none until the child mounts its own.
+    *ns_fd = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
+    if (*ns_fd < 0) return -1;
+    if (assemble(view, view->child_first, detail) < 0) return -1;
+    // The child's bind sources lie in the old root, which the switch detaches: cloned now, attached later.
+    for (int i = view->child_first; i < view->op_count; i++) {
+        if (view->ops[i].kind != SBX_MNT_BIND) continue;
+        clones[i - view->child_first] = clone_source(&view->ops[i]);
+        if (clones[i - view->child_first] < 0) {
+            *detail = i;
+            return -1;
+        }
+    }
+    return enter_root();
 }

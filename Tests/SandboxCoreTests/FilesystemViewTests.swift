@@ -136,15 +136,22 @@ struct FilesystemViewTests {
         let mkdir = try #require(text.firstIndex(of: "mkdir /\(rel)/work mode 755"))
         let bind = try #require(text.firstIndex(of: "bind /\(rel)/work from /oldroot\(real)/work nosuid,nodev recursive"))
         #expect(mkdir < bind)
-        #expect(text.last == "setattr /\(rel) ro")
+        // Sealed after everything beneath it, and before /proc, which comes last: the child's own ops.
+        let seal = try #require(text.firstIndex(of: "setattr /\(rel) ro"))
+        #expect(seal > bind && seal == plan.childFirst - 1)
         #expect(text.contains("fs /\(rel)/home from tmpfs mode=700,uid=1000,gid=1000 nosuid,nodev"))
-        #expect(text.first == "fs /proc from proc nosuid,nodev,noexec")
+        #expect(text[plan.childFirst] == "fs /proc from proc nosuid,nodev,noexec")
+        func inProc(_ op: MountPlan.Op) -> Bool { op.target == "proc" || op.target.hasPrefix("proc/") }
+        #expect(plan.ops[plan.childFirst...].allSatisfy(inProc) && !plan.ops[..<plan.childFirst].contains(where: inProc))
         #expect(plan.rootAttributes == MountPlan.rdonly | MountPlan.nosuid | MountPlan.nodev)
         #expect(text.contains("rebind /proc/sys ro,nosuid,nodev,noexec recursive optional"))
         #expect(text.contains("fs /dev/pts from devpts ptmxmode=0666,mode=0620 nosuid,noexec"))
         #expect(text.contains("bind /dev/null from /oldroot/dev/null nosuid,noexec"))
         #expect(!text.contains { $0.hasPrefix("rebind /sys") }, "a read-only root has a read-only /sys already")
-        #expect(MountPlan(view, pidNamespace: false).ops.first?.description == "bind /proc from /oldroot/proc nosuid,nodev,noexec recursive")
+        // Without a PID namespace the host's /proc is bound: nothing needs the child, all can be built ahead.
+        let hostProc = MountPlan(view, pidNamespace: false)
+        #expect(hostProc.childFirst == hostProc.ops.count)
+        #expect(hostProc.ops.contains { $0.description == "bind /proc from /oldroot/proc nosuid,nodev,noexec recursive" })
         // A network namespace of its own: a fresh sysfs (only its interfaces under /sys/class/net), mounted
         // before the masked paths so that /sys/firmware is still masked, with the cgroup tree bound back.
         let withNet = MountPlan(view, pidNamespace: true, networkNamespace: true).ops.map(\.description)

@@ -79,6 +79,18 @@ struct sbx_mount_op {
     unsigned int mode;      // MKDIR, MKFILE
 };
 
+/// The view's mount namespace as MountPlan prepared it. The ops are run in order; those from `child_first`
+/// on need the child's PID namespace (its fresh /proc and what lies in it). When the supervisor builds the
+/// view ahead (sbx_view_build_ahead), the child runs only those, after joining; otherwise it runs them all.
+struct sbx_view {
+    const char *staging;            // where the staging tmpfs goes ("/tmp", as bubblewrap)
+    uint64_t root_attr;             // MOUNT_ATTR_* for the host root's recursive copy (RDONLY, NOSUID, NODEV)
+    int op_count;
+    const struct sbx_mount_op *ops;
+    int child_first;                // op_count when no op needs the child
+    const char *workdir;            // chdir once in the view (its working directory), or NULL
+};
+
 /// One Landlock rule (Policy/LandlockRuleset.swift): a path-beneath rule on `fd` (opened by the parent), or
 /// on `path` opened by the child after its mounts when the rule names a place only the new view has.
 struct sbx_landlock_rule {
@@ -164,12 +176,12 @@ struct sbx_plan {
     gid_t gid;
 
     // The filesystem view (fs: Policy/MountPlan.swift, Policy/LandlockRuleset.swift).
-    int mount_view;                 // build the new root: staging tmpfs, the ops, pivot_root
-    const char *mount_staging;      // where the staging tmpfs goes ("/tmp", as bubblewrap)
-    uint64_t mount_root_attr;       // MOUNT_ATTR_* for the host root's recursive copy (RDONLY, NOSUID, NODEV)
-    int mount_op_count;
-    const struct sbx_mount_op *mount_ops;
-    const char *mount_workdir;      // chdir after pivot_root (the view's working directory), or NULL
+    const struct sbx_view *view;    // NULL: none; else step_mounts builds it in the clone's mount namespace,
+                                    // or joins the one made ahead
+    int view_ns_fd;                 // -1, or the view's mount namespace made ahead (sandbox_ahead.h): the child
+                                    // joins it with setns instead of CLONE_NEWNS and runs only its own ops
+    const int *view_clones;         // with view_ns_fd: for each op from child_first on, the detached clone of a
+                                    // bind's source made ahead (its old root is gone by then), or -1
     int landlock;                   // apply a Landlock ruleset
     uint64_t landlock_fs;           // handled_access_fs
     uint64_t landlock_scoped;       // scoped (ABI 6)
@@ -181,6 +193,13 @@ struct sbx_plan {
 /// blocked across the clone. Returns the child's pid and stores its pidfd, or returns -1 with errno set
 /// when the clone itself failed (the child never ran). Never returns in the child.
 pid_t sbx_spawn(const struct sbx_plan *plan, int *pidfd_out);
+
+/// Builds `view` in a new mount namespace of the calling thread, which must be a thread of its own (the
+/// supervisor's, sandbox_ahead.h; unshare(CLONE_NEWNS) gives it a filesystem context of its own too):
+/// ops [0, child_first), then, for each later bind op, its source cloned detached into `clones` (-1 for
+/// other kinds), then the switch into the new root. `*ns_fd` is the namespace. Returns -1 with errno (and
+/// `*detail`, the failing op or -1) on failure; every fd stored is the caller's to close either way.
+int sbx_view_build_ahead(const struct sbx_view *view, int *ns_fd, int *clones, int64_t *detail);
 
 /// Brings `lo` up in the caller's network namespace (ioctl SIOCSIFFLAGS; async-signal-safe): the child's
 /// step, and the supervisor's thread that makes a namespace ahead (CSandboxSys/netns.c).

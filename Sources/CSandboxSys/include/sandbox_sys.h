@@ -83,4 +83,4 @@ int sbx_accept(int listener);
 #endif
 #include "sandbox_watch.h"
 #include "sandbox_fsview.h"
-#include "sandbox_netns.h"
+#include "sandbox_ahead.h"

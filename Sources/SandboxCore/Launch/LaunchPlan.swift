@@ -22,8 +22,9 @@ public final class LaunchPlan {
     /// The namespaces, the uid/gid maps and the id switch (Policy/NamespacePlan.swift); replaced by a
     /// smaller plan when the kernel refuses best-effort namespaces (`fallBack`).
     public private(set) var namespaces: NamespacePlan
-    /// The network namespace, being made on a thread while the rest is prepared (root, no user namespace).
-    private(set) var networkAhead: NetworkNamespaceAhead?
+    /// The network namespace and the view's mount namespace, being made on a thread while the rest is
+    /// prepared (root, no user namespace).
+    private(set) var ahead: NamespacesAhead?
     public let seccomp: SeccompProgram?
     public let usePty: Bool
     public let ptyStdioMask: Int32
@@ -72,7 +73,8 @@ public final class LaunchPlan {
         let namespaces = try NamespacePlan.prepare(profile, effectiveCaps: privileged.effective)
         self.namespaces = namespaces
         // As early as possible: the thread works while everything below is prepared.
-        self.networkAhead = NetworkNamespaceAhead.start(for: namespaces)
+        let ahead = NamespacesAhead.start(for: namespaces, view: profile.filesystem.isActive)
+        self.ahead = ahead
         notes += namespaces.notes
 
         // Limits: refuse (or, best-effort, clamp) what the child's setrlimit would be refused, so the error
@@ -139,15 +141,6 @@ public final class LaunchPlan {
             }
         }
 
-        // The cgroups are made with the plan: a parent that is not delegated to us is found by the mkdir,
-        // so the error (or, best-effort, the run without a cgroup) still comes before anything is started.
-        // If a later part of the plan fails, the RunCgroup's deinit removes them. (Made on a thread of their
-        // own, overlapping the rest, they cost more, not less: docs/benchmarks.md, "cgroups".)
-        let cgroupPlan = try CgroupPlan.prepare(profile, figures: rendersFigures, notEnforced: &notEnforced)
-        let createdCgroup = try cgroupPlan.flatMap { try RunCgroup.create($0, bestEffort: $0.bestEffort, notEnforced: &notEnforced) }
-        self.cgroup = createdCgroup == nil ? nil : cgroupPlan
-        self.createdCgroup = createdCgroup
-
         // The filesystem view: its mount ops and Landlock rules, prepared (Policy/FilesystemPlan.swift). Without
         // one nothing here runs (no $HOME lookup, no getcwd) on the default path.
         var filesystem: FilesystemPlan?
@@ -160,6 +153,17 @@ public final class LaunchPlan {
         self.filesystem = filesystem
         notEnforced += filesystem?.notEnforced ?? []
         notes += filesystem?.notes ?? []
+        // Before the cgroups: the thread builds the view while they are made.
+        ahead?.build(filesystem?.preparedMounts)
+
+        // The cgroups are made with the plan: a parent that is not delegated to us is found by the mkdir,
+        // so the error (or, best-effort, the run without a cgroup) still comes before anything is started.
+        // If a later part of the plan fails, the RunCgroup's deinit removes them. (Made on a thread of their
+        // own, overlapping the rest, they cost more, not less: docs/benchmarks.md, "cgroups".)
+        let cgroupPlan = try CgroupPlan.prepare(profile, figures: rendersFigures, notEnforced: &notEnforced)
+        let createdCgroup = try cgroupPlan.flatMap { try RunCgroup.create($0, bestEffort: $0.bestEffort, notEnforced: &notEnforced) }
+        self.cgroup = createdCgroup == nil ? nil : cgroupPlan
+        self.createdCgroup = createdCgroup
 
         // The file watcher comes before the filter: without fanotify it needs the file syscalls notified.
         let watch = FileWatchSession.prepare(profile, workingDirectory: profile.process.workdir ?? Supervisor.currentDirectory(),
@@ -246,8 +250,8 @@ public final class LaunchPlan {
     /// The kernel refused namespaces that the profile lets go unenforced: run without them, and say so.
     func fallBack(to smaller: NamespacePlan) throws {
         namespaces = smaller
-        networkAhead?.release()
-        networkAhead = nil
+        ahead?.release()
+        ahead = nil
         // Without the mount namespace the view is Landlock's alone (or an error when it cannot express it).
         if let view = filesystem {
             filesystem = try view.prepared(namespaces: smaller)

@@ -17,6 +17,9 @@ public struct StartedChild {
     /// The parent's end of the namespace sync pipe, held open for the whole run: the child's end reads EOF
     /// once the supervisor is gone (NamespaceLaunch). nil without namespaces.
     public var syncPipe: Int32? = nil
+    /// The view's mount namespace when it was built ahead: held until the tree is reaped, then closed
+    /// behind (`sbx_close_behind`), off the path to the report.
+    public var viewNamespace: Int32? = nil
 }
 
 /// Marshals a `LaunchPlan` into C memory and calls `sbx_spawn`.
@@ -83,7 +86,7 @@ public enum Launcher {
                         c.cgroup_procs_fds = procs.baseAddress
                         // The namespace block, and drop_bounding (possible in a user namespace without CAP_SETPCAP).
                         namespaces.fill(&c, hostCanDropBounding: plan.hostCanDropBounding, killOrphans: plan.profile.process.killOrphans,
-                                        networkAhead: plan.networkAhead?.take())
+                                        ahead: plan.ahead?.take())
                         plan.filesystem?.apply(to: &c)
                         return sbx_spawn(&c, &pidfd)
                     }
@@ -114,10 +117,12 @@ public enum Launcher {
         }
         // The parent's copies of the child's ends: closing them is what makes EOF mean "exec happened".
         close(errorPipe[1])
-        // The child has joined the network namespace made ahead (or failed, and says so on the error pipe).
-        plan.networkAhead?.release()
+        // The child has joined the namespaces made ahead (or failed, and says so on the error pipe). The
+        // view's stays open until the tree is reaped, so that its teardown does not delay the init's exit.
+        let viewNamespace = plan.ahead?.release(keepingView: pid > 0)
         if ptySlave >= 0 { close(ptySlave) }
         if pid < 0 {
+            if let viewNamespace { close(viewNamespace) }
             close(errorPipe[0])
             if ptyMaster >= 0 { close(ptyMaster) }
             let stage = cgroup?.unifiedFD ?? -1 >= 0 ? "clone3(CLONE_INTO_CGROUP)" : "clone3"
@@ -126,6 +131,7 @@ public enum Launcher {
         var started = StartedChild(pid: pid, pidfd: pidfd, errorPipe: errorPipe[0],
                                    ptyMaster: ptyMaster >= 0 ? ptyMaster : nil, notifySocket: plan.notifySocket?.parent)
         started.syncPipe = namespaces.takeSyncPipe()
+        started.viewNamespace = viewNamespace
         return started
     }
 }

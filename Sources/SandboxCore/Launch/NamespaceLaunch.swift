@@ -28,8 +28,8 @@ struct NamespaceLaunch {
         return true
     }
 
-    /// `networkAhead`: the fd of a network namespace made ahead, joined instead of CLONE_NEWNET.
-    func fill(_ c: inout sbx_plan, hostCanDropBounding: Bool, killOrphans: Bool, networkAhead: Int32? = nil) {
+    /// `ahead`: the namespaces made ahead (NamespacesAhead), joined instead of CLONE_NEWNET / CLONE_NEWNS.
+    func fill(_ c: inout sbx_plan, hostCanDropBounding: Bool, killOrphans: Bool, ahead: NamespacesAhead.Made? = nil) {
         c.clone_flags = plan.cloneFlags
         c.sync_fd = sync?.read ?? -1
         c.sync_write_fd = sync?.write ?? -1
@@ -38,11 +38,18 @@ struct NamespaceLaunch {
         c.hostname = hostname.map { UnsafePointer($0) }
         c.loopback_up = plan.loopbackUp ? 1 : 0
         c.netns_fd = -1
-        if let fd = networkAhead {
-            // Made ahead with lo up (NetworkNamespaceAhead): joined, not cloned.
+        c.view_ns_fd = -1
+        if let fd = ahead?.network {
+            // Made ahead with lo up: joined, not cloned.
             c.netns_fd = fd
             c.clone_flags &= ~NamespaceSettings.Kind.network.cloneFlag
             c.loopback_up = 0
+        }
+        if let view = ahead?.view {
+            // The view built ahead: joined, and only the ops that need the child's PID namespace run there.
+            c.view_ns_fd = view.namespace
+            c.view_clones = view.clones
+            c.clone_flags &= ~NamespaceSettings.Kind.mount.cloneFlag
         }
         // Inside a user namespace we hold CAP_SETPCAP of the namespace: the bounding set can be dropped.
         c.drop_bounding = hostCanDropBounding || plan.has(.user) ? 1 : 0

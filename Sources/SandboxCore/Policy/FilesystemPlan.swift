@@ -18,7 +18,8 @@ public final class FilesystemPlan {
     public let enforcers: [String]
     public private(set) var notEnforced: [String] = []
     public private(set) var notes: [String] = []
-    private let preparedMounts: MountPlan.Prepared?
+    /// The mount ops laid out for C: the child's, and the thread's that builds the view ahead (`NamespacesAhead`).
+    let preparedMounts: MountPlan.Prepared?
     private let preparedRules: LandlockRuleset.Prepared?
 
     /// nil when the profile has no `[filesystem]` view. The mount namespace enforces it when `namespaces`
@@ -121,17 +122,10 @@ public final class FilesystemPlan {
         self.notes = notes
     }
 
-    /// Copies the prepared values into the child's plan (after the namespaces: step_mounts refuses to run
-    /// without CLONE_NEWNS among the clone flags).
+    /// Copies the prepared values into the child's plan (step_mounts refuses to run without CLONE_NEWNS
+    /// among the clone flags or a mount namespace made ahead: NamespaceLaunch.fill sets those).
     func apply(to c: inout sbx_plan) {
-        if let mounts, let prepared = preparedMounts {
-            c.mount_view = 1
-            c.mount_staging = UnsafePointer(prepared.staging)
-            c.mount_root_attr = mounts.rootAttributes
-            c.mount_op_count = Int32(prepared.count)
-            c.mount_ops = UnsafePointer(prepared.ops)
-            c.mount_workdir = UnsafePointer(prepared.workdir)
-        }
+        if let prepared = preparedMounts { c.view = UnsafePointer(prepared.view) }
         if let landlock, let prepared = preparedRules {
             c.landlock = 1
             c.landlock_fs = landlock.handledAccess

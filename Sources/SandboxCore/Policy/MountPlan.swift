@@ -8,9 +8,9 @@ import Glibc
 /// flag is made here, in the parent; the child only makes the system calls.
 ///
 /// The new root is the host's root copied with every submount, nosuid and nodev (and read-only) on each,
-/// then, in order: `/proc` (fresh with a PID namespace, else the host's bound), Docker's masked and
-/// read-only `/proc` and `/sys` paths, `/sys` read-only, a minimal `/dev`, then the view's entries, parents
-/// first.
+/// then, in order: `/sys` read-only with Docker's masked paths, a minimal `/dev`, the view's entries (parents
+/// first), and last `/proc` (fresh with a PID namespace, else the host's bound) with Docker's masked and
+/// read-only paths and any entry beneath it.
 public final class MountPlan {
     /// Docker's masked paths (moby `oci/defaults.go`): kernel memory, keys, timers and hardware details
     /// that a container has no business reading. Directories get an empty read-only tmpfs, files an empty file.
@@ -58,6 +58,9 @@ public final class MountPlan {
     }
 
     public let ops: [Op]
+    /// The first op that needs the child's PID namespace (its fresh `/proc` and what lies in it); `ops.count`
+    /// when none does.
+    public let childFirst: Int
     public let rootAttributes: UInt64
     /// The working directory the child changes to inside the view.
     public let workdir: String
@@ -188,7 +191,13 @@ public final class MountPlan {
                 ops.append(Op(kind: SBX_MNT_REBIND, target: target, attrClear: noexec))
             }
         }
-        self.ops = ops + seal
+        // /proc and what lies in it last: with a PID namespace only the child can mount that /proc, so when
+        // the supervisor builds the view ahead, the child runs these ops itself after joining it.
+        let all = ops + seal
+        func inProc(_ op: Op) -> Bool { op.target == "proc" || op.target.hasPrefix("proc/") }
+        let base = all.filter { !inProc($0) }
+        self.ops = base + all.filter(inProc)
+        self.childFirst = pidNamespace ? base.count : all.count
         self.rootAttributes = nosuid | nodev | (view.rootWritable ? 0 : ro) | (view.rootExecutable ? 0 : noexec)
         self.workdir = view.workdir
         self.freshMounts = view.entries.compactMap { if case .tmpfs = $0.kind { return $0.path } else { return nil } }
@@ -212,6 +221,8 @@ public final class MountPlan {
 
     /// The ops laid out for `sbx_plan`: the strings and the array live as long as this object.
     public final class Prepared {
+        /// What `sbx_plan.view` points to.
+        let view: UnsafeMutablePointer<sbx_view>
         let ops: UnsafeMutablePointer<sbx_mount_op>
         let count: Int
         let staging: UnsafeMutablePointer<CChar>
@@ -223,6 +234,9 @@ public final class MountPlan {
             ops = .allocate(capacity: max(count, 1))
             staging = strdup(MountPlan.staging)!
             workdir = strdup(plan.workdir)!
+            view = .allocate(capacity: 1)
+            view.initialize(to: sbx_view(staging: staging, root_attr: plan.rootAttributes, op_count: Int32(count),
+                                         ops: UnsafePointer(ops), child_first: Int32(plan.childFirst), workdir: workdir))
             func keep(_ s: String?) -> UnsafePointer<CChar>? {
                 guard let s, let p = strdup(s) else { return nil }
                 strings.append(UnsafeMutableRawPointer(p))
@@ -254,6 +268,7 @@ public final class MountPlan {
 
         deinit {
             for p in strings { free(p) }
+            view.deallocate()
             ops.deallocate()
             free(staging)
             free(workdir)

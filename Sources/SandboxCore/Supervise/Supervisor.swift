@@ -189,6 +189,8 @@ public final class Supervisor {
             OrphanReaper.killAll()
         }
         OrphanReaper.reapAll()
+        // Nobody is left in the view's namespace: torn down on a thread while the cgroups are read and removed.
+        if let view = child.viewNamespace { sbx_close_behind(view) }
         let cgroupReport = cgroup?.finish(figures: rendersFigures)
         // After the whole tree is reaped: the counters are complete.
         let auditReport = audit?.finish()

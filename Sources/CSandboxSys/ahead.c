@@ -1,0 +1,128 @@
+#define _GNU_SOURCE
+#include "sandbox_ahead.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <unistd.h>
+
+static void make_network(struct sbx_ahead_job *job) {
+    // A network namespace is per thread (the nsproxy is per task): this one changes only this thread's;
+    // the fd keeps the namespace alive for the child's setns.
+    if (unshare(CLONE_NEWNET) < 0 || sbx_loopback_up() < 0) {
+        job->net_err = errno;
+        return;
+    }
+    job->net_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+    if (job->net_fd < 0) job->net_err = errno;
+}
+
+static void make_view(struct sbx_ahead_job *job) {
+    int r;
+    do { r = sem_wait(&job->view_given); } while (r < 0 && errno == EINTR);
+    const struct sbx_view *view = job->view;
+    if (!view) return;
+    // In the run's network namespace, or the view's fresh sysfs would list the host's interfaces.
+    if (job->want_net && job->net_fd < 0) {
+        job->view_err = job->net_err;
+        return;
+    }
+    int fd = -1;
+    if (sbx_view_build_ahead(view, &fd, job->view_clones, &job->view_detail) < 0) {
+        job->view_err = errno;
+        // The child builds it itself: nothing of this attempt is kept.
+        if (fd >= 0) close(fd);
+        for (int i = 0; i < view->op_count - view->child_first; i++) {
+            if (job->view_clones[i] >= 0) close(job->view_clones[i]);
+            job->view_clones[i] = -1;
+        }
+        return;
+    }
+    job->view_fd = fd;
+}
+
+static void *work(void *arg) {
+    struct sbx_ahead_job *job = arg;
+    if (job->want_net) make_network(job);
+    if (job->want_view) make_view(job);
+    return NULL;
+}
+
+int sbx_ahead_start(struct sbx_ahead_job *job, int want_net, int want_view) {
+    job->started = 0;
+    job->want_net = want_net;
+    job->net_fd = -1;
+    job->net_err = 0;
+    job->want_view = want_view;
+    job->view_handed = 0;
+    job->view = NULL;
+    job->view_clones = NULL;
+    job->view_fd = -1;
+    job->view_err = 0;
+    job->view_detail = -1;
+    if (sem_init(&job->view_given, 0, 0) < 0) return -1;
+    pthread_attr_t attr;
+    int r = pthread_attr_init(&attr);
+    if (r != 0) {
+        sem_destroy(&job->view_given);
+        errno = r;
+        return -1;
+    }
+    // A few dozen system calls and no recursion: a small stack is less to map.
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    // Every signal blocked: a signal for the process (Ctrl-C before the supervisor's signalfd) goes to the
+    // main thread, never to this one.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    r = pthread_create(&job->thread, &attr, work, job);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    if (r != 0) {
+        sem_destroy(&job->view_given);
+        errno = r;
+        return -1;
+    }
+    job->started = 1;
+    return 0;
+}
+
+void sbx_ahead_view(struct sbx_ahead_job *job, const struct sbx_view *view, int *clones) {
+    job->view = view;
+    job->view_clones = clones;
+    job->view_handed = 1;
+    sem_post(&job->view_given);
+}
+
+void sbx_ahead_finish(struct sbx_ahead_job *job) {
+    if (!job->started) return;
+    if (job->want_view && !job->view_handed) sbx_ahead_view(job, NULL, NULL);
+    pthread_join(job->thread, NULL);
+    sem_destroy(&job->view_given);
+    job->started = 0;
+}
+
+static void *close_fd(void *arg) {
+    close((int)(intptr_t)arg);
+    return NULL;
+}
+
+void sbx_close_behind(int fd) {
+    pthread_attr_t attr;
+    pthread_t thread;
+    if (pthread_attr_init(&attr) != 0) {
+        close(fd);
+        return;
+    }
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int r = pthread_create(&thread, &attr, close_fd, (void *)(intptr_t)fd);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    if (r != 0) close(fd);
+}

@@ -1,0 +1,92 @@
+import CSandboxSpawn
+import CSandboxSys
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The run's network namespace and its view's mount namespace, made on a thread of their own while the main
+/// thread prepares the rest of the launch (`sandbox_ahead.h`): the kernel's 0.6 ms of setting up a network
+/// namespace and the ~35 mounts of a view leave the clone's critical path, and the child joins both with
+/// setns. Started by `LaunchPlan` as soon as the namespaces are known, handed the view once it is prepared,
+/// taken by `Launcher` right before the clone.
+///
+/// Only when the child needs no user namespace (the supervisor holds CAP_SYS_ADMIN): a namespace made here
+/// belongs to the supervisor's user namespace, where a rootless child would hold no capability over it.
+/// What the thread cannot make, the clone makes as before (CLONE_NEWNET, CLONE_NEWNS and the child's own
+/// mounts), and a refusal or a failing mount is explained as before.
+final class NamespacesAhead: @unchecked Sendable {
+    /// In C memory: the thread writes its results there while Swift goes on.
+    private let job = UnsafeMutablePointer<sbx_ahead_job>.allocate(capacity: 1)
+    /// Kept alive while the thread reads it.
+    private var view: MountPlan.Prepared?
+    private var clones: UnsafeMutablePointer<Int32>?
+    private var cloneCount = 0
+    private var joined = false
+
+    /// What the thread made: each fd is this object's until `release`.
+    struct Made {
+        var network: Int32?
+        var view: (namespace: Int32, clones: UnsafePointer<Int32>?)?
+    }
+
+    /// Started when `plan` has a network namespace, or a mount namespace for a view (`view`), and no user
+    /// namespace, and we may create them.
+    static func start(for plan: NamespacePlan, view: Bool) -> NamespacesAhead? {
+        let network = plan.has(.network), mounts = view && plan.has(.mount)
+        guard network || mounts, !plan.has(.user), plan.privileged else { return nil }
+        let ahead = NamespacesAhead()
+        guard sbx_ahead_start(ahead.job, network ? 1 : 0, mounts ? 1 : 0) == 0 else {
+            ahead.joined = true
+            return nil
+        }
+        return ahead
+    }
+
+    /// Hands the thread the view to build (nil: none after all). Once, before `take`.
+    func build(_ prepared: MountPlan.Prepared?) {
+        guard job.pointee.want_view != 0, job.pointee.view_handed == 0 else { return }
+        guard let prepared else { return sbx_ahead_view(job, nil, nil) }
+        view = prepared
+        cloneCount = max(Int(prepared.view.pointee.op_count - prepared.view.pointee.child_first), 1)
+        clones = .allocate(capacity: cloneCount)
+        clones!.initialize(repeating: -1, count: cloneCount)
+        sbx_ahead_view(job, UnsafePointer(prepared.view), clones)
+    }
+
+    /// Joins the thread: what it made.
+    func take() -> Made {
+        if !joined {
+            sbx_ahead_finish(job)
+            joined = true
+        }
+        let j = job.pointee
+        return Made(network: j.net_fd >= 0 ? j.net_fd : nil,
+                    view: j.view_fd >= 0 ? (j.view_fd, clones.map { UnsafePointer($0) }) : nil)
+    }
+
+    /// Joins the thread and closes what it made: the child holds its own references once it has joined.
+    /// With `keepingView`, the view's namespace is returned instead, for the supervisor to close once the
+    /// run's tree is reaped (`sbx_close_behind`).
+    @discardableResult
+    func release(keepingView: Bool = false) -> Int32? {
+        let made = take()
+        if let fd = made.network { close(fd) }
+        let kept = keepingView ? made.view?.namespace : nil
+        if let fd = made.view?.namespace, kept == nil { close(fd) }
+        job.pointee.net_fd = -1
+        job.pointee.view_fd = -1
+        if let clones {
+            for i in 0..<cloneCount where clones[i] >= 0 {
+                close(clones[i])
+                clones[i] = -1
+            }
+        }
+        return kept
+    }
+
+    deinit {
+        release()
+        clones?.deallocate()
+        job.deallocate()
+    }
+}
