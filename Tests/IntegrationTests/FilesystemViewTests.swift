@@ -163,6 +163,38 @@ extension SandboxBinary {
         @Test(.enabled(if: Condition.canDropToNobody("FilesystemViewTests.watchInsideViewAsNobody")))
         func watchInsideViewAsNobody() throws { try watchInsideView(asNobody: true) }
 
+        // MARK: - Built ahead
+
+        /// As root without a user namespace the supervisor builds the view ahead, on a thread of its own
+        /// (unshare(CLONE_NEWNS)), and the child, cloned without CLONE_NEWNS, joins it with setns and mounts
+        /// only /proc's part; with a user namespace the child builds all of it. Both give the same view:
+        /// the same mount points with the same options, and the thread never moved the supervisor.
+        @Test(.enabled(if: Condition.root("FilesystemViewTests.viewBuiltAheadIsTheChildsView")))
+        func viewBuiltAheadIsTheChildsView() throws {
+            let r = try Runner(asNobody: false)
+            let strace = try #require(Harness.tool("strace"))
+            let log = r.work.file("strace.log")
+            let traced = try Harness.run(strace, ["-f", "-o", log, "-e", "trace=clone3,unshare,setns,pivot_root",
+                                                  try Harness.sandbox, "run", "-q", "-p", "ci", "--set", "process.workdir=\"\(r.work.path)\"",
+                                                  "--", "true"], environment: FilesystemViewTests.path)
+            #expect(traced.status == 0, "\(traced)")
+            let calls = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+            let child = calls.first { $0.contains("clone3(") && $0.contains("CLONE_NEWPID") }
+            #expect(child.map { !$0.contains("CLONE_NEWNS") } == true, "the child is cloned into no mount namespace of its own: \(child ?? "no clone")")
+            #expect(calls.contains { $0.contains("unshare(CLONE_NEWNS") }, "the thread makes the namespace:\n\(calls.joined(separator: "\n"))")
+            #expect(calls.contains { $0.contains("setns(") && $0.contains("CLONE_NEWNS") }, "the child joins it:\n\(calls.joined(separator: "\n"))")
+
+            func mounts(_ options: [String]) throws -> [String] {
+                let out = try r.run(["-p", "ci"] + options, ["cat", "/proc/self/mountinfo"])
+                #expect(out.status == 0, "\(out)")
+                // Mount point and per-mount options; the order is the mount ids', which differ.
+                return out.stdout.split(separator: "\n").map { line in line.split(separator: " ")[4...5].joined(separator: " ") }.sorted()
+            }
+            let ahead = try mounts([]), inChild = try mounts(["--set", "namespaces.user=true"])
+            #expect(ahead.count > 30 && ahead.contains { $0.hasPrefix("/proc ") }, "\(ahead)")
+            #expect(ahead == inChild, "built ahead:\n\(ahead.joined(separator: "\n"))\nbuilt in the child:\n\(inChild.joined(separator: "\n"))")
+        }
+
         // MARK: - Symlinks
 
         /// runc CVE-2021-30465's shape: an earlier mount makes a later target a symlink in the view. The
