@@ -161,6 +161,46 @@ struct FilesystemViewTests {
         #expect(!text.contains { $0.contains("sysfs") }, "without a network namespace the host's /sys stays")
     }
 
+    // MARK: - Built ahead
+
+    /// The view built ahead on the supervisor's threads (as root, no user namespace): their pivots leave the
+    /// calling process in its own mount namespace, root and working directory; a view whose op fails there
+    /// leaves no namespace and no descriptor behind (the child then builds the view itself and reports it).
+    @Test(.enabled(if: geteuid() == 0, "the view is built ahead only by a supervisor that may make namespaces: root"))
+    func viewBuiltAheadLeavesTheCallerAndCleansUp() throws {
+        func link(_ path: String) -> String { (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?" }
+        func descriptors() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1 }
+        let before = (mnt: link("/proc/self/ns/mnt"), root: link("/proc/self/root"), cwd: FileManager.default.currentDirectoryPath)
+        let namespaces = try NamespacePlan.prepare(try builtin("ci"), effectiveCaps: Capabilities.current().effective)
+        let t = try Tree()
+        let view = try t.view(Self.make { $0.rootReadOnly = true; $0.readWrite = [t.root + "/data"] })
+        func prepared() -> MountPlan.Prepared {
+            MountPlan.Prepared(MountPlan(view, pidNamespace: true, networkNamespace: namespaces.has(.network)))
+        }
+        let open = descriptors()
+
+        let built = prepared()
+        let ahead = try #require(NamespacesAhead.start(for: namespaces, view: true))
+        ahead.build(built)
+        let made = ahead.take()
+        let namespace = try #require(made.view?.namespace, "the view was not built ahead")
+        #expect(link("/proc/self/fd/\(namespace)").hasPrefix("mnt:[") && link("/proc/self/fd/\(namespace)") != before.mnt)
+        #expect(made.network != nil)
+        ahead.release()
+        #expect((link("/proc/self/ns/mnt"), link("/proc/self/root"), FileManager.default.currentDirectoryPath) == before)
+        #expect(descriptors() == open, "descriptors left open")
+
+        // The bind's source goes away after planning: the thread's clone of it fails, and nothing is kept.
+        let failing = prepared()
+        try FileManager.default.removeItem(atPath: t.root + "/data")
+        let second = try #require(NamespacesAhead.start(for: namespaces, view: true))
+        second.build(failing)
+        #expect(second.take().view == nil)
+        second.release()
+        #expect((link("/proc/self/ns/mnt"), link("/proc/self/root"), FileManager.default.currentDirectoryPath) == before)
+        #expect(descriptors() == open, "descriptors left open after a failed view")
+    }
+
     @Test func homeReplacesAHideOfItAndWorkdirInATmpfsIsFound() throws {
         let t = try Tree()
         let real = FilesystemView.realpath(t.root)!
