@@ -322,10 +322,10 @@ static void child_main(const struct sbx_plan *plan) {
 
     // The filesystem view (spawn_mounts.c), built here or joined where the supervisor made it ahead. After
     // the maps (a rootless mount needs the user namespace's capabilities, and the ids of files it creates
-    // must be mapped); it makes mount propagation private first. After joining the PID namespace (the
-    // clone did): a fresh /proc shows the mounter's. Before chdir (it ends in the working directory by its path in the view: the inherited one
-    // points into the detached old root), rlimits and Landlock; before the init's fork, so that the init
-    // and the command share the view.
+    // must be mapped); it makes mount propagation private first. In the new PID namespace (the clone put
+    // us there): a fresh /proc shows the mounter's. Before chdir (it ends in the working directory by its
+    // path in the view: the inherited one points into the detached old root), rlimits and Landlock; before
+    // the init's fork, so that the init and the command share the view.
     if (plan->view && sbx_step_mounts(plan, &detail) < 0) fail(plan, SBX_STEP_MOUNTS, detail);
 
     // Hostname and loopback while we still hold CAP_SYS_ADMIN / CAP_NET_ADMIN in the namespaces' owner.

@@ -83,6 +83,9 @@ public final class Supervisor {
         let start = Self.now()
         try audit?.commandWillStart()
         child = try Launcher.spawn(plan, cgroup: cgroup)
+        // Closed behind once the tree is reaped (below), or here on any other way out.
+        var viewNamespace = child.viewNamespace
+        defer { if let fd = viewNamespace { close(fd) } }
         watcher?.commandStarted(pid: child.pid)
         if let master = child.ptyMaster { terminal = TerminalRelay(master: master) }
         defer { terminal?.restore() }
@@ -190,7 +193,8 @@ public final class Supervisor {
         }
         OrphanReaper.reapAll()
         // Nobody is left in the view's namespace: torn down on a thread while the cgroups are read and removed.
-        if let view = child.viewNamespace { sbx_close_behind(view) }
+        if let fd = viewNamespace { sbx_close_behind(fd) }
+        viewNamespace = nil
         let cgroupReport = cgroup?.finish(figures: rendersFigures)
         // After the whole tree is reaped: the counters are complete.
         let auditReport = audit?.finish()
