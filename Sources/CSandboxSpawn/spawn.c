@@ -145,18 +145,66 @@ static int step_pdeathsig(const struct sbx_plan *plan) {
     return 0;
 }
 
+// What arrived with the go-ahead: this copy's own, filled by step_ns_sync.
+static struct sbx_arrived arrived = {.net = -1, .view = -1};
+
+// The namespaces made ahead, in the order the parent sends them (NamespaceLaunch.finish): the network
+// namespace, the view's, then one clone per bind op of the child's part of the view.
+static int take_arrived(const struct sbx_plan *plan, const int *fds, int count) {
+    int used = 0, missing = 0;
+    if (plan->ahead_net) {
+        arrived.net = used < count ? fds[used++] : -1;
+        missing |= arrived.net < 0;
+    }
+    if (plan->ahead_view) {
+        const struct sbx_view *view = plan->view;
+        if (view->op_count - view->child_first > SBX_AHEAD_MAX_FDS) missing = 1;
+        arrived.view = used < count ? fds[used++] : -1;
+        missing |= arrived.view < 0;
+        for (int i = view->child_first; i < view->op_count && !missing; i++) {
+            int *clone = &arrived.clones[i - view->child_first];
+            *clone = view->ops[i].kind == SBX_MNT_BIND && used < count ? fds[used++] : -1;
+            missing |= view->ops[i].kind == SBX_MNT_BIND && *clone < 0;
+        }
+    }
+    if (missing || used != count) {
+        errno = EPROTO;
+        return -1;
+    }
+    return 0;
+}
+
 static int step_ns_sync(const struct sbx_plan *plan) {
-    // Our copy of the write end goes first, so that EOF means the parent is gone (or gave up: it writes
+    // Our copy of the parent's end goes first, so that EOF means the parent is gone (or gave up: it sends
     // nothing when a map could not be written, and kills us).
     close(plan->sync_write_fd);
     char byte;
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    union {
+        char buf[CMSG_SPACE(SBX_AHEAD_MAX_FDS * sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+                         .msg_controllen = sizeof control.buf};
     ssize_t n;
-    do { n = read(plan->sync_fd, &byte, 1); } while (n < 0 && errno == EINTR);
+    do { n = recvmsg(plan->sync_fd, &msg, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
     if (n < 0) return -1;
     if (n == 0) {
         errno = ESRCH;
         return -1;
     }
+    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+    int count = 0;
+    const int *fds = NULL;
+    if (cmsg && cmsg->cmsg_level == SOL_SOCKET && cmsg->cmsg_type == SCM_RIGHTS) {
+        count = (int)((cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+        fds = (const int *)(void *)CMSG_DATA(cmsg);
+    }
+    if (msg.msg_flags & MSG_CTRUNC) {
+        errno = EPROTO;
+        return -1;
+    }
+    if (take_arrived(plan, fds, count) < 0) return -1;
     // The parent wrote, then died before our PR_SET_PDEATHSIG: its end is closed now (it keeps it open
     // for the whole run), and no signal will come.
     if (plan->die_with_parent) {
@@ -188,10 +236,10 @@ int sbx_loopback_up(void) {
     return r;
 }
 
-static int step_netns(const struct sbx_plan *plan) {
+static int step_netns(void) {
     // The supervisor made it with lo up, on a thread, while it prepared the rest (sandbox_ahead.h).
-    if (setns(plan->netns_fd, CLONE_NEWNET) < 0) return -1;
-    return close(plan->netns_fd);
+    if (setns(arrived.net, CLONE_NEWNET) < 0) return -1;
+    return close(arrived.net);
 }
 
 static int step_ids(const struct sbx_plan *plan, int64_t *detail) {
@@ -315,10 +363,11 @@ static void child_main(const struct sbx_plan *plan) {
     // closed the sync pipe, which step_ns_sync sees.
     if (plan->die_with_parent && step_pdeathsig(plan) < 0) fail(plan, SBX_STEP_PDEATHSIG, 0);
     // In a new user namespace we hold its capabilities but our uid is unmapped until the parent has written
-    // uid_map, setgroups and gid_map; nothing that checks ids (mounts, files) may run before that.
+    // uid_map, setgroups and gid_map; nothing that checks ids (mounts, files) may run before that. The
+    // namespaces made ahead arrive with the go-ahead: the clone did not wait for them.
     if (plan->sync_fd >= 0 && step_ns_sync(plan) < 0) fail(plan, SBX_STEP_NS_SYNC, 0);
     // The network namespace made ahead, before the mounts: a fresh sysfs shows the mounter's namespace.
-    if (plan->netns_fd >= 0 && step_netns(plan) < 0) fail(plan, SBX_STEP_NETNS, 0);
+    if (plan->ahead_net && step_netns() < 0) fail(plan, SBX_STEP_NETNS, 0);
 
     // The filesystem view (spawn_mounts.c), built here or joined where the supervisor made it ahead. After
     // the maps (a rootless mount needs the user namespace's capabilities, and the ids of files it creates
@@ -326,7 +375,7 @@ static void child_main(const struct sbx_plan *plan) {
     // us there): a fresh /proc shows the mounter's. Before chdir (it ends in the working directory by its
     // path in the view: the inherited one points into the detached old root), rlimits and Landlock; before
     // the init's fork, so that the init and the command share the view.
-    if (plan->view && sbx_step_mounts(plan, &detail) < 0) fail(plan, SBX_STEP_MOUNTS, detail);
+    if (plan->view && sbx_step_mounts(plan, &arrived, &detail) < 0) fail(plan, SBX_STEP_MOUNTS, detail);
 
     // Hostname and loopback while we still hold CAP_SYS_ADMIN / CAP_NET_ADMIN in the namespaces' owner.
     if (plan->hostname && sethostname(plan->hostname, strlen(plan->hostname)) < 0) fail(plan, SBX_STEP_HOSTNAME, 0);

@@ -249,20 +249,19 @@ static int enter_root(void) {
 
 // The view made ahead: joined (setns makes its root our root and cwd), then the ops that need our PID
 // namespace, with the sources the supervisor cloned while the old root was still there.
-static int join_view(const struct sbx_plan *plan, int64_t *detail) {
-    const struct sbx_view *view = plan->view;
-    if (setns(plan->view_ns_fd, CLONE_NEWNS) < 0) return -1;
-    if (close(plan->view_ns_fd) < 0) return -1;
+static int join_view(const struct sbx_view *view, const struct sbx_arrived *arrived, int64_t *detail) {
+    if (setns(arrived->view, CLONE_NEWNS) < 0) return -1;
+    if (close(arrived->view) < 0) return -1;
     int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (root < 0) return -1;
-    return close_keep_errno(root, run_ops(root, view, view->child_first, view->op_count, plan->view_clones, detail));
+    return close_keep_errno(root, run_ops(root, view, view->child_first, view->op_count, arrived->clones, detail));
 }
 
-int sbx_step_mounts(const struct sbx_plan *plan, int64_t *detail) {
+int sbx_step_mounts(const struct sbx_plan *plan, const struct sbx_arrived *arrived, int64_t *detail) {
     const struct sbx_view *view = plan->view;
     *detail = -1;
-    if (plan->view_ns_fd >= 0) {
-        if (join_view(plan, detail) < 0) return -1;
+    if (plan->ahead_view) {
+        if (join_view(view, arrived, detail) < 0) return -1;
     } else {
         // Never in the caller's own mount namespace: what follows would remount the host's /tmp.
         if (!(plan->clone_flags & CLONE_NEWNS)) {

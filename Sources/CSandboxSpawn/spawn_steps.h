@@ -6,7 +6,14 @@
 
 #include "sandbox_spawn.h"
 
-int sbx_step_mounts(const struct sbx_plan *plan, int64_t *detail);
+/// What arrives with the parent's go-ahead when namespaces were made ahead (step_ns_sync), in the child.
+struct sbx_arrived {
+    int net;                            // the network namespace, or -1
+    int view;                           // the view's mount namespace, or -1
+    int clones[SBX_AHEAD_MAX_FDS];      // for each op from the view's child_first on: a bind source's clone, or -1
+};
+
+int sbx_step_mounts(const struct sbx_plan *plan, const struct sbx_arrived *arrived, int64_t *detail);
 int sbx_step_landlock(const struct sbx_plan *plan, int64_t *detail);
 
 #endif

@@ -25,8 +25,8 @@ enum sbx_step {
     SBX_STEP_PDEATHSIG,       // parent-death signal, and the re-check that the parent still lives
     // Namespaces (the child was cloned into them): wait for the parent's uid/gid maps, then the UTS and
     // network settings, then the PID namespace's init forks the command.
-    SBX_STEP_NS_SYNC,         // the parent's go-ahead on the sync pipe (maps written); ESRCH: the parent died
-    SBX_STEP_NETNS,           // setns into the network namespace the supervisor made ahead (netns_fd)
+    SBX_STEP_NS_SYNC,         // the parent's go-ahead on the sync socket (maps written); ESRCH: the parent died
+    SBX_STEP_NETNS,           // setns into the network namespace the supervisor made ahead
     SBX_STEP_HOSTNAME,        // sethostname in the new UTS namespace
     SBX_STEP_LOOPBACK,        // ioctl(SIOCSIFFLAGS) bringing lo up in the new network namespace
     SBX_STEP_INIT_FORK,       // the PID namespace's init forking the command
@@ -109,6 +109,9 @@ struct sbx_landlock_rule {
 /// (a time limit), not only to the command (a forwarded signal).
 #define SBX_INIT_SIGNAL_TREE 0x5b7e
 
+/// At most this many descriptors arrive with the go-ahead: the network namespace, the view's, the clones.
+#define SBX_AHEAD_MAX_FDS 64
+
 /// What the child writes to the error pipe when a step fails.
 struct sbx_failure {
     int32_t step;
@@ -162,14 +165,15 @@ struct sbx_plan {
     // Namespaces (Policy/NamespacePlan.swift prepares these). All zero / -1 / NULL: no namespace, and the
     // child makes no system call for any of them.
     uint64_t clone_flags;           // CLONE_NEW* flags added to clone3 (or to the fork fallback's clone)
-    int sync_fd;                    // -1, or the read end of the sync pipe: one byte once the maps are written
+    int sync_fd;                    // -1, or the child's end of the sync socket (SOCK_SEQPACKET): one byte once
+                                    // the maps are written, with the namespaces made ahead (SCM_RIGHTS)
     int sync_write_fd;              // the parent's end of it; the child closes its copy (EOF = parent gone)
     int pid_init;                   // the child is PID 1 of a new PID namespace: it forks the command and reaps
     int init_kill_orphans;          // the init exits when the command does (the kernel kills the rest) or waits for all
     const char *hostname;           // NULL, or sethostname() in the new UTS namespace
     int loopback_up;                // bring lo up in the new network namespace
-    int netns_fd;                   // -1, or a network namespace made ahead, with lo up (sandbox_netns.h): the
-                                    // child joins it with setns instead of CLONE_NEWNET
+    int ahead_net;                  // a network namespace made ahead, with lo up (sandbox_ahead.h), arrives with
+                                    // the go-ahead: the child joins it with setns instead of CLONE_NEWNET
     int set_ids;                    // process.user/group: setresgid/setresuid (and setgroups) before capabilities
     int set_groups;                 // setgroups to {gid} (not when the user namespace denies setgroups)
     uid_t uid;
@@ -178,10 +182,9 @@ struct sbx_plan {
     // The filesystem view (fs: Policy/MountPlan.swift, Policy/LandlockRuleset.swift).
     const struct sbx_view *view;    // NULL: none; else step_mounts builds it in the clone's mount namespace,
                                     // or joins the one made ahead
-    int view_ns_fd;                 // -1, or the view's mount namespace made ahead (sandbox_ahead.h): the child
-                                    // joins it with setns instead of CLONE_NEWNS and runs only its own ops
-    const int *view_clones;         // with view_ns_fd: for each op from child_first on, the detached clone of a
-                                    // bind's source made ahead (its old root is gone by then), or -1
+    int ahead_view;                 // so does the view's mount namespace made ahead, then the detached clone of
+                                    // each bind op's source from child_first on (its old root is gone by then):
+                                    // the child joins it instead of CLONE_NEWNS and runs only its own ops
     int landlock;                   // apply a Landlock ruleset
     uint64_t landlock_fs;           // handled_access_fs
     uint64_t landlock_scoped;       // scoped (ABI 6)

@@ -247,6 +247,13 @@ public final class LaunchPlan {
         return try cgroup.map(RunCgroup.create)
     }
 
+    /// The thread could not make the namespaces ahead: the child makes its own (CLONE_NEWNET, CLONE_NEWNS
+    /// and the whole view).
+    func dropAhead() {
+        ahead?.release()
+        ahead = nil
+    }
+
     /// The kernel refused namespaces that the profile lets go unenforced: run without them, and say so.
     func fallBack(to smaller: NamespacePlan) throws {
         namespaces = smaller

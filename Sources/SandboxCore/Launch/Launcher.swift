@@ -50,7 +50,7 @@ public enum Launcher {
         let filter = plan.seccomp?.instructions ?? []
         var pidfd: Int32 = -1
         let cgroupProcs = cgroup?.v1ProcsFDs ?? []
-        func clone(_ namespaces: inout NamespaceLaunch) -> (pid_t, Int32) {
+        func clone(_ namespaces: inout NamespaceLaunch, ahead: NamespacesAhead.Expected? = nil) -> (pid_t, Int32) {
             guard namespaces.openSyncPipe() else { return (-1, errno) }
             let pid: pid_t = plan.rlimits.withUnsafeBufferPointer { rlimits in
                 filter.withUnsafeBufferPointer { bpf in
@@ -86,7 +86,7 @@ public enum Launcher {
                         c.cgroup_procs_fds = procs.baseAddress
                         // The namespace block, and drop_bounding (possible in a user namespace without CAP_SETPCAP).
                         namespaces.fill(&c, hostCanDropBounding: plan.hostCanDropBounding, killOrphans: plan.profile.process.killOrphans,
-                                        ahead: plan.ahead?.take())
+                                        ahead: ahead)
                         plan.filesystem?.apply(to: &c)
                         return sbx_spawn(&c, &pidfd)
                     }
@@ -96,10 +96,29 @@ public enum Launcher {
         }
         var namespaces = NamespaceLaunch(plan.namespaces)
         defer { namespaces.release() }
-        var (pid, spawnErrno) = clone(&namespaces)
+        var (pid, spawnErrno) = clone(&namespaces, ahead: plan.ahead?.expected)
+        // The namespaces made ahead go with the go-ahead: the clone did not wait for the thread, which may
+        // still be at work (the child's first steps overlap its last), so it is joined only now. When it could
+        // not make them, this child, held at its go-ahead before anything the run keeps, is killed and one
+        // that makes its own is started instead.
+        var handed: [Int32] = []
+        if pid > 0, let ahead = plan.ahead {
+            if let fds = ahead.handed() {
+                handed = fds
+            } else {
+                kill(pid, SIGKILL)
+                var status: Int32 = 0
+                waitpid(pid, &status, 0)
+                close(pidfd)
+                plan.dropAhead()
+                namespaces.release()
+                namespaces = NamespaceLaunch(plan.namespaces)
+                (pid, spawnErrno) = clone(&namespaces)
+            }
+        }
         // The maps, then the go-ahead. A refusal (of the clone or of a map) fails the run with its reason, or,
         // when best_effort names every namespace of the run, runs once more without them.
-        if let refused = namespaces.finish(pid: pid, pidfd: pidfd, cloneErrno: spawnErrno) {
+        if let refused = namespaces.finish(pid: pid, pidfd: pidfd, cloneErrno: spawnErrno, handed: handed) {
             if pid > 0 { close(pidfd) }
             guard let fallback = plan.namespaces.withoutBestEffort(reason: refused.reason) else {
                 close(errorPipe[0]); close(errorPipe[1])

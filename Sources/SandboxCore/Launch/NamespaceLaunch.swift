@@ -4,7 +4,7 @@ import CSandboxSys
 import Glibc
 #endif
 
-/// The parent's side of a namespace launch: the sync pipe, the `sbx_plan` namespace fields, and, once the
+/// The parent's side of a namespace launch: the sync socket, the `sbx_plan` namespace fields, and, once the
 /// child exists, its uid_map / setgroups / gid_map, then the go-ahead. Without namespaces every method
 /// returns at once (no pipe, no system call).
 struct NamespaceLaunch {
@@ -19,17 +19,19 @@ struct NamespaceLaunch {
 
     var isEmpty: Bool { plan.isEmpty }
 
-    /// The pipe the child waits on: one byte once the maps are written; EOF when we are gone.
+    /// The socket the child waits on: one byte once the maps are written, with the namespaces made ahead;
+    /// EOF when we are gone.
     mutating func openSyncPipe() -> Bool {
         guard !plan.isEmpty else { return true }
         var fds: [Int32] = [-1, -1]
-        guard sbx_pipe_cloexec(&fds) == 0 else { return false }
+        guard socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else { return false }
         sync = (fds[0], fds[1])
         return true
     }
 
-    /// `ahead`: the namespaces made ahead (NamespacesAhead), joined instead of CLONE_NEWNET / CLONE_NEWNS.
-    func fill(_ c: inout sbx_plan, hostCanDropBounding: Bool, killOrphans: Bool, ahead: NamespacesAhead.Made? = nil) {
+    /// `ahead`: the namespaces being made ahead (NamespacesAhead), which arrive with the go-ahead and are
+    /// joined instead of CLONE_NEWNET / CLONE_NEWNS.
+    func fill(_ c: inout sbx_plan, hostCanDropBounding: Bool, killOrphans: Bool, ahead: NamespacesAhead.Expected? = nil) {
         c.clone_flags = plan.cloneFlags
         c.sync_fd = sync?.read ?? -1
         c.sync_write_fd = sync?.write ?? -1
@@ -37,18 +39,15 @@ struct NamespaceLaunch {
         c.init_kill_orphans = killOrphans ? 1 : 0
         c.hostname = hostname.map { UnsafePointer($0) }
         c.loopback_up = plan.loopbackUp ? 1 : 0
-        c.netns_fd = -1
-        c.view_ns_fd = -1
-        if let fd = ahead?.network {
+        if ahead?.network == true {
             // Made ahead with lo up: joined, not cloned.
-            c.netns_fd = fd
+            c.ahead_net = 1
             c.clone_flags &= ~NamespaceSettings.Kind.network.cloneFlag
             c.loopback_up = 0
         }
-        if let view = ahead?.view {
+        if ahead?.view == true {
             // The view built ahead: joined, and only the ops that need the child's PID namespace run there.
-            c.view_ns_fd = view.namespace
-            c.view_clones = view.clones
+            c.ahead_view = 1
             c.clone_flags &= ~NamespaceSettings.Kind.mount.cloneFlag
         }
         // Inside a user namespace we hold CAP_SETPCAP of the namespace: the bounding set can be dropped.
@@ -61,9 +60,10 @@ struct NamespaceLaunch {
         }
     }
 
-    /// After the clone: the maps and the go-ahead. Returns why the namespaces could not be made (the
-    /// clone's errno, or a map the kernel refused; the child is then killed and reaped), or nil.
-    mutating func finish(pid: pid_t, pidfd: Int32, cloneErrno: Int32) -> KernelFeatures.Availability? {
+    /// After the clone: the maps and the go-ahead, with `handed` (the namespaces made ahead, in the order
+    /// step_ns_sync takes them). Returns why the namespaces could not be made (the clone's errno, or a map
+    /// the kernel refused; the child is then killed and reaped), or nil.
+    mutating func finish(pid: pid_t, pidfd: Int32, cloneErrno: Int32, handed: [Int32] = []) -> KernelFeatures.Availability? {
         guard !plan.isEmpty, let sync else { return nil }
         close(sync.read)
         self.sync = (-1, sync.write)
@@ -80,9 +80,9 @@ struct NamespaceLaunch {
             self.sync = nil
             return refusal(failed)
         }
-        var go: UInt8 = 1
-        var n: Int
-        repeat { n = write(sync.write, &go, 1) } while n < 0 && errno == EINTR
+        // A child that is not told dies by the EOF once we are gone; one that gets other descriptors than it
+        // expects fails its sync step (EPROTO).
+        _ = sbx_send_fds(sync.write, handed, Int32(handed.count))
         return nil
     }
 

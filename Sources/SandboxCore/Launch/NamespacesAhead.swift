@@ -26,7 +26,14 @@ final class NamespacesAhead: @unchecked Sendable {
     /// What the thread made: each fd is this object's until `release`.
     struct Made {
         var network: Int32?
-        var view: (namespace: Int32, clones: UnsafePointer<Int32>?)?
+        var view: Int32?
+    }
+
+    /// What the thread is making: the clone leaves those namespaces out, and the child takes them with its
+    /// go-ahead (`handed`).
+    struct Expected {
+        var network: Bool
+        var view: Bool
     }
 
     /// Started when `plan` has a network namespace, or a mount namespace for a view (`view`), and no user
@@ -42,16 +49,21 @@ final class NamespacesAhead: @unchecked Sendable {
         return ahead
     }
 
-    /// Hands the thread the view to build (nil: none after all). Once, before `take`.
+    /// Hands the thread the view to build (nil: none after all). Once, before `take`. A view whose child
+    /// part has more binds than one go-ahead can carry is left to the child.
     func build(_ prepared: MountPlan.Prepared?) {
         guard job.pointee.want_view != 0, job.pointee.view_handed == 0 else { return }
-        guard let prepared else { return sbx_ahead_view(job, nil, nil) }
+        guard let prepared, prepared.view.pointee.op_count - prepared.view.pointee.child_first <= SBX_AHEAD_MAX_FDS - 2 else {
+            return sbx_ahead_view(job, nil, nil)
+        }
         view = prepared
         cloneCount = max(Int(prepared.view.pointee.op_count - prepared.view.pointee.child_first), 1)
         clones = .allocate(capacity: cloneCount)
         clones!.initialize(repeating: -1, count: cloneCount)
         sbx_ahead_view(job, UnsafePointer(prepared.view), clones)
     }
+
+    var expected: Expected { Expected(network: job.pointee.want_net != 0, view: view != nil) }
 
     /// Joins the thread: what it made.
     func take() -> Made {
@@ -60,8 +72,23 @@ final class NamespacesAhead: @unchecked Sendable {
             joined = true
         }
         let j = job.pointee
-        return Made(network: j.net_fd >= 0 ? j.net_fd : nil,
-                    view: j.view_fd >= 0 ? (j.view_fd, clones.map { UnsafePointer($0) }) : nil)
+        return Made(network: j.net_fd >= 0 ? j.net_fd : nil, view: j.view_fd >= 0 ? j.view_fd : nil)
+    }
+
+    /// Joins the thread: the descriptors for the child's go-ahead, in the order step_ns_sync takes them (the
+    /// network namespace, the view's, the clone of each bind of the child's part), or nil when the thread
+    /// could not make all that `expected` promised.
+    func handed() -> [Int32]? {
+        let made = take(), promised = expected
+        if promised.network && made.network == nil || promised.view && made.view == nil { return nil }
+        var fds: [Int32] = []
+        if let network = made.network { fds.append(network) }
+        if let view = made.view {
+            fds.append(view)
+            // The thread cloned exactly the bind ops' sources (sbx_view_build_ahead), in op order.
+            if let clones { fds += (0..<cloneCount).map { clones[$0] }.filter { $0 >= 0 } }
+        }
+        return fds
     }
 
     /// Joins the thread and closes what it made: the child holds its own references once it has joined.
@@ -71,8 +98,8 @@ final class NamespacesAhead: @unchecked Sendable {
     func release(keepingView: Bool = false) -> Int32? {
         let made = take()
         if let fd = made.network { close(fd) }
-        let kept = keepingView ? made.view?.namespace : nil
-        if let fd = made.view?.namespace, kept == nil { close(fd) }
+        let kept = keepingView ? made.view : nil
+        if let fd = made.view, kept == nil { close(fd) }
         job.pointee.net_fd = -1
         job.pointee.view_fd = -1
         if let clones {
