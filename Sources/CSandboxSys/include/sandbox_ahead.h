@@ -1,6 +1,7 @@
-// Namespaces made ahead of the clone, on a thread of their own, while the main thread prepares the rest of
-// the launch (the cgroup, the seccomp filter, the Landlock rules): the run's network namespace and its
-// filesystem view's mount namespace. Creating a network namespace costs the kernel about 0.6 ms (every
+// Namespaces made ahead, on a thread of their own, while the main thread prepares the rest of the launch
+// (the cgroup, the seccomp filter, the Landlock rules) and clones the child: the run's network namespace and
+// its filesystem view's mount namespace, which reach the child with its go-ahead (SCM_RIGHTS on the sync
+// socket, NamespaceLaunch). Creating a network namespace costs the kernel about 0.6 ms (every
 // per-namespace subsystem's init: loopback, sysctls, netfilter, ipv6 addrconf), building the view about as
 // much again plus a grace period for the detached old root; inside the clone, all of it would be on the
 // launch's critical path while the second core idles. The child joins both with setns.

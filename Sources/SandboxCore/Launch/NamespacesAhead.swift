@@ -8,7 +8,7 @@ import Glibc
 /// thread prepares the rest of the launch (`sandbox_ahead.h`): the kernel's 0.6 ms of setting up a network
 /// namespace and the ~35 mounts of a view leave the clone's critical path, and the child joins both with
 /// setns. Started by `LaunchPlan` as soon as the namespaces are known, handed the view once it is prepared,
-/// taken by `Launcher` right before the clone.
+/// and joined by `Launcher` right after the clone: what it made goes to the child with its go-ahead.
 ///
 /// Only when the child needs no user namespace (the supervisor holds CAP_SYS_ADMIN): a namespace made here
 /// belongs to the supervisor's user namespace, where a rootless child would hold no capability over it.
