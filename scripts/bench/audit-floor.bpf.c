@@ -55,6 +55,15 @@ struct {
     __type(value, struct count);
 } counts SEC(".maps");
 
+/// One call of syscall `nr` that returned `ret`, counted (an error is -4095..-1).
+static __always_inline int count_call(__u32 nr, long ret) {
+    struct count *c = bpf_map_lookup_elem(&counts, &nr);
+    if (!c) return 0;
+    c->calls += 1;
+    if (ret < 0 && ret >= -4095) c->errors += 1;
+    return 0;
+}
+
 /// sys_exit only: the number from the saved orig_ax (bpf_task_pt_regs: a plain load, no helper copy).
 SEC("raw_tracepoint/sys_exit")
 int count_exit(struct bpf_raw_tracepoint_args *ctx) {
@@ -62,13 +71,7 @@ int count_exit(struct bpf_raw_tracepoint_args *ctx) {
     __u64 *t = bpf_task_storage_get(&owned, task, 0, 0);
     if (!t) return 0;
     struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-    __u32 nr = (__u32)regs->orig_rax & 1023;
-    struct count *c = bpf_map_lookup_elem(&counts, &nr);
-    if (!c) return 0;
-    c->calls += 1;
-    long ret = (long)ctx->args[1];
-    if (ret < 0 && ret >= -4095) c->errors += 1;
-    return 0;
+    return count_call((__u32)regs->orig_rax & 1023, (long)ctx->args[1]);
 }
 
 /// Two programs: sys_enter keeps the number (as the audit does), sys_exit counts.
@@ -85,10 +88,5 @@ int count_exit2(struct bpf_raw_tracepoint_args *ctx) {
     if (!t) return 0;
     __u32 nr = (__u32)(*t - 1) & 1023;
     *t = 0;
-    struct count *c = bpf_map_lookup_elem(&counts, &nr);
-    if (!c) return 0;
-    c->calls += 1;
-    long ret = (long)ctx->args[1];
-    if (ret < 0 && ret >= -4095) c->errors += 1;
-    return 0;
+    return count_call(nr, (long)ctx->args[1]);
 }
