@@ -116,6 +116,7 @@ int sbx_send_fds(int socket, const int *fds, int count) {
 }
 
 int sbx_set_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
+int sbx_set_name(const char *name) { return prctl(PR_SET_NAME, (unsigned long)name, 0, 0, 0); }
 
 int sbx_capbset_read(int cap) { return prctl(PR_CAPBSET_READ, cap, 0, 0, 0); }
 

@@ -283,6 +283,28 @@ extension SandboxBinary {
             #expect(out.stdout.contains("status 125"), "\(out)")
         }
 
+        /// A command of a run whose registration the target cannot see (another build of sandbox, at
+        /// another path, with a run directory of its own) is refused too, by its supervisor's name. Before
+        /// that mark it was let in, and stopped the other run.
+        @Test func aCommandOfAnotherBuildMayNotUseTheSocket() throws {
+            let sandbox = try Harness.sandbox
+            let dir = try TemporaryDirectory()
+            let other = dir.file("other-build")
+            try FileManager.default.copyItem(atPath: sandbox, toPath: other)
+            let runtime = dir.file("runtime")
+            try FileManager.default.createDirectory(atPath: runtime, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+            let (target, id) = try Self.start(["-q"], ["sleep", "30"])
+            defer { target.signal(SIGKILL); _ = try? target.wait() }
+            // The command reaches the target's run directory; its own supervisor registers elsewhere.
+            let targetRuntime = ProcessInfo.processInfo.environment["XDG_RUNTIME_DIR"]
+            let reach = targetRuntime.map { ["env", "XDG_RUNTIME_DIR=\($0)"] } ?? ["env", "-u", "XDG_RUNTIME_DIR"]
+            let out = try Harness.run(other, ["run", "-q", "--"] + reach + [sandbox, "stop", "--grace", "0", id],
+                                      environment: ["XDG_RUNTIME_DIR": runtime])
+            #expect(out.status == 125, "\(out)")
+            #expect(out.stderr.contains("a process inside a sandbox may not use a control socket"), "\(out)")
+            #expect(try Self.psEntries().contains { $0["id"] as? String == id }, "the target run was stopped: \(out)")
+        }
+
         @Test func badFlagsAndIdsGetOneLineAndTheRightStatus() throws {
             let cases: [([String], Int32, String)] = [
                 (["stop", "xyz"], 125, "not a run id"),

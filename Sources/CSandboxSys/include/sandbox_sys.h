@@ -41,6 +41,9 @@ int sbx_recv_fd(int socket);
 /// and, at the end, find and kill them.
 int sbx_set_child_subreaper(void);
 
+/// prctl(PR_SET_NAME, name): the calling thread's command name (comm), at most 15 bytes.
+int sbx_set_name(const char *name);
+
 /// prctl(PR_CAPBSET_READ, cap).
 int sbx_capbset_read(int cap);
 

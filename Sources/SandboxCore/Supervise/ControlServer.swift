@@ -226,7 +226,17 @@ final class ControlServer {
 /// root, and no process of a sandboxed tree (this run's or another of the user's runs): a command must
 /// not stop, signal or watch its own or a sibling sandbox through the socket even when it can reach the
 /// path (a run without a mount namespace shares the filesystem, and shares the uid).
+///
+/// A sandboxed process is known by its ancestry, which it cannot rewrite: the supervisor is a subreaper
+/// (orphans come back to it), and a supervisor names itself `supervisorName` before it spawns, so the
+/// mark holds from the command's first instruction, for any build or install of `sandbox` (the
+/// registration in the run directory comes 100 ms later; the executable's path differs between builds).
+/// A foreign process of that name only makes its descendants refused: the check fails closed.
 struct PeerCheck {
+    /// The command name (comm) of every supervisor, and of the PID namespace's init (init.c).
+    static let supervisorName = "sandbox"
+    static let initName = "sandbox-init"
+
     let directory: String
     let ownUid = getuid()
     let ownPid = getpid()
@@ -246,9 +256,11 @@ struct PeerCheck {
             return ControlMessage(json).int("supervisor_pid").map { Int32(truncatingIfNeeded: $0) }
         }).union([ownPid])
         var current = pid, depth = 0
-        while current > 1, depth < 128, let (parent, _) = ProcessTree.statusOf(current) {
-            // A supervisor of this user's runs, or any process of this sandbox binary (another user's run).
-            if supervisors.contains(parent) || (ownExe != nil && PeerCheck.executable(of: String(parent)) == ownExe) {
+        while current > 1, depth < 128, let (name, parent, _) = ProcessTree.statusOf(current) {
+            // An ancestor named as a supervisor or init (the peer itself is `sandbox ps`, named alike), a
+            // supervisor of this user's runs, or any process of this sandbox binary (another user's run).
+            if (current != pid && (name == Self.supervisorName || name == Self.initName)) || supervisors.contains(parent)
+                || (ownExe != nil && PeerCheck.executable(of: String(parent)) == ownExe) {
                 return "a process inside a sandbox may not use a control socket"
             }
             current = parent

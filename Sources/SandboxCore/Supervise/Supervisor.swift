@@ -71,6 +71,8 @@ public final class Supervisor {
 
         // Orphans of the command's tree are reparented to us, so none outlives the run unnoticed.
         if plan.profile.process.killOrphans { _ = sbx_set_child_subreaper() }
+        // The mark by which every control socket refuses this tree's processes (PeerCheck), before the spawn.
+        _ = sbx_set_name(PeerCheck.supervisorName)
 
         watcher = plan.watch
         audit = plan.audit

@@ -77,7 +77,7 @@ final class ProcessTree {
         guard started, pid > 0, pid != ownPid, !outsiders.contains(pid) else { return false }
         var chain: [Int32] = []
         var current = pid
-        while chain.count < 64, let (parent, threads) = ProcessTree.statusOf(current) {
+        while chain.count < 64, let (_, parent, threads) = ProcessTree.statusOf(current) {
             chain.append(current)
             if members[parent] != nil {
                 for descendant in chain { members[descendant] = 1 }
@@ -91,8 +91,8 @@ final class ProcessTree {
         return false
     }
 
-    /// The parent pid and thread count from /proc/PID/stat (fields 4 and 20 of proc(5)).
-    static func statusOf(_ pid: Int32) -> (parent: Int32, threads: Int)? {
+    /// The command name, parent pid and thread count from /proc/PID/stat (fields 2, 4 and 20 of proc(5)).
+    static func statusOf(_ pid: Int32) -> (name: String, parent: Int32, threads: Int)? {
         let fd = open("/proc/\(pid)/stat", O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -100,12 +100,13 @@ final class ProcessTree {
         let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, 1024) }
         guard n > 0 else { return nil }
         // The command name may contain spaces and parentheses: fields start after the last ')'.
-        guard let close = buffer[..<n].lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        guard let nameStart = buffer[..<n].firstIndex(of: UInt8(ascii: "(")),
+              let close = buffer[..<n].lastIndex(of: UInt8(ascii: ")")), nameStart < close else { return nil }
         let fields = buffer[(close + 2)..<n].split(separator: UInt8(ascii: " "))
         guard fields.count > 17,
               let parent = Int32(String(decoding: fields[1], as: UTF8.self)),
               let threads = Int(String(decoding: fields[17], as: UTF8.self))
         else { return nil }
-        return (parent, max(threads, 1))
+        return (String(decoding: buffer[(nameStart + 1)..<close], as: UTF8.self), parent, max(threads, 1))
     }
 }
