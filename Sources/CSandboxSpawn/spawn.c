@@ -135,7 +135,7 @@ static int step_ctty(const struct sbx_plan *plan) {
 static int step_pdeathsig(const struct sbx_plan *plan) {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) return -1;
     // The parent may have died before the prctl took effect; then nobody would ever send the signal. In a
-    // new PID namespace getppid() is 0 (the parent is outside it) dead or alive: there the sync pipe,
+    // new PID namespace getppid() is 0 (the parent is outside it) dead or alive: there the sync socket,
     // which every namespace run has, tells (step_ns_sync).
     if (plan->clone_flags & CLONE_NEWPID) return 0;
     if (getppid() != plan->parent_pid) {
@@ -360,7 +360,7 @@ static void child_main(const struct sbx_plan *plan) {
     if (step_signals(plan->pid_init) < 0) fail(plan, SBX_STEP_SIGNALS, 0);
     if (step_fds() < 0) fail(plan, SBX_STEP_FDS, 0);
     // Before waiting for the parent: a parent that dies from here on kills us; one that died earlier has
-    // closed the sync pipe, which step_ns_sync sees.
+    // closed the sync socket, which step_ns_sync sees.
     if (plan->die_with_parent && step_pdeathsig(plan) < 0) fail(plan, SBX_STEP_PDEATHSIG, 0);
     // In a new user namespace we hold its capabilities but our uid is unmapped until the parent has written
     // uid_map, setgroups and gid_map; nothing that checks ids (mounts, files) may run before that. The

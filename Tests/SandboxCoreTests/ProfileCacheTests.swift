@@ -73,7 +73,7 @@ import Glibc
     @Test func aHugeLengthIsRejectedWithoutAllocating() throws {
         var w = ByteWriter()
         w.u64(UInt64.max)
-        try w.bytes.withUnsafeBytes { buffer in
+        w.bytes.withUnsafeBytes { buffer in
             var r = ByteReader(buffer)
             #expect(throws: ByteReader.Malformed.self) { _ = try r.string() }
         }

@@ -91,7 +91,7 @@ public struct ChildFailure: Sendable {
         SBX_STEP_UMASK.rawValue: "umask", SBX_STEP_CAPS.rawValue: "capset",
         SBX_STEP_NO_NEW_PRIVS.rawValue: "prctl(PR_SET_NO_NEW_PRIVS)",
         SBX_STEP_SECCOMP_LISTENER.rawValue: "sendmsg(seccomp listener)",
-        SBX_STEP_NS_SYNC.rawValue: "read(namespace sync pipe)", SBX_STEP_INIT_FORK.rawValue: "fork (PID namespace init)",
+        SBX_STEP_NS_SYNC.rawValue: "recvmsg(namespace sync socket)", SBX_STEP_INIT_FORK.rawValue: "fork (PID namespace init)",
         SBX_STEP_NETNS.rawValue: "setns(CLONE_NEWNET) (the network namespace made ahead)",
     ]
 }

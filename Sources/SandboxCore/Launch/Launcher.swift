@@ -14,9 +14,9 @@ public struct StartedChild {
     public let ptyMaster: Int32?
     /// Where the seccomp listener fd arrives (SCM_RIGHTS).
     public let notifySocket: Int32?
-    /// The parent's end of the namespace sync pipe, held open for the whole run: the child's end reads EOF
+    /// The parent's end of the namespace sync socket, held open for the whole run: the child's end reads EOF
     /// once the supervisor is gone (NamespaceLaunch). nil without namespaces.
-    public var syncPipe: Int32? = nil
+    public var syncSocket: Int32? = nil
     /// The view's mount namespace when it was built ahead: held until the tree is reaped, then closed
     /// behind (`sbx_close_behind`), off the path to the report.
     public var viewNamespace: Int32? = nil
@@ -51,7 +51,7 @@ public enum Launcher {
         var pidfd: Int32 = -1
         let cgroupProcs = cgroup?.v1ProcsFDs ?? []
         func clone(_ namespaces: inout NamespaceLaunch, ahead: NamespacesAhead.Expected? = nil) -> (pid_t, Int32) {
-            guard namespaces.openSyncPipe() else { return (-1, errno) }
+            guard namespaces.openSyncSocket() else { return (-1, errno) }
             let pid: pid_t = plan.rlimits.withUnsafeBufferPointer { rlimits in
                 filter.withUnsafeBufferPointer { bpf in
                     cgroupProcs.withUnsafeBufferPointer { procs in
@@ -149,7 +149,7 @@ public enum Launcher {
         }
         var started = StartedChild(pid: pid, pidfd: pidfd, errorPipe: errorPipe[0],
                                    ptyMaster: ptyMaster >= 0 ? ptyMaster : nil, notifySocket: plan.notifySocket?.parent)
-        started.syncPipe = namespaces.takeSyncPipe()
+        started.syncSocket = namespaces.takeSyncSocket()
         started.viewNamespace = viewNamespace
         return started
     }

@@ -21,7 +21,7 @@ struct NamespaceLaunch {
 
     /// The socket the child waits on: one byte once the maps are written, with the namespaces made ahead;
     /// EOF when we are gone.
-    mutating func openSyncPipe() -> Bool {
+    mutating func openSyncSocket() -> Bool {
         guard !plan.isEmpty else { return true }
         var fds: [Int32] = [-1, -1]
         guard socketpair(AF_UNIX, Int32(SOCK_SEQPACKET.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else { return false }
@@ -107,7 +107,7 @@ struct NamespaceLaunch {
     }
 
     /// The write end, for the supervisor to hold until the run ends.
-    mutating func takeSyncPipe() -> Int32? {
+    mutating func takeSyncSocket() -> Int32? {
         defer { sync = nil }
         return sync?.write
     }

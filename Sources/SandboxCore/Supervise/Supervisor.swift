@@ -184,7 +184,7 @@ public final class Supervisor {
         setupFailure = records.failure
         if let failure = setupFailure { setupFailure?.explained = plan.filesystem?.explain(failure) }
         close(child.errorPipe)
-        if let syncPipe = child.syncPipe { close(syncPipe) }
+        if let syncSocket = child.syncSocket { close(syncSocket) }
         // With a PID namespace the pidfd is the init's: how the command itself ended is in its record.
         if let command = records.commandStatus { status = Self.decode(waitStatus: command.raw) }
         let wall = Self.now() - start
