@@ -99,12 +99,15 @@ static int check_mounted(int root, const char *target, int mounted) {
     return 0;
 }
 
+// A target in a file system this view mounted fresh (a tmpfs, proc, sysfs or devpts of an earlier op) is
+// not re-checked: no process outside this mount namespace can reach that file system, and none inside it
+// runs yet, so nothing can move the target between open and mount (SBX_MNT_IN_FRESH, MountPlan).
 static int attach(int root, const struct sbx_mount_op *op, int mounted) {
     int target = open_target(root, op->target, 0);
     if (target < 0) return close_keep_errno(mounted, -1);
     int r = sys_move_mount(mounted, target);
     close(target);
-    if (r == 0) r = check_mounted(root, op->target, mounted);
+    if (r == 0 && !(op->flags & SBX_MNT_IN_FRESH)) r = check_mounted(root, op->target, mounted);
     return close_keep_errno(mounted, r);
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SandboxCore
+import CSandboxSpawn
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -134,19 +135,19 @@ struct FilesystemViewTests {
         let rel = String(real.dropFirst())
         // The workdir's mount point is made inside the hiding tmpfs, then bound; the hiding tmpfs is sealed last.
         let mkdir = try #require(text.firstIndex(of: "mkdir /\(rel)/work mode 755"))
-        let bind = try #require(text.firstIndex(of: "bind /\(rel)/work from /oldroot\(real)/work nosuid,nodev recursive"))
+        let bind = try #require(text.firstIndex(of: "bind /\(rel)/work from /oldroot\(real)/work nosuid,nodev recursive in-fresh"))
         #expect(mkdir < bind)
         // Sealed after everything beneath it, and before /proc, which comes last: the child's own ops.
         let seal = try #require(text.firstIndex(of: "setattr /\(rel) ro"))
         #expect(seal > bind && seal == plan.childFirst - 1)
-        #expect(text.contains("fs /\(rel)/home from tmpfs mode=700,uid=1000,gid=1000 nosuid,nodev"))
+        #expect(text.contains("fs /\(rel)/home from tmpfs mode=700,uid=1000,gid=1000 nosuid,nodev in-fresh"))
         #expect(text[plan.childFirst] == "fs /proc from proc nosuid,nodev,noexec")
         func inProc(_ op: MountPlan.Op) -> Bool { op.target == "proc" || op.target.hasPrefix("proc/") }
         #expect(plan.ops[plan.childFirst...].allSatisfy(inProc) && !plan.ops[..<plan.childFirst].contains(where: inProc))
         #expect(plan.rootAttributes == MountPlan.rdonly | MountPlan.nosuid | MountPlan.nodev)
-        #expect(text.contains("rebind /proc/sys ro,nosuid,nodev,noexec recursive optional"))
-        #expect(text.contains("fs /dev/pts from devpts ptmxmode=0666,mode=0620 nosuid,noexec"))
-        #expect(text.contains("bind /dev/null from /oldroot/dev/null nosuid,noexec"))
+        #expect(text.contains("rebind /proc/sys ro,nosuid,nodev,noexec recursive optional in-fresh"))
+        #expect(text.contains("fs /dev/pts from devpts ptmxmode=0666,mode=0620 nosuid,noexec in-fresh"))
+        #expect(text.contains("bind /dev/null from /oldroot/dev/null nosuid,noexec in-fresh"))
         #expect(!text.contains { $0.hasPrefix("rebind /sys") }, "a read-only root has a read-only /sys already")
         // Without a PID namespace the host's /proc is bound: nothing needs the child, all can be built ahead.
         let hostProc = MountPlan(view, pidNamespace: false)
@@ -156,9 +157,22 @@ struct FilesystemViewTests {
         // before the masked paths so that /sys/firmware is still masked, with the cgroup tree bound back.
         let withNet = MountPlan(view, pidNamespace: true, networkNamespace: true).ops.map(\.description)
         let sysfs = try #require(withNet.firstIndex(of: "fs /sys from sysfs ro,nosuid,nodev,noexec"))
-        #expect(withNet[sysfs + 1] == "bind /sys/fs/cgroup from /oldroot/sys/fs/cgroup ro,nosuid,nodev,noexec recursive optional")
+        #expect(withNet[sysfs + 1] == "bind /sys/fs/cgroup from /oldroot/sys/fs/cgroup ro,nosuid,nodev,noexec recursive optional in-fresh")
         if let firmware = withNet.firstIndex(where: { $0.contains("/sys/firmware") }) { #expect(sysfs < firmware) }
         #expect(!text.contains { $0.contains("sysfs") }, "without a network namespace the host's /sys stays")
+    }
+
+    /// An op is re-checked after mounting unless its target lies in a file system an earlier op mounted
+    /// fresh: the deepest earlier mount above it decides, and a bind (host content) keeps the re-check.
+    @Test func onlyTargetsInFreshFileSystemsSkipTheirRecheck() {
+        func op(_ kind: sbx_mount_kind, _ target: String) -> MountPlan.Op { MountPlan.Op(kind: kind, target: target) }
+        let marked = MountPlan.markingInFresh([
+            op(SBX_MNT_FS, "proc"), op(SBX_MNT_BIND, "proc/kcore"), op(SBX_MNT_REBIND, "proc/sys"),
+            op(SBX_MNT_FS, "tmp"), op(SBX_MNT_BIND, "tmp/project"), op(SBX_MNT_BIND, "tmp/project/data"),
+            op(SBX_MNT_FS, "tmp/project/cache"), op(SBX_MNT_BIND, "tmp/project/cache/x"),
+            op(SBX_MNT_BIND, "etc/shadow"), op(SBX_MNT_FS, "home"), op(SBX_MNT_BIND, "procfoo/x"),
+        ])
+        #expect(marked.filter(\.inFresh).map(\.target) == ["proc/kcore", "proc/sys", "tmp/project", "tmp/project/cache/x"])
     }
 
     // MARK: - Built ahead

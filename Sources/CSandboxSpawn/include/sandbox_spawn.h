@@ -65,6 +65,7 @@ enum sbx_mount_kind {
 enum sbx_mount_flag {
     SBX_MNT_OPTIONAL = 1,   // a target that does not exist is skipped (/proc/sched_debug on newer kernels)
     SBX_MNT_RECURSIVE = 2,  // clone and change every submount, not just the top one
+    SBX_MNT_IN_FRESH = 4,   // the target lies in a file system an earlier op mounted fresh: no re-check
 };
 
 struct sbx_mount_op {

@@ -37,6 +37,8 @@ public final class MountPlan {
         public var mode: UInt32 = 0
         public var optional = false
         public var recursive = false
+        /// The target lies in a file system an earlier op mounted fresh (`inFresh(_:)`).
+        public var inFresh = false
 
         public static func == (a: Op, b: Op) -> Bool { a.description == b.description }
 
@@ -53,6 +55,7 @@ public final class MountPlan {
             if mode != 0 { words.append("mode " + String(mode, radix: 8)) }
             if recursive { words.append("recursive") }
             if optional { words.append("optional") }
+            if inFresh { words.append("in-fresh") }
             return words.joined(separator: " ")
         }
     }
@@ -196,11 +199,34 @@ public final class MountPlan {
         let all = ops + seal
         func inProc(_ op: Op) -> Bool { op.target == "proc" || op.target.hasPrefix("proc/") }
         let base = all.filter { !inProc($0) }
-        self.ops = base + all.filter(inProc)
+        self.ops = Self.markingInFresh(base + all.filter(inProc))
         self.childFirst = pidNamespace ? base.count : all.count
         self.rootAttributes = nosuid | nodev | (view.rootWritable ? 0 : ro) | (view.rootExecutable ? 0 : noexec)
         self.workdir = view.workdir
         self.freshMounts = view.entries.compactMap { if case .tmpfs = $0.kind { return $0.path } else { return nil } }
+    }
+
+    /// Marks each op whose target lies in a file system an earlier op mounted fresh: the deepest earlier
+    /// mount at one of its parent directories is an `SBX_MNT_FS` op (a bind brings in host content, which a
+    /// host process could rename under us). Nobody outside the view's namespace reaches such a file system
+    /// and nothing runs inside it yet, so the child skips its re-check after mounting there.
+    static func markingInFresh(_ ops: [Op]) -> [Op] {
+        var mounted: [Substring: Bool] = [:]
+        var marked = ops
+        for i in marked.indices {
+            let target = Substring(marked[i].target)
+            var end = target.endIndex
+            while let slash = target[..<end].lastIndex(of: "/") {
+                if let fresh = mounted[target[..<slash]] {
+                    marked[i].inFresh = fresh
+                    break
+                }
+                end = slash
+            }
+            let kind = marked[i].kind
+            if kind == SBX_MNT_FS || kind == SBX_MNT_BIND { mounted[target] = kind == SBX_MNT_FS }
+        }
+        return marked
     }
 
     /// `mode` in octal digits. Not `String(_:radix:)`: that generic initializer costs a fresh process a
@@ -246,6 +272,7 @@ public final class MountPlan {
                 var c = sbx_mount_op()
                 c.kind = Int32(op.kind.rawValue)
                 c.flags = (op.optional ? Int32(SBX_MNT_OPTIONAL.rawValue) : 0) | (op.recursive ? Int32(SBX_MNT_RECURSIVE.rawValue) : 0)
+                    | (op.inFresh ? Int32(SBX_MNT_IN_FRESH.rawValue) : 0)
                 c.source = keep(op.source)
                 c.target = keep(op.target)
                 c.name = keep(op.name)

@@ -188,9 +188,11 @@ public final class Supervisor {
         // With a PID namespace the pidfd is the init's: how the command itself ended is in its record.
         if let command = records.commandStatus { status = Self.decode(waitStatus: command.raw) }
         let wall = Self.now() - start
-        // The whole tree at once through its cgroup, then what the subreaper still has to reap.
+        // The whole tree at once through its cgroup, then what the subreaper still has to reap. In a PID
+        // namespace the tree is gone already: the init, reaped above, exits only once the kernel has killed
+        // and released every process of its namespace (zap_pid_ns_processes), and none can leave it.
         if plan.profile.process.killOrphans {
-            cgroup?.killAll()
+            if !plan.namespaces.pidInit { cgroup?.killAll() }
             OrphanReaper.killAll()
         }
         OrphanReaper.reapAll()
