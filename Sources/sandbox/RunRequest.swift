@@ -40,7 +40,10 @@ struct RunRequest: Equatable {
             }
             if audit { overrides.append("audit.syscalls=true") }
             let cache = try ProfileCache.fromEnvironment()
-            let entry = try cache.lookup(profiles.isEmpty ? ["default"] : profiles, overrides: overrides, resolver: ProfileResolver())
+            // What the last run of this entry made ahead is started now, before the profile is decoded.
+            var early: EarlyNamespaces?
+            let entry = try cache.lookup(profiles.isEmpty ? ["default"] : profiles, overrides: overrides, resolver: ProfileResolver(),
+                                         onHint: { early = EarlyNamespaces.start(hint: $0) })
             let profile = entry.compiled.profile
             let killAfter = try self.killAfter.map { try Self.duration($0, flag: "--kill-after") } ?? profile.killAfter
             let trace = try traceFiles.map(TraceWriter.init)
@@ -58,8 +61,10 @@ struct RunRequest: Equatable {
             }
             // Nothing renders the figures of a quiet run without a report: fewer cgroups, fewer files read.
             let rendersFigures = !quiet || report != nil || reportHTML != nil
-            let plan = try LaunchPlan(compiled: entry.compiled, command: command, onFileEvent: trace?.write, rendersFigures: rendersFigures)
-            let cacheOutcome = cache.keep(entry, seccomp: plan.seccomp)
+            let plan = try LaunchPlan(compiled: entry.compiled, command: command, onFileEvent: trace?.write, rendersFigures: rendersFigures,
+                                      early: early)
+            early = nil
+            let cacheOutcome = cache.keep(entry, seccomp: plan.seccomp, hint: plan.launchHint)
             let supervisor = Supervisor(plan: plan, options: .init(timeout: timeout, killAfter: killAfter))
             if printID { supervisor.onControlReady = { id in printError(id) } }
             supervisor.rendersFigures = rendersFigures

@@ -195,6 +195,31 @@ extension SandboxBinary {
             #expect(ahead == inChild, "built ahead:\n\(ahead.joined(separator: "\n"))\nbuilt in the child:\n\(inChild.joined(separator: "\n"))")
         }
 
+        /// The profile cache keeps what a run made ahead (`EarlyNamespaces`): the next run of the same entry
+        /// starts the thread as soon as the entry's profiles match, before the compiled profile is decoded and
+        /// the command looked up; a first run (a miss, no hint) starts it from the plan, after the lookup.
+        @Test(.enabled(if: Condition.root("FilesystemViewTests.theCacheHintStartsTheThreadEarly")))
+        func theCacheHintStartsTheThreadEarly() throws {
+            let r = try Runner(asNobody: false)
+            let strace = try #require(Harness.tool("strace"))
+            var environment = FilesystemViewTests.path
+            environment["SANDBOX_CACHE"] = r.work.file("cache")
+            func threadBeforeLookup(_ name: String) throws -> Bool {
+                let log = r.work.file(name)
+                let traced = try Harness.run(strace, ["-f", "-o", log, "-e", "trace=clone3,access",
+                                                      try Harness.sandbox, "run", "-q", "-p", "ci", "--set", "process.workdir=\"\(r.work.path)\"",
+                                                      "--", "/bin/true"], environment: environment)
+                #expect(traced.status == 0, "\(traced)")
+                let calls = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+                let thread = try #require(calls.firstIndex { $0.contains("clone3(") && $0.contains("CLONE_THREAD") },
+                                          "no thread:\n\(calls.joined(separator: "\n"))")
+                let lookup = try #require(calls.firstIndex { $0.contains("access(\"/bin/true\"") }, "\(calls.joined(separator: "\n"))")
+                return thread < lookup
+            }
+            #expect(try !threadBeforeLookup("miss.log"), "a miss has no hint: the plan starts the thread")
+            #expect(try threadBeforeLookup("hit.log"), "a hit starts the thread on its hint")
+        }
+
         // MARK: - Symlinks
 
         /// runc CVE-2021-30465's shape: an earlier mount makes a later target a symlink in the view. The

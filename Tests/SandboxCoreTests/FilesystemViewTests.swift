@@ -177,6 +177,23 @@ struct FilesystemViewTests {
 
     // MARK: - Built ahead
 
+    /// A thread started on a stale cache hint (a network namespace, for a profile that wants none) is
+    /// released by the plan, which starts none: nothing is kept and no descriptor is left.
+    @Test(.enabled(if: geteuid() == 0, "the thread is started only by a supervisor that may make namespaces: root"))
+    func aThreadOnAStaleHintIsReleased() throws {
+        func descriptors() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1 }
+        let compiled = CompiledProfile(profile: try builtin("default"))
+        // A plan holds descriptors of its own (the seccomp listener's socket pair): counted without a hint.
+        let open = descriptors()
+        let plain = try LaunchPlan(compiled: compiled, command: ["true"])
+        let own = descriptors() - open
+        let early = try #require(EarlyNamespaces.start(hint: NamespacesAhead.Want(network: true, view: false).hint))
+        let plan = try LaunchPlan(compiled: compiled, command: ["true"], early: early)
+        #expect(plan.ahead == nil && plan.launchHint == 0 && plain.launchHint == 0)
+        #expect(early.ahead.take().network == nil, "the network namespace made on the hint was closed")
+        #expect(descriptors() == open + 2 * own, "descriptors left open")
+    }
+
     /// The view built ahead on the supervisor's threads (as root, no user namespace): their pivots leave the
     /// calling process in its own mount namespace, root and working directory; a view whose op fails there
     /// leaves no namespace and no descriptor behind (the child then builds the view itself and reports it).

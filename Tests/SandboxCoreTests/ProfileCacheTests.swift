@@ -135,6 +135,22 @@ import Glibc
         #expect(stat(dir.path + "/cache", &st) == 0 && st.st_mode & 0o777 == 0o700)
     }
 
+    /// The launch hint a run keeps with its entry is given back by the next lookup that hits, before the
+    /// profile is decoded; a miss gives none.
+    @Test func theLaunchHintComesBackOnAHit() throws {
+        let dir = try TempDir()
+        let cache = ProfileCache(directory: dir.path + "/cache")
+        var hints: [UInt8] = []
+        let miss = try cache.lookup(["ci"], overrides: [], resolver: builtinResolver, onHint: { hints.append($0) })
+        #expect(miss.outcome.status == .miss && hints.isEmpty)
+        _ = cache.keep(miss, seccomp: nil, hint: 3)
+        let hit = try cache.lookup(["ci"], overrides: [], resolver: builtinResolver, onHint: { hints.append($0) })
+        #expect(hit.outcome.status == .hit && hints == [3])
+        #expect(NamespacesAhead.Want(hint: 3) == NamespacesAhead.Want(network: true, view: true))
+        #expect(NamespacesAhead.Want(hint: 1)?.hint == 1 && NamespacesAhead.Want(hint: 2)?.hint == 2)
+        #expect(NamespacesAhead.Want(hint: 0) == nil && NamespacesAhead.Want(hint: 4) == nil, "none, or one this build does not know")
+    }
+
     @Test func overridesAndStacksAreEntriesOfTheirOwn() throws {
         let dir = try TempDir()
         let cache = ProfileCache(directory: dir.path)

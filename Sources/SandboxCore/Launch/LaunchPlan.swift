@@ -25,6 +25,8 @@ public final class LaunchPlan {
     /// The network namespace and the view's mount namespace, being made on a thread while the rest is
     /// prepared (root, no user namespace).
     private(set) var ahead: NamespacesAhead?
+    /// What this plan wants made ahead, for the profile cache to keep (`EarlyNamespaces`): 0 for nothing.
+    public let launchHint: UInt8
     public let seccomp: SeccompProgram?
     public let usePty: Bool
     public let ptyStdioMask: Int32
@@ -48,9 +50,11 @@ public final class LaunchPlan {
     /// `compiled.seccomp`, when present, is used instead of compiling the profile's filter again when it
     /// `fits` this run (the same listener socket, nothing observed for the file watcher). `rendersFigures`
     /// false (a quiet run without a report) leaves out the cgroups only figures need (`CgroupPlan.prepare`).
+    /// `early`: a thread already making namespaces on the profile cache's hint, kept if it fits.
     public init(compiled: CompiledProfile, command: [String],
                 environment callerEnvironment: [String]? = nil,
-                onFileEvent: ((FileEvent) -> Void)? = nil, rendersFigures: Bool = true) throws {
+                onFileEvent: ((FileEvent) -> Void)? = nil, rendersFigures: Bool = true, early: EarlyNamespaces? = nil) throws {
+        let early = early?.ahead
         let profile = compiled.profile
         self.profile = profile
         self.command = command
@@ -72,8 +76,12 @@ public final class LaunchPlan {
         func has(_ cap: Int32) -> Bool { privileged.effective & (1 << UInt64(cap)) != 0 }
         let namespaces = try NamespacePlan.prepare(profile, effectiveCaps: privileged.effective)
         self.namespaces = namespaces
-        // As early as possible: the thread works while everything below is prepared.
-        let ahead = NamespacesAhead.start(for: namespaces, view: profile.filesystem.isActive)
+        // As early as possible: the thread works while everything below is prepared. One started earlier,
+        // on the profile cache's hint, is kept when it makes what this plan wants, and released otherwise.
+        let want = NamespacesAhead.want(for: namespaces, view: profile.filesystem.isActive)
+        self.launchHint = want?.hint ?? 0
+        if let early, early.want != want { early.release() }
+        let ahead = early.flatMap { $0.want == want ? $0 : nil } ?? want.flatMap(NamespacesAhead.start)
         self.ahead = ahead
         notes += namespaces.notes
 
@@ -146,14 +154,15 @@ public final class LaunchPlan {
         var filesystem: FilesystemPlan?
         if profile.filesystem.isActive {
             let home = ProcessEnvironment.value(of: "HOME", in: environment ?? ProcessEnvironment.entries).map(String.init)
+            // The thread builds the view while the Landlock rules, the cgroups and the rest are prepared.
             filesystem = try FilesystemPlan.prepare(
                 profile, workdir: profile.process.workdir ?? Supervisor.currentDirectory(), home: home, namespaces: namespaces,
-                mayRestrict: profile.process.noNewPrivileges || has(Capabilities.sysAdmin))
+                mayRestrict: profile.process.noNewPrivileges || has(Capabilities.sysAdmin), onMounts: { ahead?.build($0) })
         }
         self.filesystem = filesystem
         notEnforced += filesystem?.notEnforced ?? []
         notes += filesystem?.notes ?? []
-        // Before the cgroups: the thread builds the view while they are made.
+        // No mount ops after all: the thread is told there is no view to build.
         ahead?.build(filesystem?.preparedMounts)
 
         // The cgroups are made with the plan: a parent that is not delegated to us is found by the mkdir,

@@ -36,18 +36,49 @@ final class NamespacesAhead: @unchecked Sendable {
         var view: Bool
     }
 
-    /// Started when `plan` has a network namespace, or a mount namespace for a view (`view`), and no user
-    /// namespace, and we may create them.
-    static func start(for plan: NamespacePlan, view: Bool) -> NamespacesAhead? {
+    /// What a thread makes: its network namespace, its view's mount namespace.
+    struct Want: Equatable {
+        var network: Bool
+        var view: Bool
+
+        /// As the profile cache keeps it (`ProfileCache.keep`'s launch hint): a bit each; 0 for none.
+        var hint: UInt8 { (network ? 1 : 0) | (view ? 2 : 0) }
+        init(network: Bool, view: Bool) {
+            self.network = network
+            self.view = view
+        }
+        init?(hint: UInt8) {
+            guard hint & 3 != 0, hint & ~3 == 0 else { return nil }
+            self.init(network: hint & 1 != 0, view: hint & 2 != 0)
+        }
+    }
+
+    /// What a thread would make for `plan`: a network namespace, or a mount namespace for a view (`view`),
+    /// when there is no user namespace and we may create them; nil for no thread.
+    static func want(for plan: NamespacePlan, view: Bool) -> Want? {
         let network = plan.has(.network), mounts = view && plan.has(.mount)
         guard network || mounts, !plan.has(.user), plan.privileged else { return nil }
+        return Want(network: network, view: mounts)
+    }
+
+    static func start(for plan: NamespacePlan, view: Bool) -> NamespacesAhead? {
+        want(for: plan, view: view).flatMap(start)
+    }
+
+    /// Starts a thread for `want`; nil when none could be started (the clone then makes those namespaces).
+    /// Also before the plan exists, on the profile cache's hint (`RunRequest`): `LaunchPlan` keeps such a
+    /// thread only when it wants the same.
+    static func start(_ want: Want) -> NamespacesAhead? {
         let ahead = NamespacesAhead()
-        guard sbx_ahead_start(ahead.job, network ? 1 : 0, mounts ? 1 : 0) == 0 else {
+        guard sbx_ahead_start(ahead.job, want.network ? 1 : 0, want.view ? 1 : 0) == 0 else {
             ahead.joined = true
             return nil
         }
         return ahead
     }
+
+    /// What this thread was started to make.
+    var want: Want { Want(network: job.pointee.want_net != 0, view: job.pointee.want_view != 0) }
 
     /// Hands the thread the view to build (nil: none after all). Once, before `take`. A view whose child
     /// part has more binds than one go-ahead can carry is left to the child.
@@ -115,5 +146,21 @@ final class NamespacesAhead: @unchecked Sendable {
         release()
         clones?.deallocate()
         job.deallocate()
+    }
+}
+
+/// A `NamespacesAhead` thread started before the launch plan exists, on the profile cache's hint: what the
+/// run that stored the cache entry made ahead (`LaunchPlan.launchHint`). The network namespace is then
+/// being made while the compiled profile is still decoded, 0.1-0.2 ms sooner. Only a speculation:
+/// `LaunchPlan` keeps the thread when its own plan wants the same, and releases it otherwise.
+public final class EarlyNamespaces {
+    let ahead: NamespacesAhead
+
+    private init(_ ahead: NamespacesAhead) { self.ahead = ahead }
+
+    /// nil for a hint of none (0), one this build does not know, or a thread that could not be started.
+    public static func start(hint: UInt8) -> EarlyNamespaces? {
+        guard let want = NamespacesAhead.Want(hint: hint), let ahead = NamespacesAhead.start(want) else { return nil }
+        return EarlyNamespaces(ahead)
     }
 }

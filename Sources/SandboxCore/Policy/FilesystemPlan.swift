@@ -25,10 +25,13 @@ public final class FilesystemPlan {
     /// nil when the profile has no `[filesystem]` view. The mount namespace enforces it when `namespaces`
     /// has one (with a PID namespace, a fresh /proc); `mayRestrict`: the child may call
     /// landlock_restrict_self (no_new_privs or CAP_SYS_ADMIN; a user namespace gives the latter).
-    public static func prepare(_ profile: Profile, workdir: String, home: String?, namespaces: NamespacePlan,
-                               mayRestrict: Bool) throws -> FilesystemPlan? {
+    /// `onMounts` gets the mount ops laid out for C as soon as they are, before the Landlock rules: the
+    /// thread that builds the view ahead can start on them.
+    static func prepare(_ profile: Profile, workdir: String, home: String?, namespaces: NamespacePlan,
+                        mayRestrict: Bool, onMounts: (MountPlan.Prepared) -> Void = { _ in }) throws -> FilesystemPlan? {
         guard profile.filesystem.isActive else { return nil }
-        return try FilesystemPlan(Inputs(profile: profile, workdir: workdir, home: home, mayRestrict: mayRestrict), namespaces: namespaces)
+        return try FilesystemPlan(Inputs(profile: profile, workdir: workdir, home: home, mayRestrict: mayRestrict), namespaces: namespaces,
+                                  onMounts: onMounts)
     }
 
     /// The same view for a smaller set of namespaces (the kernel refused best-effort ones).
@@ -44,7 +47,7 @@ public final class FilesystemPlan {
     }
     private let inputs: Inputs
 
-    private init(_ inputs: Inputs, namespaces: NamespacePlan) throws {
+    private init(_ inputs: Inputs, namespaces: NamespacePlan, onMounts: (MountPlan.Prepared) -> Void = { _ in }) throws {
         self.inputs = inputs
         let (profile, workdir, home) = (inputs.profile, inputs.workdir, inputs.home)
         let mountNamespace = namespaces.has(.mount), pidNamespace = namespaces.has(.pid), networkNamespace = namespaces.has(.network)
@@ -74,6 +77,8 @@ public final class FilesystemPlan {
             enforcers.append("mount-namespace")
         }
         self.mounts = mounts
+        let preparedMounts = mounts.map(MountPlan.Prepared.init)
+        if let preparedMounts { onMounts(preparedMounts) }
 
         var landlock: LandlockRuleset?
         if settings.landlock {
@@ -116,7 +121,7 @@ public final class FilesystemPlan {
             notEnforced.append("filesystem (no mount namespace, no Landlock)")
         }
         self.enforcers = enforcers
-        self.preparedMounts = mounts.map(MountPlan.Prepared.init)
+        self.preparedMounts = preparedMounts
         self.preparedRules = try landlock.map { try LandlockRuleset.Prepared($0, inView: mounts != nil) }
         self.notEnforced = notEnforced
         self.notes = notes

@@ -8,7 +8,7 @@ import Glibc
 ///
 /// An entry is one file, named by a hash of what selects it (this binary, `-p` and `--set` as given, the
 /// profile search path, the kernel's last capability). It holds that key in full, then every profile
-/// lookup the resolution made with the text it found, then the compiled profile. It is used only when the
+/// lookup the resolution made with the text it found, a launch hint, then the compiled profile. It is used only when the
 /// key matches byte for byte and every lookup, made again now, finds the same file with the same text:
 /// any edit, a new profile that shadows an old one, or a new sandbox binary makes it a miss, and the miss
 /// writes a fresh entry. Nothing is trusted from the file that has not been compared with its source, but
@@ -33,7 +33,7 @@ public struct ProfileCache {
     static let maxEntries = 64
     static let magic: [UInt8] = Array("sandbox-compiled-profile\n".utf8)
     /// Bump when the entry layout or the meaning of any encoded field changes.
-    static let formatVersion: UInt64 = 1
+    static let formatVersion: UInt64 = 2
 
     public init(directory: String?, offReason: String? = nil) {
         self.directory = directory
@@ -63,8 +63,11 @@ public struct ProfileCache {
     }
 
     /// Resolves `names` and `overrides`, from the cache when an entry is still valid. Errors are the
-    /// resolver's (a bad profile is never cached).
-    public func lookup(_ names: [String], overrides: [String], resolver: ProfileResolver) throws -> Entry {
+    /// resolver's (a bad profile is never cached). `onHint` gets the entry's launch hint (what the run that
+    /// stored it passed to `keep`) as soon as its key and profiles match, before the compiled profile is
+    /// decoded: a speculation the caller may start work on, and must check against the profile.
+    public func lookup(_ names: [String], overrides: [String], resolver: ProfileResolver,
+                       onHint: (UInt8) -> Void = { _ in }) throws -> Entry {
         func uncached(_ reason: String?) throws -> Entry {
             Entry(compiled: CompiledProfile(profile: try resolver.resolve(names, overrides: overrides)),
                   outcome: Outcome(status: .off, reason: reason), pending: nil)
@@ -74,7 +77,7 @@ public struct ProfileCache {
             return try uncached("cannot identify this binary: stat(/proc/self/exe) failed")
         }
         let path = directory + "/" + Self.fileName(for: key)
-        if let compiled = Self.load(path, key: key, resolver: resolver) {
+        if let compiled = Self.load(path, key: key, resolver: resolver, onHint: onHint) {
             return Entry(compiled: compiled, outcome: Outcome(status: .hit, reason: nil), pending: nil)
         }
         let resolution = try resolver.resolution(names, overrides: overrides)
@@ -83,13 +86,14 @@ public struct ProfileCache {
     }
 
     /// After a miss, stores the profile with the filter the run compiled from it (`LaunchPlan.seccomp`),
-    /// unless that filter observes syscalls for the file watcher (it depends on the run). Returns the
-    /// outcome for the report: a miss whose entry could not be written says why.
-    public func keep(_ entry: Entry, seccomp: SeccompProgram?) -> Outcome {
+    /// unless that filter observes syscalls for the file watcher (it depends on the run), and the run's
+    /// launch hint (`lookup`'s `onHint`). Returns the outcome for the report: a miss whose entry could not
+    /// be written says why.
+    public func keep(_ entry: Entry, seccomp: SeccompProgram?, hint: UInt8 = 0) -> Outcome {
         guard let pending = entry.pending, let directory else { return entry.outcome }
         let reusable = seccomp.flatMap { $0.notifications.observesAny ? nil : $0 }
         let failure = Self.store(CompiledProfile(profile: entry.compiled.profile, seccomp: reusable), lookups: pending.lookups,
-                                 key: pending.key, directory: directory, path: pending.path)
+                                 hint: hint, key: pending.key, directory: directory, path: pending.path)
         return Outcome(status: .miss, reason: failure)
     }
 
@@ -139,7 +143,7 @@ public struct ProfileCache {
     // MARK: - Load
 
     /// The entry at `path` when it is valid for `key` and the profiles as they are now; nil otherwise.
-    static func load(_ path: String, key: [UInt8], resolver: ProfileResolver) -> CompiledProfile? {
+    static func load(_ path: String, key: [UInt8], resolver: ProfileResolver, onHint: (UInt8) -> Void = { _ in }) -> CompiledProfile? {
         guard let bytes = readOwnFile(path), bytes.count > 8 else { return nil }
         return bytes.withUnsafeBytes { file -> CompiledProfile? in
             let buffer = UnsafeRawBufferPointer(rebasing: file[..<(file.count - 8)])
@@ -159,6 +163,7 @@ public struct ProfileCache {
                     guard let found = try? resolver.find(name, relativeTo: relativeTo), found.source == source else { return nil }
                     guard Self.equal(text, found.bytes) else { return nil }
                 }
+                onHint(try r.u8())
                 let compiled = try CompiledProfile(from: &r)
                 return r.isAtEnd ? compiled : nil
             } catch {
@@ -200,8 +205,8 @@ public struct ProfileCache {
 
     /// Writes an entry (a new file renamed into place, so a reader never sees half of one). Returns why it
     /// could not, or nil.
-    static func store(_ compiled: CompiledProfile, lookups: [ProfileResolver.Lookup], key: [UInt8], directory: String,
-                      path: String) -> String? {
+    static func store(_ compiled: CompiledProfile, lookups: [ProfileResolver.Lookup], hint: UInt8 = 0, key: [UInt8],
+                      directory: String, path: String) -> String? {
         if let problem = prepareDirectory(directory) { return problem }
         var w = ByteWriter()
         for byte in magic { w.u8(byte) }
@@ -212,6 +217,7 @@ public struct ProfileCache {
             w.string(lookup.found.source)
             w.raw(lookup.found.bytes)
         }
+        w.u8(hint)
         compiled.encode(into: &w)
         w.u64(w.bytes.withUnsafeBytes { checksum($0) })
 
