@@ -61,8 +61,9 @@ struct RunRequest: Equatable {
             }
             // Nothing renders the figures of a quiet run without a report: fewer cgroups, fewer files read.
             let rendersFigures = !quiet || report != nil || reportHTML != nil
+            let listings = ListingCache(directory: cache.directory)
             let plan = try LaunchPlan(compiled: entry.compiled, command: command, onFileEvent: trace?.write, rendersFigures: rendersFigures,
-                                      early: early)
+                                      early: early, listings: listings)
             early = nil
             let cacheOutcome = cache.keep(entry, seccomp: plan.seccomp, hint: plan.launchHint)
             let supervisor = Supervisor(plan: plan, options: .init(timeout: timeout, killAfter: killAfter))
@@ -70,6 +71,7 @@ struct RunRequest: Equatable {
             supervisor.rendersFigures = rendersFigures
             var result = try supervisor.run()
             result.profileCache = cacheOutcome
+            listings.save()
             if let failure = result.setupFailure { printError("sandbox: \(failure.error)") }
             if !quiet { printError(ReportRenderer.summaryLines(result).joined(separator: "\n")) }
             if let reportFD, let report {

@@ -50,10 +50,12 @@ public final class LaunchPlan {
     /// `compiled.seccomp`, when present, is used instead of compiling the profile's filter again when it
     /// `fits` this run (the same listener socket, nothing observed for the file watcher). `rendersFigures`
     /// false (a quiet run without a report) leaves out the cgroups only figures need (`CgroupPlan.prepare`).
-    /// `early`: a thread already making namespaces on the profile cache's hint, kept if it fits.
+    /// `early`: a thread already making namespaces on the profile cache's hint, kept if it fits; `listings`:
+    /// the directories the view's globs list, kept between runs (`ListingCache`).
     public init(compiled: CompiledProfile, command: [String],
                 environment callerEnvironment: [String]? = nil,
-                onFileEvent: ((FileEvent) -> Void)? = nil, rendersFigures: Bool = true, early: EarlyNamespaces? = nil) throws {
+                onFileEvent: ((FileEvent) -> Void)? = nil, rendersFigures: Bool = true, early: EarlyNamespaces? = nil,
+                listings: ListingCache? = nil) throws {
         let early = early?.ahead
         let profile = compiled.profile
         self.profile = profile
@@ -157,7 +159,8 @@ public final class LaunchPlan {
             // The thread builds the view while the Landlock rules, the cgroups and the rest are prepared.
             filesystem = try FilesystemPlan.prepare(
                 profile, workdir: profile.process.workdir ?? Supervisor.currentDirectory(), home: home, namespaces: namespaces,
-                mayRestrict: profile.process.noNewPrivileges || has(Capabilities.sysAdmin), onMounts: { ahead?.build($0) })
+                mayRestrict: profile.process.noNewPrivileges || has(Capabilities.sysAdmin), listings: listings,
+                onMounts: { ahead?.build($0) })
         }
         self.filesystem = filesystem
         notEnforced += filesystem?.notEnforced ?? []

@@ -28,10 +28,11 @@ public final class FilesystemPlan {
     /// `onMounts` gets the mount ops laid out for C as soon as they are, before the Landlock rules: the
     /// thread that builds the view ahead can start on them.
     static func prepare(_ profile: Profile, workdir: String, home: String?, namespaces: NamespacePlan,
-                        mayRestrict: Bool, onMounts: (MountPlan.Prepared) -> Void = { _ in }) throws -> FilesystemPlan? {
+                        mayRestrict: Bool, listings: ListingCache? = nil,
+                        onMounts: (MountPlan.Prepared) -> Void = { _ in }) throws -> FilesystemPlan? {
         guard profile.filesystem.isActive else { return nil }
-        return try FilesystemPlan(Inputs(profile: profile, workdir: workdir, home: home, mayRestrict: mayRestrict), namespaces: namespaces,
-                                  onMounts: onMounts)
+        return try FilesystemPlan(Inputs(profile: profile, workdir: workdir, home: home, mayRestrict: mayRestrict, listings: listings),
+                                  namespaces: namespaces, onMounts: onMounts)
     }
 
     /// The same view for a smaller set of namespaces (the kernel refused best-effort ones).
@@ -44,6 +45,7 @@ public final class FilesystemPlan {
         let workdir: String
         let home: String?
         let mayRestrict: Bool
+        let listings: ListingCache?
     }
     private let inputs: Inputs
 
@@ -57,7 +59,8 @@ public final class FilesystemPlan {
         // In a mount namespace the user's control sockets (docs/control-protocol.md) are hidden from the
         // command; the directory is made now when absent, or a run's first socket would appear in the view.
         let runDirectory = mountNamespace ? (try? RunDirectory.prepare()) : nil
-        let view = try FilesystemView(settings, workdir: workdir, home: home, owner: owner, alsoHidden: runDirectory.map { [$0] } ?? [])
+        let view = try FilesystemView(settings, workdir: workdir, home: home, owner: owner, alsoHidden: runDirectory.map { [$0] } ?? [],
+                                      listings: inputs.listings)
         self.view = view
         var notEnforced: [String] = []
         var notes = view.notes

@@ -67,9 +67,10 @@ public struct FilesystemView: Sendable {
     /// Resolves `settings`. `workdir` is the command's working directory, `home` its `$HOME`, `owner` the
     /// uid and gid the command runs as, as seen inside its namespaces.
     /// `alsoHidden`: directories hidden whatever the profile says (the mount-namespace view hides the
-    /// user's control sockets), skipped when the view already covers them.
+    /// user's control sockets), skipped when the view already covers them. `listings`: the directories
+    /// that globs list, kept between runs (nil: each is read).
     public init(_ settings: FilesystemSettings, workdir: String, home: String?, owner: (uid: UInt32, gid: UInt32),
-                alsoHidden: [String] = []) throws {
+                alsoHidden: [String] = [], listings: ListingCache? = nil) throws {
         var notes: [String] = []
         let canonicalHome = home.flatMap { Self.realpath($0) }
         let workdir = Self.realpath(workdir) ?? workdir
@@ -130,7 +131,7 @@ public struct FilesystemView: Sendable {
         var listing = Listing()
         for pattern in settings.hide {
             let expanded = try expand(pattern, key: "filesystem.hide")
-            let matches = Self.glob(expanded, listing: &listing)
+            let matches = Self.glob(expanded, listing: &listing, listings: listings)
             if matches.isEmpty && !Self.isGlob(expanded) { notes.append("filesystem.hide: \(expanded) does not exist; nothing to hide") }
             for match in matches {
                 guard let real = Self.realpath(match), real != "/" else { continue }
@@ -273,7 +274,7 @@ public struct FilesystemView: Sendable {
     /// The matches of `pattern`, sorted; a path without glob characters is itself, when it exists. Wildcards
     /// in the last component only are matched against `listing` (fnmatch with FNM_PERIOD, as glob(3): a
     /// leading dot is matched only by a dot; `.` and `..` never); others go to glob(3).
-    static func glob(_ pattern: String, listing: inout Listing) -> [String] {
+    static func glob(_ pattern: String, listing: inout Listing, listings: ListingCache? = nil) -> [String] {
         guard isGlob(pattern) else { return FileIO.exists(pattern) || isSymlink(pattern) ? [pattern] : [] }
         guard let slash = pattern.lastIndex(of: "/") else { return glob(pattern) }
         let parent = String(pattern[..<slash]), last = String(pattern[pattern.index(after: slash)...])
@@ -281,16 +282,11 @@ public struct FilesystemView: Sendable {
         let directory = parent.isEmpty ? "/" : parent
         if listing.directory != directory {
             listing = Listing(directory: directory)
-            if let dir = opendir(directory) {
-                let offset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
-                while let entry = readdir(dir) {
-                    let name = UnsafeBufferPointer(start: (UnsafeRawPointer(entry) + offset).assumingMemoryBound(to: CChar.self),
-                                                   count: strlen((UnsafeRawPointer(entry) + offset).assumingMemoryBound(to: CChar.self)) + 1)
-                    if name[0] == 0x2e && (name[1] == 0 || name[1] == 0x2e && name[2] == 0) { continue }  // . and ..
-                    listing.starts.append(listing.names.count)
-                    listing.names.append(contentsOf: name)
-                }
-                closedir(dir)
+            listing.names = listings?.names(in: directory) ?? ListingCache.read(directory)
+            var start = 0
+            for (i, byte) in listing.names.enumerated() where byte == 0 {
+                listing.starts.append(start)
+                start = i + 1
             }
         }
         var matches: [String] = []
