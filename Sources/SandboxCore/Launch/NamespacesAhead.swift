@@ -61,6 +61,7 @@ final class NamespacesAhead: @unchecked Sendable {
         return Want(network: network, view: mounts)
     }
 
+    /// A thread for `plan`, when it wants one (`want(for:view:)`).
     static func start(for plan: NamespacePlan, view: Bool) -> NamespacesAhead? {
         want(for: plan, view: view).flatMap(start)
     }
