@@ -1,3 +1,4 @@
+import CSandboxSpawn
 @testable import SandboxCore
 
 /// A classic-BPF interpreter for seccomp programs, so that unit tests can ask what a compiled filter
@@ -28,7 +29,11 @@ struct BPFInterpreter {
     let program: [(code: UInt16, jt: UInt8, jf: UInt8, k: UInt32)]
 
     init(_ program: SeccompProgram) {
-        self.program = program.instructions.map { ($0.code, $0.jt, $0.jf, $0.k) }
+        self.init(program.instructions)
+    }
+
+    init(_ instructions: [sock_filter]) {
+        self.program = instructions.map { ($0.code, $0.jt, $0.jf, $0.k) }
     }
 
     /// What the filter returns for syscall `nr` with `args` (missing ones are 0) on ABI `arch`.

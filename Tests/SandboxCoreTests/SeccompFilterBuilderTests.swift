@@ -96,6 +96,40 @@ struct SeccompFilterBuilderTests {
         try Self.expectSameAsReference(settings, name)
     }
 
+    /// Sharing the returns keeps every action: the shared and the unshared program return the same for
+    /// every syscall number of both ABIs and the x32 range and for a foreign architecture, and, where a
+    /// number's path reads its arguments, with each argument set to each constant the checks compare
+    /// with; and it is shorter.
+    @Test(arguments: ["default", "strict", "build", "audit", "ci"])
+    func sharedReturnsKeepEveryAction(_ name: String) throws {
+        let settings = try builtin(name).seccomp
+        let shared = try SeccompCompiler.compile(settings, notifySocketFD: 4).instructions
+        let unshared = try SeccompCompiler.unsharedInstructions(settings, notifySocketFD: 4)
+        #expect(shared.count < unshared.count, "\(shared.count) instructions against \(unshared.count)")
+        let a = BPFInterpreter(shared), b = BPFInterpreter(unshared)
+        // What the argument checks compare with: the constant of each jump right after a load of an argument.
+        let constants = Array(Set(unshared.indices.dropFirst().filter { i in
+            unshared[i].code & 0x07 == 0x05 && unshared[i - 1].code == 0x20 && unshared[i - 1].k >= 16
+        }.map { UInt64(unshared[$0].k) })).sorted()
+        let numbers = (0..<Int32(600)).map { $0 } + (0..<Int32(600)).map { $0 | 0x4000_0000 } + [-1]
+        for arch in [BPFInterpreter.auditArchX86_64, BPFInterpreter.auditArchI386, 0xC000_00B7] {
+            for nr in numbers {
+                let x = try a.run(nr: nr, arch: arch), y = try b.run(nr: nr, arch: arch)
+                if x != y { Issue.record("nr \(nr) arch \(arch): \(x) against \(y)"); return }
+                // The arguments, where the number's path reads them.
+                guard (try? b.run(nr: nr, arch: arch, onlyNumberAndArch: true)) == nil else { continue }
+                for position in 0..<6 {
+                    for k in constants {
+                        var args = [UInt64](repeating: 0, count: 6)
+                        args[position] = k
+                        let x = try a.run(nr: nr, args: args, arch: arch), y = try b.run(nr: nr, args: args, arch: arch)
+                        if x != y { Issue.record("nr \(nr) arch \(arch) args \(args): \(x) against \(y)"); return }
+                    }
+                }
+            }
+        }
+    }
+
     @Test func everyOperatorMatchesLibseccomp() throws {
         let values: [UInt64] = [0, 7, 0xFFFF_FFFF, 0x1_0000_0000, 0x1_0000_0007, 0xFFFF_FFFF_FFFF_FFFF]
         for op in ArgumentCondition.Operator.allCases {

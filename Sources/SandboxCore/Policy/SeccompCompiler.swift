@@ -71,6 +71,12 @@ public enum SeccompCompiler {
                               listenerFDInFilter: plan.listenerFDInFilter)
     }
 
+    /// The program before `SeccompFilterBuilder.sharingReturns` (for the tests that compare the two).
+    static func unsharedInstructions(_ settings: SeccompSettings, notifySocketFD: Int32?) throws -> [sock_filter] {
+        let plan = try plan(settings, notifySocketFD: notifySocketFD, observe: [], observeAll: false)
+        return try SeccompFilterBuilder.unshared(native: plan.native, x32: plan.x32, others: plan.others, badArch: Action.killProcess)
+    }
+
     /// The native ABI's decisions (for tests that compare them with libseccomp's program).
     static func nativePolicy(_ settings: SeccompSettings, notifySocketFD: Int32?) throws -> ABIPolicy {
         try plan(settings, notifySocketFD: notifySocketFD, observe: [], observeAll: false).native
