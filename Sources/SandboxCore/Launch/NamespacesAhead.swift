@@ -152,7 +152,7 @@ final class NamespacesAhead: @unchecked Sendable {
 
 /// A `NamespacesAhead` thread started before the launch plan exists, on the profile cache's hint: what the
 /// run that stored the cache entry made ahead (`LaunchPlan.launchHint`). The network namespace is then
-/// being made while the compiled profile is still decoded, 0.1-0.2 ms sooner. Only a speculation:
+/// being made while the compiled profile is still decoded. Only a speculation:
 /// `LaunchPlan` keeps the thread when its own plan wants the same, and releases it otherwise.
 public final class EarlyNamespaces {
     let ahead: NamespacesAhead
