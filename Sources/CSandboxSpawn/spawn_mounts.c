@@ -9,9 +9,11 @@
 // target fd that was opened without following any symlink, so no path is resolved at mount time.
 //
 // As root without a user namespace the supervisor builds the view ahead, on a thread of its own, while it
-// prepares the rest of the launch (sbx_view_build_ahead, CSandboxSys/ahead.c): the same code up to the
-// switch into the new root, minus the ops that need the child's PID namespace (its /proc). The child then
-// joins that namespace and runs only those. Both ways run one op list, in one order.
+// prepares the rest of the launch (CSandboxSys/ahead.c): the same code up to the switch into the new root,
+// minus the ops that need the child's PID namespace (its /proc). The part that needs no view (the staging
+// root, the host's root copied) runs before the view is known (sbx_view_stage_ahead), the rest once it is
+// (sbx_view_build_ahead). The child then joins that namespace and runs only its own ops. Both ways run one
+// op list, in one order.
 
 #define _GNU_SOURCE
 #include "sandbox_spawn.h"
@@ -209,26 +211,31 @@ static int run_ops(int root, const struct sbx_view *view, int first, int last, c
     return 0;
 }
 
-// Everything before the switch into the new root, in a mount namespace of our own: private propagation,
-// the staging root, the host's root copied to /newroot, ops [0, last). Ends with the staging root as "/".
-static int assemble(const struct sbx_view *view, int last, int64_t *detail) {
+// The part of the view that depends on no profile, in a mount namespace of our own: private propagation,
+// the staging root as "/" with the host's root beneath it at /oldroot, and the host's root copied whole
+// (every submount), detached: `*tree`. Nobody can reach the copy until assemble attaches it.
+static int stage(const char *staging, int *tree) {
+    *tree = -1;
     // Private propagation first: nothing mounted from here on may reach the host's mount namespace (nor
     // the host's later mounts ours).
     if (syscall(SYS_mount, NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) return -1;
     // The staging root: a tmpfs over /tmp in our namespace only, holding newroot/, oldroot/ and the empty
-    // file that hidden files are bound to.
-    if (syscall(SYS_mount, "tmpfs", view->staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0) return -1;
-    if (chdir(view->staging) < 0) return -1;
-    if (mkdir("newroot", 0755) < 0 || mkdir("oldroot", 0755) < 0) return -1;
+    // file and directory that hidden and masked paths are bound to (MountPlan.emptyFile, emptyDirectory).
+    if (syscall(SYS_mount, "tmpfs", staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0) return -1;
+    if (chdir(staging) < 0) return -1;
+    if (mkdir("newroot", 0755) < 0 || mkdir("oldroot", 0755) < 0 || mkdir("emptydir", 0555) < 0) return -1;
     int empty = open("empty", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
     if (empty < 0 || close(empty) < 0) return -1;
     if (syscall(SYS_pivot_root, ".", "oldroot") < 0) return -1;
     if (chdir("/") < 0) return -1;
+    *tree = sys_open_tree(AT_FDCWD, "/oldroot", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+    return *tree < 0 ? -1 : 0;
+}
 
-    // The host's root, copied whole (every submount) and made nosuid, nodev (and read-only) on every
-    // submount at once, before it is attached: no window in which a submount is still writable.
-    int tree = sys_open_tree(AT_FDCWD, "/oldroot", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-    if (tree < 0) return -1;
+// The rest, up to the switch into the new root: the host's root copy (`tree`, consumed) made nosuid, nodev
+// (and read-only) on every submount at once, before it is attached (no window in which a submount is still
+// writable), attached at /newroot, then ops [0, last).
+static int assemble(const struct sbx_view *view, int tree, int last, int64_t *detail) {
     if (sys_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, view->root_attr, 0) < 0) return close_keep_errno(tree, -1);
     int newroot_dir = open("/newroot", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     if (newroot_dir < 0) return close_keep_errno(tree, -1);
@@ -271,24 +278,35 @@ int sbx_step_mounts(const struct sbx_plan *plan, const struct sbx_arrived *arriv
             errno = EINVAL;
             return -1;
         }
-        if (assemble(view, view->op_count, detail) < 0 || enter_root() < 0) return -1;
+        int tree;
+        if (stage(view->staging, &tree) < 0 || assemble(view, tree, view->op_count, detail) < 0 || enter_root() < 0) return -1;
     }
     // The working directory by its path in the view: the one inherited pointed into the old tree.
     if (view->workdir && chdir(view->workdir) < 0) return -1;
     return 0;
 }
 
-int sbx_view_build_ahead(const struct sbx_view *view, int *ns_fd, int *clones, int64_t *detail) {
-    *detail = -1;
+int sbx_view_stage_ahead(int *ns_fd, int *tree) {
     *ns_fd = -1;
-    for (int i = view->child_first; i < view->op_count; i++) clones[i - view->child_first] = -1;
+    *tree = -1;
     // CLONE_NEWNS unshares this thread's filesystem context too (root, cwd): the pivots below move only
     // this thread, never the supervisor's main thread.
     if (unshare(CLONE_NEWNS) < 0) return -1;
     // Now, while /proc is still the host's: the new root has none until the child mounts its own.
     *ns_fd = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
     if (*ns_fd < 0) return -1;
-    if (assemble(view, view->child_first, detail) < 0) return -1;
+    return stage(SBX_VIEW_STAGING, tree);
+}
+
+int sbx_view_build_ahead(const struct sbx_view *view, int tree, int *clones, int64_t *detail) {
+    *detail = -1;
+    for (int i = view->child_first; i < view->op_count; i++) clones[i - view->child_first] = -1;
+    // Staged at SBX_VIEW_STAGING before the view was known; a view staged elsewhere is the child's to build.
+    if (strcmp(view->staging, SBX_VIEW_STAGING) != 0) {
+        errno = EINVAL;
+        return close_keep_errno(tree, -1);
+    }
+    if (assemble(view, tree, view->child_first, detail) < 0) return -1;
     // The child's bind sources lie in the old root, which the switch detaches: cloned now, attached later.
     for (int i = view->child_first; i < view->op_count; i++) {
         if (view->ops[i].kind != SBX_MNT_BIND) continue;

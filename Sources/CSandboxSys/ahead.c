@@ -20,27 +20,30 @@ static void make_network(struct sbx_ahead_job *job) {
 }
 
 static void make_view(struct sbx_ahead_job *job) {
+    // What needs no view first (the mount namespace, the staging root, the host's root copied), while the
+    // main thread still prepares the view, which arrives with the semaphore.
+    int tree = -1;
+    int err = sbx_view_stage_ahead(&job->view_fd, &tree) == 0 ? 0 : errno;
     int r;
     do { r = sem_wait(&job->view_given); } while (r < 0 && errno == EINTR);
     const struct sbx_view *view = job->view;
-    if (!view) return;
     // In the run's network namespace, or the view's fresh sysfs would list the host's interfaces.
-    if (job->want_net && job->net_fd < 0) {
-        job->view_err = job->net_err;
-        return;
+    if (!err && job->want_net && job->net_fd < 0) err = job->net_err;
+    if (view && !err) {
+        int built = sbx_view_build_ahead(view, tree, job->view_clones, &job->view_detail);
+        tree = -1;  // consumed
+        if (built == 0) return;
+        err = errno;
     }
-    int fd = -1;
-    if (sbx_view_build_ahead(view, &fd, job->view_clones, &job->view_detail) < 0) {
-        job->view_err = errno;
-        // The child builds it itself: nothing of this attempt is kept.
-        if (fd >= 0) close(fd);
-        for (int i = 0; i < view->op_count - view->child_first; i++) {
-            if (job->view_clones[i] >= 0) close(job->view_clones[i]);
-            job->view_clones[i] = -1;
-        }
-        return;
+    // None after all, or the child builds it itself (and explains a failure): nothing of this attempt is kept.
+    job->view_err = view ? err : 0;
+    if (tree >= 0) close(tree);
+    if (job->view_fd >= 0) close(job->view_fd);
+    job->view_fd = -1;
+    for (int i = 0; view && i < view->op_count - view->child_first; i++) {
+        if (job->view_clones[i] >= 0) close(job->view_clones[i]);
+        job->view_clones[i] = -1;
     }
-    job->view_fd = fd;
 }
 
 static void *work(void *arg) {

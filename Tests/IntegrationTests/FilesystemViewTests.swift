@@ -48,7 +48,7 @@ extension SandboxBinary {
             let r = try Runner(asNobody: asNobody)
             let tag = UUID().uuidString
             let script = """
-                for f in /etc/sbx-\(tag) /usr/sbx-\(tag) /var/sbx-\(tag) /srv/sbx-\(tag); do
+                for f in /etc/sbx-\(tag) /usr/sbx-\(tag) /var/sbx-\(tag) /srv/sbx-\(tag) /home/sbx-\(tag); do
                   if echo x > $f 2>/dev/null; then echo "wrote $f"; else echo "refused $f"; fi
                 done
                 echo private > /tmp/sbx-\(tag)
@@ -63,7 +63,8 @@ extension SandboxBinary {
             let (out, report) = try r.report(["-p", "ci"], ["sh", "-c", script])
             #expect(out.status == 0, "\(out)")
             let stdout = out.stdout
-            for dir in ["etc", "usr", "var", "srv"] {
+            // /home is hidden: an empty directory, read-only (bound, or a sealed tmpfs when the checkout is beneath it).
+            for dir in ["etc", "usr", "var", "srv", "home"] {
                 #expect(stdout.contains("refused /\(dir)/sbx-\(tag)"), "\(dir): \(out)")
                 #expect(!FileManager.default.fileExists(atPath: "/\(dir)/sbx-\(tag)"), "nothing reaches the host's /\(dir)")
             }

@@ -162,6 +162,24 @@ struct FilesystemViewTests {
         #expect(!text.contains { $0.contains("sysfs") }, "without a network namespace the host's /sys stays")
     }
 
+    /// A hidden directory with nothing mounted beneath it, and a masked /proc or /sys directory, is the
+    /// staging root's empty directory bound read-only (no tmpfs of its own, nothing to seal); a hidden file
+    /// the empty file.
+    @Test func emptyDirectoriesAreOneBoundDirectory() throws {
+        let t = try Tree()
+        let real = FilesystemView.realpath(t.root)!
+        let view = try t.view(Self.make { $0.hide = [real + "/home", real + "/data/file"] })
+        let rel = String(real.dropFirst())
+        let text = MountPlan(view, pidNamespace: true, networkNamespace: true).ops.map(\.description)
+        #expect(text.contains("bind /\(rel)/home from /emptydir ro,nosuid,nodev,noexec"), "\(text)")
+        #expect(text.contains("bind /\(rel)/data/file from /empty ro,nosuid,nodev,noexec"), "\(text)")
+        #expect(!text.contains { $0.hasPrefix("setattr /\(rel)/home") }, "nothing to seal: \(text)")
+        #expect(!text.contains { $0.hasPrefix("fs ") && $0.contains("size=4096") }, "a tmpfs for an empty directory: \(text)")
+        for masked in ["/proc/acpi", "/sys/firmware"] where FileManager.default.fileExists(atPath: masked) {
+            #expect(text.contains("bind \(masked) from /emptydir ro,nosuid,nodev,noexec optional in-fresh"), "\(text)")
+        }
+    }
+
     /// An op is re-checked after mounting unless its target lies in a file system an earlier op mounted
     /// fresh: the deepest earlier mount above it decides, and a bind (host content) keeps the re-check.
     @Test func onlyTargetsInFreshFileSystemsSkipTheirRecheck() {

@@ -198,12 +198,21 @@ struct sbx_plan {
 /// when the clone itself failed (the child never ran). Never returns in the child.
 pid_t sbx_spawn(const struct sbx_plan *plan, int *pidfd_out);
 
-/// Builds `view` in a new mount namespace of the calling thread, which must be a thread of its own (the
-/// supervisor's, sandbox_ahead.h; unshare(CLONE_NEWNS) gives it a filesystem context of its own too):
-/// ops [0, child_first), then, for each later bind op, its source cloned detached into `clones` (-1 for
-/// other kinds), then the switch into the new root. `*ns_fd` is the namespace. Returns -1 with errno (and
-/// `*detail`, the failing op or -1) on failure; every fd stored is the caller's to close either way.
-int sbx_view_build_ahead(const struct sbx_view *view, int *ns_fd, int *clones, int64_t *detail);
+/// Where the staging tmpfs goes in the view's mount namespace ("/tmp", as bubblewrap): MountPlan.staging.
+#define SBX_VIEW_STAGING "/tmp"
+
+/// The first half of building a view ahead, which needs no view: a new mount namespace of the calling
+/// thread, which must be a thread of its own (the supervisor's, sandbox_ahead.h; unshare(CLONE_NEWNS) gives
+/// it a filesystem context of its own too), with the staging root at SBX_VIEW_STAGING as its root and the
+/// host's root copied, detached, into `*tree`. `*ns_fd` is the namespace. Returns -1 with errno on failure;
+/// every fd stored is the caller's to close either way.
+int sbx_view_stage_ahead(int *ns_fd, int *tree);
+
+/// The second half, in that namespace: `tree` (consumed) set up and attached as the new root, ops [0,
+/// child_first), then, for each later bind op, its source cloned detached into `clones` (-1 for other kinds),
+/// then the switch into the new root. Returns -1 with errno (and `*detail`, the failing op or -1) on
+/// failure; every fd stored in `clones` is the caller's to close either way.
+int sbx_view_build_ahead(const struct sbx_view *view, int tree, int *clones, int64_t *detail);
 
 /// Brings `lo` up in the caller's network namespace (ioctl SIOCSIFFLAGS; async-signal-safe): the child's
 /// step, and the supervisor's thread that makes a namespace ahead (CSandboxSys/netns.c).

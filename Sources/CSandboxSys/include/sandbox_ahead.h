@@ -28,7 +28,7 @@ struct sbx_ahead_job {
     int want_net;               // make the network namespace (first: a fresh sysfs in the view shows it)
     int net_fd;                 // the network namespace (an nsfs fd, close-on-exec), or -1
     int net_err;                // why not: the errno of unshare, of bringing lo up, or of the open
-    int want_view;              // wait for a view (sbx_ahead_view) and build it
+    int want_view;              // stage a mount namespace, wait for a view (sbx_ahead_view) and build it there
     sem_t view_given;
     int view_handed;            // sbx_ahead_view was called (the main thread's own field)
     const struct sbx_view *view; // the view to build, or NULL: none after all
@@ -39,8 +39,8 @@ struct sbx_ahead_job {
 };
 
 /// Starts the thread: unshare(CLONE_NEWNET), lo up (SIOCSIFFLAGS), open /proc/thread-self/ns/net when
-/// `want_net`; then, when `want_view`, waits for `sbx_ahead_view`. Returns 0, or -1 with errno when no
-/// thread could be started.
+/// `want_net`; then, when `want_view`, the part of a view that needs none (sbx_view_stage_ahead), a wait
+/// for `sbx_ahead_view`, and the view. Returns 0, or -1 with errno when no thread could be started.
 int sbx_ahead_start(struct sbx_ahead_job *job, int want_net, int want_view);
 
 /// Hands the thread its view (NULL: none), which with `clones` must stay valid until `sbx_ahead_finish`.
