@@ -214,15 +214,15 @@ static int run_ops(int root, const struct sbx_view *view, int first, int last, c
 // The part of the view that depends on no profile, in a mount namespace of our own: private propagation,
 // the staging root as "/" with the host's root beneath it at /oldroot, and the host's root copied whole
 // (every submount), detached: `*tree`. Nobody can reach the copy until assemble attaches it.
-static int stage(const char *staging, int *tree) {
+static int stage(int *tree) {
     *tree = -1;
     // Private propagation first: nothing mounted from here on may reach the host's mount namespace (nor
     // the host's later mounts ours).
     if (syscall(SYS_mount, NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) return -1;
     // The staging root: a tmpfs over /tmp in our namespace only, holding newroot/, oldroot/ and the empty
     // file and directory that hidden and masked paths are bound to (MountPlan.emptyFile, emptyDirectory).
-    if (syscall(SYS_mount, "tmpfs", staging, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0) return -1;
-    if (chdir(staging) < 0) return -1;
+    if (syscall(SYS_mount, "tmpfs", SBX_VIEW_STAGING, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700") < 0) return -1;
+    if (chdir(SBX_VIEW_STAGING) < 0) return -1;
     if (mkdir("newroot", 0755) < 0 || mkdir("oldroot", 0755) < 0 || mkdir("emptydir", 0555) < 0) return -1;
     int empty = open("empty", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0444);
     if (empty < 0 || close(empty) < 0) return -1;
@@ -279,7 +279,7 @@ int sbx_step_mounts(const struct sbx_plan *plan, const struct sbx_arrived *arriv
             return -1;
         }
         int tree;
-        if (stage(view->staging, &tree) < 0 || assemble(view, tree, view->op_count, detail) < 0 || enter_root() < 0) return -1;
+        if (stage(&tree) < 0 || assemble(view, tree, view->op_count, detail) < 0 || enter_root() < 0) return -1;
     }
     // The working directory by its path in the view: the one inherited pointed into the old tree.
     if (view->workdir && chdir(view->workdir) < 0) return -1;
@@ -295,17 +295,12 @@ int sbx_view_stage_ahead(int *ns_fd, int *tree) {
     // Now, while /proc is still the host's: the new root has none until the child mounts its own.
     *ns_fd = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
     if (*ns_fd < 0) return -1;
-    return stage(SBX_VIEW_STAGING, tree);
+    return stage(tree);
 }
 
 int sbx_view_build_ahead(const struct sbx_view *view, int tree, int *clones, int64_t *detail) {
     *detail = -1;
     for (int i = view->child_first; i < view->op_count; i++) clones[i - view->child_first] = -1;
-    // Staged at SBX_VIEW_STAGING before the view was known; a view staged elsewhere is the child's to build.
-    if (strcmp(view->staging, SBX_VIEW_STAGING) != 0) {
-        errno = EINVAL;
-        return close_keep_errno(tree, -1);
-    }
     if (assemble(view, tree, view->child_first, detail) < 0) return -1;
     // The child's bind sources lie in the old root, which the switch detaches: cloned now, attached later.
     for (int i = view->child_first; i < view->op_count; i++) {

@@ -84,7 +84,6 @@ struct sbx_mount_op {
 /// on need the child's PID namespace (its fresh /proc and what lies in it). When the supervisor builds the
 /// view ahead (sbx_view_build_ahead), the child runs only those, after joining; otherwise it runs them all.
 struct sbx_view {
-    const char *staging;            // where the staging tmpfs goes ("/tmp", as bubblewrap)
     uint64_t root_attr;             // MOUNT_ATTR_* for the host root's recursive copy (RDONLY, NOSUID, NODEV)
     int op_count;
     const struct sbx_mount_op *ops;

@@ -77,7 +77,7 @@ public final class MountPlan {
     /// masked paths are bound to, read-only: one inode each for every such path, and no file system of their
     /// own (a tmpfs per directory cost ~15 µs more to mount and to tear down, measured on the 2-core VM).
     static let emptyFile = "/empty", emptyDirectory = "/emptydir"
-    /// Where the staging tmpfs goes (in the child's mount namespace only), as bubblewrap does.
+    /// Where the staging tmpfs goes (in the child's mount namespace only), as bubblewrap does (spawn_mounts.c).
     public static let staging = SBX_VIEW_STAGING
 
     public init(_ view: FilesystemView, pidNamespace: Bool, networkNamespace: Bool = false) {
@@ -260,17 +260,15 @@ public final class MountPlan {
         let view: UnsafeMutablePointer<sbx_view>
         let ops: UnsafeMutablePointer<sbx_mount_op>
         let count: Int
-        let staging: UnsafeMutablePointer<CChar>
         let workdir: UnsafeMutablePointer<CChar>
         private var strings: [UnsafeMutableRawPointer] = []
 
         init(_ plan: MountPlan) {
             count = plan.ops.count
             ops = .allocate(capacity: max(count, 1))
-            staging = strdup(MountPlan.staging)!
             workdir = strdup(plan.workdir)!
             view = .allocate(capacity: 1)
-            view.initialize(to: sbx_view(staging: staging, root_attr: plan.rootAttributes, op_count: Int32(count),
+            view.initialize(to: sbx_view(root_attr: plan.rootAttributes, op_count: Int32(count),
                                          ops: UnsafePointer(ops), child_first: Int32(plan.childFirst), workdir: workdir))
             func keep(_ s: String?) -> UnsafePointer<CChar>? {
                 guard let s, let p = strdup(s) else { return nil }
@@ -306,7 +304,6 @@ public final class MountPlan {
             for p in strings { free(p) }
             view.deallocate()
             ops.deallocate()
-            free(staging)
             free(workdir)
         }
     }
