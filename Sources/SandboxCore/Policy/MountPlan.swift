@@ -91,14 +91,6 @@ public final class MountPlan {
         func tmpfs(_ target: String, options: [(String, String)], attributes: UInt64, optional: Bool = false) -> Op {
             Op(kind: SBX_MNT_FS, target: target, source: "tmpfs", options: options, attrSet: attributes, optional: optional)
         }
-        var hostIsDirectory: [String: Bool] = [:]
-        func isDirectory(_ path: String) -> Bool? {
-            if let known = hostIsDirectory[path] { return known }
-            var st = stat()
-            guard stat(path, &st) == 0 else { return nil }
-            hostIsDirectory[path] = (st.st_mode & S_IFMT) == S_IFDIR
-            return hostIsDirectory[path]
-        }
 
         // /proc: a fresh one shows only the command's PID namespace; without one, the host's is the only
         // procfs the kernel lets us mount (a new procfs needs a PID namespace owned by our user namespace).
@@ -120,12 +112,12 @@ public final class MountPlan {
         // sysfs's are kobject directories wherever they exist, and not looked up here: a lookup in sysfs can
         // wait on the kernfs lock while a network namespace is made (ours, on the thread) or torn down.
         for path in Self.maskedPaths {
-            guard let directory = path.hasPrefix("/sys/") ? true : isDirectory(path) else { continue }
-            if directory {
-                ops.append(Op(kind: SBX_MNT_BIND, target: relative(path), source: Self.emptyDirectory, attrSet: ro | system, optional: true))
-            } else {
-                ops.append(Op(kind: SBX_MNT_BIND, target: relative(path), source: Self.emptyFile, attrSet: ro | system, optional: true))
-            }
+            let inSysfs = path.hasPrefix("/sys/")
+            var st = stat()
+            if !inSysfs && stat(path, &st) != 0 { continue }
+            let directory = inSysfs || (st.st_mode & S_IFMT) == S_IFDIR
+            ops.append(Op(kind: SBX_MNT_BIND, target: relative(path), source: directory ? Self.emptyDirectory : Self.emptyFile,
+                          attrSet: ro | system, optional: true))
         }
         for path in Self.readOnlyPaths {
             ops.append(Op(kind: SBX_MNT_REBIND, target: relative(path), attrSet: ro | system, optional: true, recursive: true))
