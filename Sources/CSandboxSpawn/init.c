@@ -1,9 +1,12 @@
 // PID 1 of the command's PID namespace: forwards signals, reaps orphans, exits with the command's status.
 //
-// It runs between fork and exec like the rest of CSandboxSpawn (it is a copy of the supervisor that never
+// It runs between fork and exec like the rest of CSandboxSpawn (it is a child of the supervisor that never
 // execs), so the same rules hold: system calls only, no allocation, no stdio, no Swift. Every signal is
 // blocked (step_signals kept the mask full) and taken one at a time with rt_sigtimedwait; there are no
-// handlers, so nothing runs asynchronously.
+// handlers, so nothing runs asynchronously. When it shares the supervisor's memory (sbx_spawn), it also
+// shares the thread-local storage of the supervisor's main thread, which runs again once the command has
+// started: from then on every call here is sbx_raw, which writes neither errno nor glibc's cancellation
+// state.
 //
 // Why an init at all: PID 1 of a namespace is the reaper of every orphan in it, and when it dies the
 // kernel SIGKILLs everything left in the namespace. With PR_SET_PDEATHSIG the init dies with the
@@ -12,6 +15,7 @@
 
 #define _GNU_SOURCE
 #include "init.h"
+#include "spawn_steps.h"
 
 #include <errno.h>
 #include <linux/capability.h>
@@ -31,23 +35,25 @@ static void confine_init(const struct sbx_plan *plan) {
     // (not dumpable); of the capabilities only CAP_KILL stays, to signal a command that runs as another
     // uid (process.user); no_new_privs. Each call only gives something up, which the kernel never refuses,
     // so errors are not checked: there is no one left to report them to once the command runs.
+    // Not dumpable matters the more when the init shares the supervisor's memory: /proc/1/mem would be
+    // sandbox's own (the flag is the memory's, so the supervisor is not dumpable either from here on).
     int keep = plan->error_fd;
-    if (keep > 0) syscall(SYS_close_range, 0U, (unsigned)keep - 1, 0U);
-    syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0U);
-    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    if (keep > 0) sbx_raw3(SYS_close_range, 0U, (unsigned)keep - 1, 0U);
+    sbx_raw3(SYS_close_range, (unsigned)keep + 1, ~0U, 0U);
+    sbx_raw2(SYS_prctl, PR_SET_DUMPABLE, 0);
     // Its name in `ps -o comm` and /proc/1/status (its command line stays sandbox's, as a copy of it).
-    prctl(PR_SET_NAME, (unsigned long)"sandbox-init", 0, 0, 0);
-    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    sbx_raw2(SYS_prctl, PR_SET_NAME, "sandbox-init");
+    sbx_raw2(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL);
     struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
     struct __user_cap_data_struct data[2];
     memset(data, 0, sizeof data);
     data[0].permitted = data[0].effective = 1U << CAP_KILL;
     // Without CAP_KILL to keep (a root that was not given it), keep nothing.
-    if (syscall(SYS_capset, &header, data) < 0) {
+    if (sbx_raw2(SYS_capset, &header, data) < 0) {
         memset(data, 0, sizeof data);
-        syscall(SYS_capset, &header, data);
+        sbx_raw2(SYS_capset, &header, data);
     }
-    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    sbx_raw2(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1);
 }
 
 static void finish(const struct sbx_plan *plan, pid_t command, int status) __attribute__((noreturn));
@@ -55,9 +61,9 @@ static void finish(const struct sbx_plan *plan, pid_t command, int status) {
     // The raw status travels to the supervisor, which can then tell "killed by signal N" from "exited
     // 128+N"; the exit code says the same for anyone else who waits for us.
     struct sbx_failure record = {.step = SBX_RECORD_COMMAND_STATUS, .err = command, .detail = status};
-    ssize_t n;
-    do { n = write(plan->error_fd, &record, sizeof record); } while (n < 0 && errno == EINTR);
-    _exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
+    long n;
+    do { n = sbx_raw3(SYS_write, plan->error_fd, &record, sizeof record); } while (n == -EINTR);
+    for (;;) sbx_raw1(SYS_exit_group, WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
 }
 
 static void init_loop(const struct sbx_plan *plan, pid_t command) __attribute__((noreturn));
@@ -68,14 +74,14 @@ static void init_loop(const struct sbx_plan *plan, pid_t command) {
     for (;;) {
         siginfo_t info;
         memset(&info, 0, sizeof info);
-        long sig = syscall(SYS_rt_sigtimedwait, &waited, &info, NULL, sizeof(uint64_t));
+        long sig = sbx_raw4(SYS_rt_sigtimedwait, &waited, &info, NULL, sizeof(uint64_t));
         if (sig < 0) continue;
         if (sig == SIGCHLD) {
             // Reap everything that has ended: the command, and orphans reparented to us.
             for (;;) {
                 int st = 0;
-                pid_t pid = (pid_t)syscall(SYS_wait4, -1, &st, WNOHANG, NULL);
-                if (pid < 0 && errno == EINTR) continue;
+                long pid = sbx_raw4(SYS_wait4, -1, &st, WNOHANG, NULL);
+                if (pid == -EINTR) continue;
                 if (pid < 0) {
                     // ECHILD: nothing left in the namespace.
                     if (done) finish(plan, command, status);
@@ -100,7 +106,7 @@ static void init_loop(const struct sbx_plan *plan, pid_t command) {
         // From the supervisor's time limit (SBX_INIT_SIGNAL_TREE), or once the command is gone: every
         // process of the namespace. Otherwise the command alone, as the supervisor does without a namespace.
         int tree = info.si_code == SI_QUEUE && info.si_value.sival_int == SBX_INIT_SIGNAL_TREE;
-        syscall(SYS_kill, tree || done ? -1 : command, (int)sig);
+        sbx_raw2(SYS_kill, tree || done ? -1 : command, sig);
     }
 }
 
@@ -131,10 +137,15 @@ int sbx_init_start(const struct sbx_plan *plan, void (*command)(const struct sbx
     // CLONE_VM | CLONE_VFORK, as posix_spawn does: the command borrows the init's memory until its execve
     // instead of copying the init's page tables only to drop them at exec, and the init waits meanwhile.
     // Its own stack is command_stack; it writes nothing else of the init's (no allocation, no stdio), and
-    // errno lands in the init's TLS, which the init, suspended, does not read. (The supervisor's own clone
-    // must not do this: see sbx_spawn; here the shared memory is the init's, whose peak is reported anyway.)
+    // errno lands in the init's TLS, which the init, suspended, does not read (nor does the supervisor's
+    // main thread, held until sbx_spawn_release_parent when the init borrows its memory too). The
+    // command's peak memory counts what it borrowed (the kernel takes the old memory's high-water mark at
+    // execve): the init's copy of the supervisor, or the supervisor itself (sbx_spawn says when).
     struct command_start start = {.plan = plan, .command = command};
     pid_t pid = clone(command_entry, command_stack + sizeof command_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
+    // The command has exec'd or ended (CLONE_VFORK): the supervisor may run again (sbx_spawn_go_ahead),
+    // and from here on only sbx_raw calls. A failed clone reports itself first (glibc's errno and write).
     if (pid < 0) return -1;
+    sbx_spawn_release_parent();
     init_loop(plan, pid);
 }

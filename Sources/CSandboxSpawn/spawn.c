@@ -3,7 +3,9 @@
 // No allocation, no stdio, no libseccomp, no libcap, no Swift, no exit() (only _exit). Every value the child
 // needs was computed by the parent and sits in `struct sbx_plan`. Each step is a small function that returns
 // -1 with errno set (and may set *detail); `child_main` runs them in a flat, fixed order and reports the
-// first failure as a `struct sbx_failure` on the close-on-exec error pipe.
+// first failure as a `struct sbx_failure` on the close-on-exec error pipe. The steps before the go-ahead
+// return -errno instead and make only sbx_raw calls: a child that borrows the supervisor's memory runs
+// them beside the supervisor's main thread, whose thread-local storage it shares (sbx_spawn).
 
 #define _GNU_SOURCE
 #include "sandbox_spawn.h"
@@ -15,6 +17,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
+#include <linux/futex.h>
 #include <net/if.h>
 #include <poll.h>
 #include <linux/sched.h>
@@ -30,6 +33,7 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 // The kernel's struct sigaction (glibc's differs and its wrapper refuses glibc's internal signals 32 and 33).
@@ -44,27 +48,29 @@ struct kernel_sigaction {
 // fallback); the child reads its copy to know it must still join that cgroup itself.
 static int cgroup_clone_fell_back;
 
-static int write_zero(int fd) {
-    ssize_t n;
-    do { n = write(fd, "0", 1); } while (n < 0 && errno == EINTR);
-    return n == 1 ? 0 : -1;
+static long write_zero(int fd) {
+    long n;
+    do { n = sbx_raw3(SYS_write, fd, "0", 1); } while (n == -EINTR);
+    return n < 0 ? n : 0;
 }
 
 static int step_cgroup(const struct sbx_plan *plan, int64_t *detail) {
     // "0" moves the writer into that cgroup: the whole thread group for cgroup.procs, this thread (the
     // child's only one) for a v1 `tasks` file.
     if (plan->cgroup_fd >= 0 && cgroup_clone_fell_back) {
-        int procs = openat(plan->cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
-        if (procs < 0 || write_zero(procs) < 0) {
+        long procs = sbx_raw3(SYS_openat, plan->cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+        long r = procs < 0 ? procs : write_zero((int)procs);
+        if (r < 0) {
             *detail = -1;
-            return -1;
+            return (int)r;
         }
-        close(procs);
+        sbx_raw1(SYS_close, procs);
     }
     for (int i = 0; i < plan->cgroup_procs_count; i++) {
-        if (write_zero(plan->cgroup_procs_fds[i]) < 0) {
+        long r = write_zero(plan->cgroup_procs_fds[i]);
+        if (r < 0) {
             *detail = i;
-            return -1;
+            return (int)r;
         }
     }
     return 0;
@@ -79,21 +85,22 @@ static int step_signals(int keep_blocked) {
     for (int sig = 1; sig < 65; sig++) {
         if (sig == SIGKILL || sig == SIGSTOP) continue;
         // Errors are ignored: some numbers are not valid signals on every architecture.
-        syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t));
+        sbx_raw4(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(uint64_t));
     }
     uint64_t mask = keep_blocked ? ~0ULL : 0;
-    return (int)syscall(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, sizeof(uint64_t));
+    return (int)sbx_raw4(SYS_rt_sigprocmask, SIG_SETMASK, &mask, NULL, sizeof(uint64_t));
 }
 
 static int mark_cloexec_by_listing(void) {
     // Fallback for kernels before 5.11 (no CLOSE_RANGE_CLOEXEC): walk /proc/self/fd with getdents64,
     // which needs no allocation.
-    int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir < 0) return -1;
+    long opened = sbx_raw4(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    if (opened < 0) return (int)opened;
+    int dir = (int)opened;
     char buf[1024];
     for (;;) {
-        long n = syscall(SYS_getdents64, dir, buf, sizeof buf);
-        if (n < 0) { int e = errno; close(dir); errno = e; return -1; }
+        long n = sbx_raw3(SYS_getdents64, dir, buf, sizeof buf);
+        if (n < 0) { sbx_raw1(SYS_close, dir); return (int)n; }
         if (n == 0) break;
         for (long off = 0; off < n;) {
             struct {
@@ -107,19 +114,20 @@ static int mark_cloexec_by_listing(void) {
             const char *p = entry->name;
             if (*p >= '0' && *p <= '9') {
                 while (*p >= '0' && *p <= '9') fd = fd * 10 + (*p++ - '0');
-                if (fd > 2 && fd != dir) fcntl(fd, F_SETFD, FD_CLOEXEC);
+                if (fd > 2 && fd != dir) sbx_raw3(SYS_fcntl, fd, F_SETFD, FD_CLOEXEC);
             }
             off += entry->reclen;
         }
     }
-    close(dir);
+    sbx_raw1(SYS_close, dir);
     return 0;
 }
 
 static int step_fds(void) {
     // Close-on-exec rather than close: the error pipe and the notify socket must stay usable until exec.
-    if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return 0;
-    if (errno != ENOSYS && errno != EINVAL) return -1;
+    long r = sbx_raw3(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+    if (r == 0) return 0;
+    if (r != -ENOSYS && r != -EINVAL) return (int)r;
     return mark_cloexec_by_listing();
 }
 
@@ -133,16 +141,13 @@ static int step_ctty(const struct sbx_plan *plan) {
 }
 
 static int step_pdeathsig(const struct sbx_plan *plan) {
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) return -1;
+    long r = sbx_raw2(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL);
+    if (r < 0) return (int)r;
     // The parent may have died before the prctl took effect; then nobody would ever send the signal. In a
     // new PID namespace getppid() is 0 (the parent is outside it) dead or alive: there the sync socket,
     // which every namespace run has, tells (step_ns_sync).
     if (plan->clone_flags & CLONE_NEWPID) return 0;
-    if (getppid() != plan->parent_pid) {
-        errno = ESRCH;
-        return -1;
-    }
-    return 0;
+    return sbx_raw0(SYS_getppid) == plan->parent_pid ? 0 : -ESRCH;
 }
 
 // What arrived with the go-ahead: this copy's own, filled by step_ns_sync.
@@ -167,17 +172,13 @@ static int take_arrived(const struct sbx_plan *plan, const int *fds, int count) 
             missing |= view->ops[i].kind == SBX_MNT_BIND && *clone < 0;
         }
     }
-    if (missing || used != count) {
-        errno = EPROTO;
-        return -1;
-    }
-    return 0;
+    return missing || used != count ? -EPROTO : 0;
 }
 
 static int step_ns_sync(const struct sbx_plan *plan) {
     // Our copy of the parent's end goes first, so that EOF means the parent is gone (or gave up: it sends
     // nothing when a map could not be written, and kills us).
-    close(plan->sync_write_fd);
+    sbx_raw1(SYS_close, plan->sync_write_fd);
     char byte;
     struct iovec iov = {.iov_base = &byte, .iov_len = 1};
     union {
@@ -186,13 +187,10 @@ static int step_ns_sync(const struct sbx_plan *plan) {
     } control;
     struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
                          .msg_controllen = sizeof control.buf};
-    ssize_t n;
-    do { n = recvmsg(plan->sync_fd, &msg, MSG_CMSG_CLOEXEC); } while (n < 0 && errno == EINTR);
-    if (n < 0) return -1;
-    if (n == 0) {
-        errno = ESRCH;
-        return -1;
-    }
+    long n;
+    do { n = sbx_raw3(SYS_recvmsg, plan->sync_fd, &msg, MSG_CMSG_CLOEXEC); } while (n == -EINTR);
+    if (n < 0) return (int)n;
+    if (n == 0) return -ESRCH;
     struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
     int count = 0;
     const int *fds = NULL;
@@ -200,21 +198,16 @@ static int step_ns_sync(const struct sbx_plan *plan) {
         count = (int)((cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int));
         fds = (const int *)(void *)CMSG_DATA(cmsg);
     }
-    if (msg.msg_flags & MSG_CTRUNC) {
-        errno = EPROTO;
-        return -1;
-    }
-    if (take_arrived(plan, fds, count) < 0) return -1;
+    if (msg.msg_flags & MSG_CTRUNC) return -EPROTO;
+    int taken = take_arrived(plan, fds, count);
+    if (taken < 0) return taken;
     // The parent wrote, then died before our PR_SET_PDEATHSIG: its end is closed now (it keeps it open
     // for the whole run), and no signal will come.
     if (plan->die_with_parent) {
         struct pollfd p = {.fd = plan->sync_fd, .events = POLLIN};
-        if (poll(&p, 1, 0) > 0 && (p.revents & POLLHUP)) {
-            errno = ESRCH;
-            return -1;
-        }
+        if (sbx_raw3(SYS_poll, &p, 1, 0) > 0 && (p.revents & POLLHUP)) return -ESRCH;
     }
-    return close(plan->sync_fd);
+    return (int)sbx_raw1(SYS_close, plan->sync_fd);
 }
 
 int sbx_loopback_up(void) {
@@ -338,11 +331,15 @@ static int step_send_listener(const struct sbx_plan *plan, int listener) {
     return close(listener);
 }
 
+void sbx_fail_with(const struct sbx_plan *plan, int step, int err, int64_t detail) {
+    struct sbx_failure record = {.step = step, .err = err, .detail = detail};
+    long n;
+    do { n = sbx_raw3(SYS_write, plan->error_fd, &record, sizeof record); } while (n == -EINTR);
+    for (;;) sbx_raw1(SYS_exit_group, 127);
+}
+
 void sbx_fail(const struct sbx_plan *plan, int step, int64_t detail) {
-    struct sbx_failure record = {.step = step, .err = errno, .detail = detail};
-    ssize_t n;
-    do { n = write(plan->error_fd, &record, sizeof record); } while (n < 0 && errno == EINTR);
-    _exit(127);
+    sbx_fail_with(plan, step, errno, detail);
 }
 
 #define fail sbx_fail
@@ -351,21 +348,24 @@ static void command_main(const struct sbx_plan *plan) __attribute__((noreturn));
 
 static void child_main(const struct sbx_plan *plan) {
     int64_t detail = 0;
+    int r;
 
+    // Up to the go-ahead every step returns -errno and makes only sbx_raw calls (see the top of the file).
     // The cgroups first, before the child does anything else: every page it touches and every process it
     // forks from here on is charged to the run and held to its limits (cgroup v1 has no CLONE_INTO_CGROUP;
     // its membership is this write). All signals are still blocked, so nothing runs before it.
-    if ((plan->cgroup_procs_count > 0 || plan->cgroup_fd >= 0) && step_cgroup(plan, &detail) < 0)
-        fail(plan, SBX_STEP_CGROUP, detail);
-    if (step_signals(plan->pid_init) < 0) fail(plan, SBX_STEP_SIGNALS, 0);
-    if (step_fds() < 0) fail(plan, SBX_STEP_FDS, 0);
+    if ((plan->cgroup_procs_count > 0 || plan->cgroup_fd >= 0) && (r = step_cgroup(plan, &detail)) < 0)
+        sbx_fail_with(plan, SBX_STEP_CGROUP, -r, detail);
+    if ((r = step_signals(plan->pid_init)) < 0) sbx_fail_with(plan, SBX_STEP_SIGNALS, -r, 0);
+    if ((r = step_fds()) < 0) sbx_fail_with(plan, SBX_STEP_FDS, -r, 0);
     // Before waiting for the parent: a parent that dies from here on kills us; one that died earlier has
     // closed the sync socket, which step_ns_sync sees.
-    if (plan->die_with_parent && step_pdeathsig(plan) < 0) fail(plan, SBX_STEP_PDEATHSIG, 0);
+    if (plan->die_with_parent && (r = step_pdeathsig(plan)) < 0) sbx_fail_with(plan, SBX_STEP_PDEATHSIG, -r, 0);
     // In a new user namespace we hold its capabilities but our uid is unmapped until the parent has written
     // uid_map, setgroups and gid_map; nothing that checks ids (mounts, files) may run before that. The
-    // namespaces made ahead arrive with the go-ahead: the clone did not wait for them.
-    if (plan->sync_fd >= 0 && step_ns_sync(plan) < 0) fail(plan, SBX_STEP_NS_SYNC, 0);
+    // namespaces made ahead arrive with the go-ahead: the clone did not wait for them. A child that borrows
+    // the supervisor's memory may use glibc from here on: the supervisor's main thread is held.
+    if (plan->sync_fd >= 0 && (r = step_ns_sync(plan)) < 0) sbx_fail_with(plan, SBX_STEP_NS_SYNC, -r, 0);
     // The network namespace made ahead, before the mounts: a fresh sysfs shows the mounter's namespace.
     if (plan->ahead_net && step_netns() < 0) fail(plan, SBX_STEP_NETNS, 0);
 
@@ -456,6 +456,156 @@ static pid_t fork_with_pidfd(const struct sbx_plan *plan, int *pidfd) {
     return pid;
 }
 
+// A child that borrows the supervisor's memory (CLONE_VM): the PID namespace's init of a run whose figures
+// nobody renders (plan->borrow_memory). It copies no page table at the clone, makes every page of the
+// supervisor copy-on-write for no one, and tears no copy down when it exits; on this 2-core VM a `ci` launch
+// took 0.3 ms less (docs/benchmarks.md). The price is the peak memory the kernel records: the init's, and
+// the command's (at execve it takes the old memory's high-water mark) are the supervisor's resident size,
+// so a run that renders figures keeps the copy.
+//
+// The child shares the thread-local storage of the supervisor's main thread (errno, glibc's cancellation
+// state), and both run at once; so the child makes only sbx_raw calls until the go-ahead, the main thread
+// is held from the go-ahead (sbx_spawn_go_ahead) until the command has left the memory
+// (sbx_spawn_release_parent), and the init makes only sbx_raw calls after that (init.c).
+#if defined(__x86_64__)
+#define SBX_CAN_BORROW 1
+// clone3 onto a stack of the child's own: the child calls fn(arg) there and exits with its result; the parent
+// gets the pid or -errno. syscall() cannot do this (the child would return into its frame on a stack where
+// there is none), and glibc has no public clone3.
+long sbx_clone3_on_stack(struct clone_args *args, size_t size, int (*fn)(void *), void *arg);
+__asm__(".text\n"
+        ".globl sbx_clone3_on_stack\n"
+        ".hidden sbx_clone3_on_stack\n"
+        ".type sbx_clone3_on_stack, @function\n"
+        "sbx_clone3_on_stack:\n"
+        "    mov %rcx, %r8\n"          // arg: rcx does not survive the syscall instruction
+        "    mov $435, %eax\n"         // SYS_clone3
+        "    syscall\n"
+        "    test %rax, %rax\n"
+        "    jz 1f\n"
+        "    ret\n"
+        "1:  xor %ebp, %ebp\n"         // the child: the outermost frame, on the new stack
+        "    mov %r8, %rdi\n"
+        "    call *%rdx\n"
+        "    mov %eax, %edi\n"
+        "    mov $231, %eax\n"         // SYS_exit_group
+        "    syscall\n"
+        "    hlt\n"
+        ".size sbx_clone3_on_stack, .-sbx_clone3_on_stack\n");
+#else
+#define SBX_CAN_BORROW 0
+#endif
+
+// The borrower's stack and plan, for its whole life (the init never execs); one run at a time. `borrower`
+// is a futex: 1 while the child sets up, with the main thread to be held; 2 once the command has started;
+// 0 when no child borrows. The kernel writes 0 and wakes the waiter when the child exits
+// (CLONE_CHILD_CLEARTID), so the wait ends however the child ends.
+static char borrowed_stack[256 * 1024] __attribute__((aligned(64)));
+static struct sbx_plan borrowed_plan;
+static uint32_t borrower;
+
+static int borrowed_entry(void *arg) {
+    child_main(arg);
+    return 127;
+}
+
+static pid_t clone_borrowing(const struct sbx_plan *plan, int *pidfd) {
+#if SBX_CAN_BORROW
+    borrowed_plan = *plan;
+    __atomic_store_n(&borrower, 1, __ATOMIC_RELEASE);
+    struct clone_args args;
+    memset(&args, 0, sizeof args);
+    args.flags = CLONE_VM | CLONE_PIDFD | CLONE_CHILD_CLEARTID | plan->clone_flags;
+    args.pidfd = (uint64_t)(uintptr_t)pidfd;
+    args.child_tid = (uint64_t)(uintptr_t)&borrower;
+    args.exit_signal = SIGCHLD;
+    args.stack = (uint64_t)(uintptr_t)borrowed_stack;
+    args.stack_size = sizeof borrowed_stack;
+    if (plan->cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = (uint64_t)plan->cgroup_fd;
+    }
+    long r = sbx_clone3_on_stack(&args, sizeof args, borrowed_entry, &borrowed_plan);
+    if (r > 0) return (pid_t)r;
+    __atomic_store_n(&borrower, 0, __ATOMIC_RELEASE);
+    errno = (int)-r;
+#else
+    (void)plan;
+    (void)pidfd;
+    errno = ENOSYS;
+#endif
+    return -1;
+}
+
+void sbx_spawn_release_parent(void) {
+    uint32_t setting_up = 1;
+    if (__atomic_compare_exchange_n(&borrower, &setting_up, 2, 0, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+        sbx_raw3(SYS_futex, &borrower, FUTEX_WAKE, 1);
+}
+
+int sbx_spawn_go_ahead(int socket, const int *fds, int count, int pidfd, int timeout_ms) {
+    // Built and sent without glibc: once the message is out, a borrowing child may run glibc code (below).
+    char byte = 1;
+    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+    union {
+        char buf[CMSG_SPACE(SBX_AHEAD_MAX_FDS * sizeof(int))];
+        struct cmsghdr align;
+    } control;
+    if (count < 0 || count > SBX_AHEAD_MAX_FDS) count = -1;
+    memset(&control, 0, sizeof control);
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (count > 0) {
+        msg.msg_control = control.buf;
+        msg.msg_controllen = CMSG_SPACE(count * sizeof(int));
+        struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN(count * sizeof(int));
+        memcpy(CMSG_DATA(cmsg), fds, count * sizeof(int));
+    }
+    long sent = -EINVAL;
+    if (count >= 0) {
+        do { sent = sbx_raw3(SYS_sendmsg, socket, &msg, MSG_NOSIGNAL); } while (sent == -EINTR);
+    }
+    if (__atomic_load_n(&borrower, __ATOMIC_ACQUIRE) != 1) return 0;
+
+    // Held until the command has started: no signal handler may run on this thread meanwhile either.
+    uint64_t all = ~0ULL, old = 0;
+    sbx_raw4(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, sizeof(uint64_t));
+    // A child that got no go-ahead would wait for it for the whole run: it is killed instead.
+    if (sent != 1) sbx_raw4(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+    struct timespec deadline = {0, 0};
+    int timed = timeout_ms >= 0 && sent == 1, expired = 0;
+    if (timed) {
+        sbx_raw2(SYS_clock_gettime, CLOCK_MONOTONIC, &deadline);
+        deadline.tv_sec += timeout_ms / 1000;
+        deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+        if (deadline.tv_nsec >= 1000000000L) { deadline.tv_sec++; deadline.tv_nsec -= 1000000000L; }
+    }
+    for (;;) {
+        uint32_t state = __atomic_load_n(&borrower, __ATOMIC_ACQUIRE);
+        // Killed, the child is done only when its exit has cleared the word (0).
+        if (state == 0 || (state == 2 && !expired && sent == 1)) break;
+        long r = sbx_raw((long)SYS_futex, (long)&borrower, FUTEX_WAIT_BITSET, (long)state,
+                         timed ? (long)&deadline : 0, 0, (long)FUTEX_BITSET_MATCH_ANY);
+        if (r == -ETIMEDOUT && timed) {
+            // The run's time limit ran out while the command was being set up (a mount on a hung file
+            // system, say): the child is killed, and the supervisor reports a timeout.
+            timed = 0;
+            expired = 1;
+            sbx_raw4(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+        }
+    }
+    if (expired || sent != 1) {
+        // The word is cleared when the child leaves the memory, before its exit is complete; the command,
+        // killed with the namespace, is gone only once the pidfd says so.
+        struct pollfd p = {.fd = pidfd, .events = POLLIN};
+        while (sbx_raw3(SYS_poll, &p, 1, -1) == -EINTR) {}
+    }
+    sbx_raw4(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, sizeof(uint64_t));
+    return expired ? 1 : 0;
+}
+
 pid_t sbx_spawn(const struct sbx_plan *plan, int *pidfd_out) {
     // Block every signal across the clone so that no handler of ours runs in the child before its
     // dispositions are reset (the swift-subprocess and posix_spawn discipline).
@@ -463,11 +613,19 @@ pid_t sbx_spawn(const struct sbx_plan *plan, int *pidfd_out) {
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     int pidfd = -1;
-    // Not CLONE_VM | CLONE_VFORK (posix_spawn's way, 0.5 ms faster here): at execve the kernel records the
-    // shared memory's high-water mark as the child's maxrss, so every command would report at least the
-    // supervisor's resident size as its peak memory, unlike GNU time's fork.
-    pid_t pid = fork_with_pidfd(plan, &pidfd);
-    if (pid == 0) child_main(plan);
+    // A child that borrows our memory needs a go-ahead to hold the main thread at (the sync socket),
+    // and the stack and plan are there for one child at a time. When that clone fails (clone3 refused by a
+    // container's policy, say), the ordinary one runs, and reports its own error if it fails too.
+    // Otherwise not CLONE_VM | CLONE_VFORK (posix_spawn's way, 0.5 ms faster here): at execve the kernel
+    // records the shared memory's high-water mark as the child's maxrss, so every command would report at
+    // least the supervisor's resident size as its peak memory, unlike GNU time's fork.
+    int borrow = plan->borrow_memory && plan->pid_init && plan->sync_fd >= 0
+        && __atomic_load_n(&borrower, __ATOMIC_ACQUIRE) == 0;
+    pid_t pid = borrow ? clone_borrowing(plan, &pidfd) : -1;
+    if (pid < 0) {
+        pid = fork_with_pidfd(plan, &pidfd);
+        if (pid == 0) child_main(plan);
+    }
     int saved = errno;
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     errno = saved;

@@ -274,6 +274,33 @@ extension SandboxBinary {
             #expect(missing.status == 127, "\(missing)")
         }
 
+        /// A quiet run's init borrows sandbox's memory (CLONE_VM, no copy of it: sbx_spawn); a run that renders
+        /// its figures keeps the copy, so that the peak memory it reports is not sandbox's resident size. Seen
+        /// with strace on the clone that makes the PID namespace. Either way a failure after the go-ahead (the
+        /// command's execve, in the borrowed memory) reaches us with its own errno.
+        @Test func quietInitBorrowsMemoryAndReportsKeepTheCopy() throws {
+            let strace = try #require(Harness.tool("strace"))
+            let dir = try TemporaryDirectory()
+            let badInterpreter = try dir.write("bad-interpreter", "#!/nonexistent/interpreter\n", mode: 0o755)
+            func namespaceClone(_ options: [String], _ command: [String], status: Int32) throws -> (clone: String, stderr: String) {
+                let log = dir.file("strace-\(UUID().uuidString)")
+                let out = try Harness.run(strace, ["-f", "-o", log, "-e", "trace=clone3", try Harness.sandbox, "run", "-q"] + options
+                                          + ["--set=namespaces.pid=true", "--"] + command)
+                #expect(out.status == status, "\(out)")
+                let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+                let clone = try #require(lines.first { $0.contains("CLONE_NEWPID") }, "no clone made the PID namespace:\n\(lines.joined(separator: "\n"))")
+                return (String(clone), out.stderr)
+            }
+            let quiet = try namespaceClone([], ["sh", "-c", "exit 7"], status: 7)
+            #expect(quiet.clone.contains("CLONE_VM") && quiet.clone.contains("CLONE_CHILD_CLEARTID"), "\(quiet.clone)")
+            let reported = try namespaceClone(["--report", dir.file("report.json")], ["sh", "-c", "exit 7"], status: 7)
+            #expect(!reported.clone.contains("CLONE_VM"), "\(reported.clone)")
+            for options in [[], ["--report", dir.file("failed.json")]] {
+                let failed = try namespaceClone(options, [badInterpreter], status: 127)
+                #expect(failed.stderr.contains("execve: No such file or directory"), "\(options): \(failed.stderr)")
+            }
+        }
+
         /// The command's CPU time reaches the supervisor through the init (which waits for it).
         @Test func usageReachesUsThroughInit() throws {
             let (out, report) = try Harness.sandboxReport(["--set=namespaces.pid=true"],

@@ -170,6 +170,9 @@ struct sbx_plan {
     int sync_write_fd;              // the parent's end of it; the child closes its copy (EOF = parent gone)
     int pid_init;                   // the child is PID 1 of a new PID namespace: it forks the command and reaps
     int init_kill_orphans;          // the init exits when the command does (the kernel kills the rest) or waits for all
+    int borrow_memory;              // the init may borrow the supervisor's memory (CLONE_VM) instead of a copy
+                                    // (sbx_spawn): a run whose figures nobody renders, as peak memory becomes
+                                    // the supervisor's resident size; needs sync_fd (sbx_spawn_go_ahead)
     const char *hostname;           // NULL, or sethostname() in the new UTS namespace
     int loopback_up;                // bring lo up in the new network namespace
     int ahead_net;                  // a network namespace made ahead, with lo up (sandbox_ahead.h), arrives with
@@ -196,6 +199,13 @@ struct sbx_plan {
 /// blocked across the clone. Returns the child's pid and stores its pidfd, or returns -1 with errno set
 /// when the clone itself failed (the child never ran). Never returns in the child.
 pid_t sbx_spawn(const struct sbx_plan *plan, int *pidfd_out);
+
+/// The go-ahead on the sync socket (`socket`, the parent's end), with `fds` (the namespaces made ahead). When
+/// the child borrows the supervisor's memory, the calling thread (the one that called sbx_spawn) is then held
+/// until the command has started (exec'd) or the child has ended; `timeout_ms` >= 0 bounds that wait, after
+/// which the child (`pidfd`) is killed and 1 returned. Otherwise returns 0 at once. A child that could not
+/// be sent the go-ahead is killed (and waited for) when it borrows; otherwise it ends at our EOF.
+int sbx_spawn_go_ahead(int socket, const int *fds, int count, int pidfd, int timeout_ms);
 
 /// Where the staging tmpfs goes in the view's mount namespace ("/tmp", as bubblewrap): MountPlan.staging.
 #define SBX_VIEW_STAGING "/tmp"

@@ -76,10 +76,6 @@ int sbx_unix_listen(const char *path, int backlog);
 /// socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC) connected to `path` (blocking).
 int sbx_unix_connect(const char *path);
 
-/// One byte on `socket` with `count` descriptors (SCM_RIGHTS; at most SBX_AHEAD_MAX_FDS): the namespace
-/// launch's go-ahead with the namespaces made ahead (NamespaceLaunch).
-int sbx_send_fds(int socket, const int *fds, int count);
-
 /// accept4(SOCK_CLOEXEC | SOCK_NONBLOCK).
 int sbx_accept(int listener);
 

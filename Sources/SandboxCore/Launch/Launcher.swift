@@ -20,11 +20,16 @@ public struct StartedChild {
     /// The view's mount namespace when it was built ahead: held until the tree is reaped, then closed
     /// behind (`sbx_close_behind`), off the path to the report.
     public var viewNamespace: Int32? = nil
+    /// The run's time limit ran out while the command was being set up: the child was killed
+    /// (`sbx_spawn_go_ahead`, when the init borrows our memory).
+    public var setupTimedOut = false
 }
 
 /// Marshals a `LaunchPlan` into C memory and calls `sbx_spawn`.
 public enum Launcher {
-    public static func spawn(_ plan: LaunchPlan, cgroup: RunCgroup? = nil) throws -> StartedChild {
+    /// `timeout`: the run's time limit, which also bounds the set-up of a child that borrows our memory
+    /// (the go-ahead holds this thread until the command has started).
+    public static func spawn(_ plan: LaunchPlan, cgroup: RunCgroup? = nil, timeout: Double? = nil) throws -> StartedChild {
         var errorPipe: [Int32] = [-1, -1]
         guard sbx_pipe_cloexec(&errorPipe) == 0 else { throw SandboxError.system("pipe2", errno: errno) }
 
@@ -39,7 +44,8 @@ public enum Launcher {
             _ = sbx_copy_winsize(0, ptyMaster) == 0 || sbx_copy_winsize(1, ptyMaster) == 0
         }
 
-        // C strings and arrays that must outlive the clone (the child reads them from its copy).
+        // C strings and arrays that must outlive the clone (the child reads them from its copy, or from our
+        // memory until the go-ahead's wait in namespaces.finish, which returns once the command has exec'd).
         let argv = CStringArray(plan.command)
         // nil: our own environment, which the child's copy of memory still holds.
         let envp = plan.environment.map(CStringArray.init)
@@ -88,6 +94,7 @@ public enum Launcher {
                         namespaces.fill(&c, hostCanDropBounding: plan.hostCanDropBounding, killOrphans: plan.profile.process.killOrphans,
                                         ahead: ahead)
                         plan.filesystem?.apply(to: &c)
+                        c.borrow_memory = plan.borrowsMemory ? 1 : 0
                         return sbx_spawn(&c, &pidfd)
                     }
                 }
@@ -118,7 +125,7 @@ public enum Launcher {
         }
         // The maps, then the go-ahead. A refusal (of the clone or of a map) fails the run with its reason, or,
         // when best_effort names every namespace of the run, runs once more without them.
-        if let refused = namespaces.finish(pid: pid, pidfd: pidfd, cloneErrno: spawnErrno, handed: handed) {
+        if let refused = namespaces.finish(pid: pid, pidfd: pidfd, cloneErrno: spawnErrno, handed: handed, timeout: timeout) {
             if pid > 0 { close(pidfd) }
             guard let fallback = plan.namespaces.withoutBestEffort(reason: refused.reason) else {
                 close(errorPipe[0]); close(errorPipe[1])
@@ -151,6 +158,7 @@ public enum Launcher {
                                    ptyMaster: ptyMaster >= 0 ? ptyMaster : nil, notifySocket: plan.notifySocket?.parent)
         started.syncSocket = namespaces.takeSyncSocket()
         started.viewNamespace = viewNamespace
+        started.setupTimedOut = namespaces.setupTimedOut
         return started
     }
 }

@@ -11,6 +11,8 @@ struct NamespaceLaunch {
     let plan: NamespacePlan
     private var sync: (read: Int32, write: Int32)?
     private var hostname: UnsafeMutablePointer<CChar>?
+    /// The run's time limit ran out while a child that borrows our memory was being set up (finish).
+    private(set) var setupTimedOut = false
 
     init(_ plan: NamespacePlan) {
         self.plan = plan
@@ -62,8 +64,10 @@ struct NamespaceLaunch {
 
     /// After the clone: the maps and the go-ahead, with `handed` (the namespaces made ahead, in the order
     /// step_ns_sync takes them). Returns why the namespaces could not be made (the clone's errno, or a map
-    /// the kernel refused; the child is then killed and reaped), or nil.
-    mutating func finish(pid: pid_t, pidfd: Int32, cloneErrno: Int32, handed: [Int32] = []) -> KernelFeatures.Availability? {
+    /// the kernel refused; the child is then killed and reaped), or nil. A child that borrows our memory
+    /// holds this thread at the go-ahead until the command has started, for at most `timeout` seconds
+    /// (then it is killed: `setupTimedOut`).
+    mutating func finish(pid: pid_t, pidfd: Int32, cloneErrno: Int32, handed: [Int32] = [], timeout: Double? = nil) -> KernelFeatures.Availability? {
         guard !plan.isEmpty, let sync else { return nil }
         close(sync.read)
         self.sync = (-1, sync.write)
@@ -82,7 +86,8 @@ struct NamespaceLaunch {
         }
         // A child that is not told dies by the EOF once we are gone; one that gets other descriptors than it
         // expects fails its sync step (EPROTO).
-        _ = sbx_send_fds(sync.write, handed, Int32(handed.count))
+        let milliseconds = timeout.map { Int32(clamping: Int(($0 * 1000).rounded(.up))) } ?? -1
+        setupTimedOut = sbx_spawn_go_ahead(sync.write, handed, Int32(handed.count), pidfd, milliseconds) == 1
         return nil
     }
 

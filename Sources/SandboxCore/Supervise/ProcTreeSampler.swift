@@ -22,7 +22,11 @@ public final class ProcTreeSampler: ResourceSampler {
     public var source: String { "proc" }
     private var queue: [Int32] = []
 
-    public init() {
+    /// A process of the tree whose resident set is ours: the init borrowing our memory.
+    private let notCountingMemoryOf: Int32?
+
+    public init(notCountingMemoryOf pid: Int32? = nil) {
+        notCountingMemoryOf = pid
         ownIO = readIO("/proc/self/io")
     }
 
@@ -43,7 +47,7 @@ public final class ProcTreeSampler: ResourceSampler {
             guard let stat = readStat(pid) else { continue }
             pids.append(pid)
             cpu += Double(stat.cpuTicks) / ticks
-            rss += stat.rssPages * pageSize
+            if pid != notCountingMemoryOf { rss += stat.rssPages * pageSize }
             let io = readIO("/proc/\(pid)/io")
             read &+= io.read
             write &+= io.write

@@ -63,7 +63,7 @@ final class RunMonitor: ControlServerDelegate {
 
     /// The first tick: the sampler, then the control socket and its record.
     private func startServing() {
-        sampler = Self.sampler(for: cgroup, commandPid: commandPid)
+        sampler = Self.sampler(for: cgroup, commandPid: commandPid, borrowing: plan.borrowsMemory)
         timeline.source = sampler.source
         if plan.namespaces.pidInit { command = Self.commandInside(initPid: commandPid) }
         do {
@@ -86,9 +86,10 @@ final class RunMonitor: ControlServerDelegate {
     var runID: String? { server?.record.id }
 
     /// Where the figures come from: the run's cgroup when it has one (its counter files, see
-    /// `CgroupSampler`), else a walk of the supervisor's descendants in /proc.
-    static func sampler(for cgroup: RunCgroup?, commandPid: Int32) -> ResourceSampler {
-        cgroup.flatMap { CgroupSampler($0, commandPid: commandPid) } ?? ProcTreeSampler()
+    /// `CgroupSampler`), else a walk of the supervisor's descendants in /proc. `borrowing`: the init
+    /// (`commandPid`) runs in our memory (LaunchPlan.borrowsMemory), whose resident size is not the tree's.
+    static func sampler(for cgroup: RunCgroup?, commandPid: Int32, borrowing: Bool = false) -> ResourceSampler {
+        cgroup.flatMap { CgroupSampler($0, commandPid: commandPid) } ?? ProcTreeSampler(notCountingMemoryOf: borrowing ? commandPid : nil)
     }
 
     /// The init's first child (the command: the init forks it before anything else) and its pid in the

@@ -84,7 +84,9 @@ public final class Supervisor {
 
         let start = Self.now()
         try audit?.commandWillStart()
-        child = try Launcher.spawn(plan, cgroup: cgroup)
+        child = try Launcher.spawn(plan, cgroup: cgroup, timeout: options.timeout ?? plan.profile.wall)
+        // Killed while it was set up: the loop below reaps it at once.
+        if child.setupTimedOut { timedOut = true }
         // Closed behind once the tree is reaped (below), or here on any other way out.
         var viewNamespace = child.viewNamespace
         defer { if let fd = viewNamespace { close(fd) } }
