@@ -4,9 +4,9 @@
 // execs), so the same rules hold: system calls only, no allocation, no stdio, no Swift. Every signal is
 // blocked (step_signals kept the mask full) and taken one at a time with rt_sigtimedwait; there are no
 // handlers, so nothing runs asynchronously. When it shares the supervisor's memory (sbx_spawn), it also
-// shares the thread-local storage of the supervisor's main thread, which runs again once the command has
-// started: from then on every call here is sbx_raw, which writes neither errno nor glibc's cancellation
-// state.
+// shares the thread-local storage of the supervisor's main thread, which runs again once the command is
+// about to install its filter: from then on every call here is sbx_raw, which writes neither errno nor
+// glibc's cancellation state.
 //
 // Why an init at all: PID 1 of a namespace is the reaper of every orphan in it, and when it dies the
 // kernel SIGKILLs everything left in the namespace. With PR_SET_PDEATHSIG the init dies with the
@@ -138,13 +138,14 @@ int sbx_init_start(const struct sbx_plan *plan, void (*command)(const struct sbx
     // instead of copying the init's page tables only to drop them at exec, and the init waits meanwhile.
     // Its own stack is command_stack; it writes nothing else of the init's (no allocation, no stdio), and
     // errno lands in the init's TLS, which the init, suspended, does not read (nor does the supervisor's
-    // main thread, held until sbx_spawn_release_parent when the init borrows its memory too). The
+    // main thread, held until the command's sbx_spawn_release_parent when the init borrows its memory). The
     // command's peak memory counts what it borrowed (the kernel takes the old memory's high-water mark at
     // execve): the init's copy of the supervisor, or the supervisor itself (sbx_spawn says when).
     struct command_start start = {.plan = plan, .command = command};
     pid_t pid = clone(command_entry, command_stack + sizeof command_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
-    // The command has exec'd or ended (CLONE_VFORK): the supervisor may run again (sbx_spawn_go_ahead),
-    // and from here on only sbx_raw calls. A failed clone reports itself first (glibc's errno and write).
+    // The command has exec'd or ended (CLONE_VFORK): the supervisor runs again (the command released it
+    // before its filter, unless it failed earlier), and from here on only sbx_raw calls. A failed clone
+    // reports itself first (glibc's errno and write), with the supervisor still held.
     if (pid < 0) return -1;
     sbx_spawn_release_parent();
     init_loop(plan, pid);

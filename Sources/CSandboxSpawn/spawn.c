@@ -302,8 +302,8 @@ static int step_ambient(const struct sbx_plan *plan, int64_t *detail) {
 static int step_seccomp(const struct sbx_plan *plan, int *listener) {
     struct sock_fprog prog = {.len = plan->filter_len, .filter = (struct sock_filter *)plan->filter};
     unsigned int flags = plan->want_listener ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0;
-    long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
-    if (fd < 0) return -1;
+    long fd = sbx_raw3(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
+    if (fd < 0) return (int)fd;
     *listener = plan->want_listener ? (int)fd : -1;
     return 0;
 }
@@ -325,10 +325,10 @@ static int step_send_listener(const struct sbx_plan *plan, int listener) {
     cmsg->cmsg_type = SCM_RIGHTS;
     cmsg->cmsg_len = CMSG_LEN(sizeof(int));
     memcpy(CMSG_DATA(cmsg), &listener, sizeof(int));
-    ssize_t n;
-    do { n = sendmsg(plan->notify_socket, &msg, MSG_NOSIGNAL); } while (n < 0 && errno == EINTR);
-    if (n < 0) return -1;
-    return close(listener);
+    long n;
+    do { n = sbx_raw3(SYS_sendmsg, plan->notify_socket, &msg, MSG_NOSIGNAL); } while (n == -EINTR);
+    if (n < 0) return (int)n;
+    return (int)sbx_raw1(SYS_close, listener);
 }
 
 void sbx_fail_with(const struct sbx_plan *plan, int step, int err, int64_t detail) {
@@ -417,10 +417,16 @@ static void command_main(const struct sbx_plan *plan) {
     // stops setuid and file-capability programs from regaining what we dropped.
     if (plan->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) fail(plan, SBX_STEP_NO_NEW_PRIVS, 0);
     // Seccomp last, as close to exec as possible: every call after it must pass the filter.
-    if (plan->filter && step_seccomp(plan, &listener) < 0) fail(plan, SBX_STEP_SECCOMP, 0);
-    if (listener >= 0 && step_send_listener(plan, listener) < 0) fail(plan, SBX_STEP_SECCOMP_LISTENER, 0);
-    execve(plan->path, plan->argv, plan->envp);
-    fail(plan, SBX_STEP_EXEC, 0);
+    // A supervisor held for a child that borrows its memory goes free before the filter: the filter may
+    // notify it of the calls that follow (a denied execve, or every call when it observes them), which it
+    // could not answer held. From here on the child makes only sbx_raw calls, and reads the plan and the
+    // strings the supervisor keeps for the whole run.
+    sbx_spawn_release_parent();
+    int r;
+    if (plan->filter && (r = step_seccomp(plan, &listener)) < 0) sbx_fail_with(plan, SBX_STEP_SECCOMP, -r, 0);
+    if (listener >= 0 && (r = step_send_listener(plan, listener)) < 0) sbx_fail_with(plan, SBX_STEP_SECCOMP_LISTENER, -r, 0);
+    long exec = sbx_raw3(SYS_execve, plan->path, plan->argv, plan->envp);
+    sbx_fail_with(plan, SBX_STEP_EXEC, (int)-exec, 0);
 }
 
 static pid_t fork_with_pidfd(const struct sbx_plan *plan, int *pidfd) {
@@ -465,8 +471,9 @@ static pid_t fork_with_pidfd(const struct sbx_plan *plan, int *pidfd) {
 //
 // The child shares the thread-local storage of the supervisor's main thread (errno, glibc's cancellation
 // state), and both run at once; so the child makes only sbx_raw calls until the go-ahead, the main thread
-// is held from the go-ahead (sbx_spawn_go_ahead) until the command has left the memory
-// (sbx_spawn_release_parent), and the init makes only sbx_raw calls after that (init.c).
+// is held from the go-ahead (sbx_spawn_go_ahead) until the command is about to install its filter
+// (sbx_spawn_release_parent, in command_main), and from there on the command, until its execve, and the
+// init make only sbx_raw calls (init.c).
 #if defined(__x86_64__)
 #define SBX_CAN_BORROW 1
 // clone3 onto a stack of the child's own: the child calls fn(arg) there and exits with its result; the parent
@@ -497,8 +504,8 @@ __asm__(".text\n"
 #endif
 
 // The borrower's stack and plan, for its whole life (the init never execs); one run at a time. `borrower`
-// is a futex: 1 while the child sets up, with the main thread to be held; 2 once the command has started;
-// 0 when no child borrows. The kernel writes 0 and wakes the waiter when the child exits
+// is a futex: 1 while the child sets up, with the main thread to be held; 2 once the command is about to
+// install its filter; 0 when no child borrows. The kernel writes 0 and wakes the waiter when the child exits
 // (CLONE_CHILD_CLEARTID), so the wait ends however the child ends.
 static char borrowed_stack[256 * 1024] __attribute__((aligned(64)));
 static struct sbx_plan borrowed_plan;
@@ -569,7 +576,7 @@ int sbx_spawn_go_ahead(int socket, const int *fds, int count, int pidfd, int tim
     }
     if (__atomic_load_n(&borrower, __ATOMIC_ACQUIRE) != 1) return 0;
 
-    // Held until the command has started: no signal handler may run on this thread meanwhile either.
+    // Held until the command is about to install its filter: no signal handler may run here meanwhile.
     uint64_t all = ~0ULL, old = 0;
     sbx_raw4(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, sizeof(uint64_t));
     // A child that got no go-ahead would wait for it for the whole run: it is killed instead.

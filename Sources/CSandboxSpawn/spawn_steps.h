@@ -44,9 +44,10 @@ static inline long sbx_raw(long nr, long a, long b, long c, long d, long e, long
 /// The failure record for `step` with error `err`, written with sbx_raw, then exit_group(127).
 void sbx_fail_with(const struct sbx_plan *plan, int step, int err, int64_t detail) __attribute__((noreturn));
 
-/// Called by the init once the command has left the shared memory (its execve, or its end): the
-/// supervisor's main thread, held since the go-ahead (sbx_spawn_go_ahead), may run again. From here on
-/// the init makes only sbx_raw calls. Does nothing when the child has memory of its own.
+/// Called by the command just before its seccomp filter, and by the init once the command has exec'd
+/// or ended (then it does nothing more): the supervisor's main thread, held since the go-ahead
+/// (sbx_spawn_go_ahead), may run again. From here on the command (until its execve) and the init make
+/// only sbx_raw calls. Does nothing when the child has memory of its own.
 void sbx_spawn_release_parent(void);
 
 int sbx_step_mounts(const struct sbx_plan *plan, const struct sbx_arrived *arrived, int64_t *detail);

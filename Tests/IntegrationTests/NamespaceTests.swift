@@ -299,6 +299,11 @@ extension SandboxBinary {
                 let failed = try namespaceClone(options, [badInterpreter], status: 127)
                 #expect(failed.stderr.contains("execve: No such file or directory"), "\(options): \(failed.stderr)")
             }
+            // The command lets us go before its filter, which notifies us of a denied execve: held, we could
+            // not answer, and the run would hang.
+            let denied = try Harness.sandbox(["run", "-q", "--set=namespaces.pid=true", "--set=seccomp.deny=[\"execve\"]", "--", "true"],
+                                             timeout: 10)
+            #expect(denied.status == 126 && denied.stderr.contains("execve: Operation not permitted"), "\(denied)")
         }
 
         /// The command's CPU time reaches the supervisor through the init (which waits for it).

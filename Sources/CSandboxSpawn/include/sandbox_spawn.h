@@ -202,7 +202,7 @@ pid_t sbx_spawn(const struct sbx_plan *plan, int *pidfd_out);
 
 /// The go-ahead on the sync socket (`socket`, the parent's end), with `fds` (the namespaces made ahead). When
 /// the child borrows the supervisor's memory, the calling thread (the one that called sbx_spawn) is then held
-/// until the command has started (exec'd) or the child has ended; `timeout_ms` >= 0 bounds that wait, after
+/// until the command is about to install its seccomp filter, or the child has ended; `timeout_ms` >= 0 bounds that wait, after
 /// which the child (`pidfd`) is killed and 1 returned. Otherwise returns 0 at once. A child that could not
 /// be sent the go-ahead is killed (and waited for) when it borrows; otherwise it ends at our EOF.
 int sbx_spawn_go_ahead(int socket, const int *fds, int count, int pidfd, int timeout_ms);

@@ -23,12 +23,15 @@ public struct StartedChild {
     /// The run's time limit ran out while the command was being set up: the child was killed
     /// (`sbx_spawn_go_ahead`, when the init borrows our memory).
     public var setupTimedOut = false
+    /// The command's path, argv, environment and working directory in C memory, which a child that borrows
+    /// our memory reads up to its execve.
+    var strings: CommandStrings? = nil
 }
 
 /// Marshals a `LaunchPlan` into C memory and calls `sbx_spawn`.
 public enum Launcher {
     /// `timeout`: the run's time limit, which also bounds the set-up of a child that borrows our memory
-    /// (the go-ahead holds this thread until the command has started).
+    /// (the go-ahead holds this thread until the command is about to install its seccomp filter).
     public static func spawn(_ plan: LaunchPlan, cgroup: RunCgroup? = nil, timeout: Double? = nil) throws -> StartedChild {
         var errorPipe: [Int32] = [-1, -1]
         guard sbx_pipe_cloexec(&errorPipe) == 0 else { throw SandboxError.system("pipe2", errno: errno) }
@@ -44,14 +47,11 @@ public enum Launcher {
             _ = sbx_copy_winsize(0, ptyMaster) == 0 || sbx_copy_winsize(1, ptyMaster) == 0
         }
 
-        // C strings and arrays that must outlive the clone (the child reads them from its copy, or from our
-        // memory until the go-ahead's wait in namespaces.finish, which returns once the command has exec'd).
-        let argv = CStringArray(plan.command)
-        // nil: our own environment, which the child's copy of memory still holds.
-        let envp = plan.environment.map(CStringArray.init)
-        let path = strdup(plan.executable)!
-        let workdir = plan.profile.process.workdir.map { strdup($0)! }
-        defer { free(path); workdir.map { free($0) } }
+        // C strings that must outlive the clone: the child reads them from its copy of our memory, or, when
+        // it borrows our memory, from ours up to its execve, which comes after the go-ahead's wait returns;
+        // so the started child keeps them for the whole run.
+        let strings = CommandStrings(plan)
+        let argv = strings.argv, envp = strings.envp, path = strings.path, workdir = strings.workdir
 
         let filter = plan.seccomp?.instructions ?? []
         var pidfd: Int32 = -1
@@ -159,7 +159,29 @@ public enum Launcher {
         started.syncSocket = namespaces.takeSyncSocket()
         started.viewNamespace = viewNamespace
         started.setupTimedOut = namespaces.setupTimedOut
+        started.strings = strings
         return started
+    }
+}
+
+/// What `Launcher.spawn` hands the child as C strings, freed with the last reference.
+final class CommandStrings {
+    let argv: CStringArray
+    /// nil: our own environment, which the child reads as it is.
+    let envp: CStringArray?
+    let path: UnsafeMutablePointer<CChar>
+    let workdir: UnsafeMutablePointer<CChar>?
+
+    init(_ plan: LaunchPlan) {
+        argv = CStringArray(plan.command)
+        envp = plan.environment.map(CStringArray.init)
+        path = strdup(plan.executable)!
+        workdir = plan.profile.process.workdir.map { strdup($0)! }
+    }
+
+    deinit {
+        free(path)
+        workdir.map { free($0) }
     }
 }
 
