@@ -474,7 +474,14 @@ static pid_t fork_with_pidfd(const struct sbx_plan *plan, int *pidfd) {
 // is held from the go-ahead (sbx_spawn_go_ahead) until the command is about to install its filter
 // (sbx_spawn_release_parent, in command_main), and from there on the command, until its execve, and the
 // init make only sbx_raw calls (init.c).
-#if defined(__x86_64__)
+// Not under AddressSanitizer: its runtime keeps the main thread's stack bounds and state, which a child on
+// a stack of its own, in the same memory, confuses (a copy of the memory is a copy of the runtime, too).
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SBX_UNDER_ASAN 1
+#endif
+#endif
+#if defined(__x86_64__) && !defined(SBX_UNDER_ASAN)
 #define SBX_CAN_BORROW 1
 // clone3 onto a stack of the child's own: the child calls fn(arg) there and exits with its result; the parent
 // gets the pid or -errno. syscall() cannot do this (the child would return into its frame on a stack where
