@@ -308,25 +308,35 @@ static int step_seccomp(const struct sbx_plan *plan, int *listener) {
     return 0;
 }
 
-static int step_send_listener(const struct sbx_plan *plan, int listener) {
-    // The listener is close-on-exec (the kernel creates it so); it must reach the supervisor before exec.
-    // The filter allows sendmsg on exactly this socket's fd number (see SeccompCompiler).
-    char byte = 0;
+// One byte with `count` descriptors (SCM_RIGHTS, at most SBX_AHEAD_MAX_FDS), sent with sbx_raw: the number
+// of bytes sent, or -errno.
+static long send_fds(int socket, char byte, const int *fds, int count) {
+    if (count < 0 || count > SBX_AHEAD_MAX_FDS) return -EINVAL;
     struct iovec iov = {.iov_base = &byte, .iov_len = 1};
     union {
-        char buf[CMSG_SPACE(sizeof(int))];
+        char buf[CMSG_SPACE(SBX_AHEAD_MAX_FDS * sizeof(int))];
         struct cmsghdr align;
     } control;
     memset(&control, 0, sizeof control);
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
-                         .msg_controllen = sizeof control.buf};
-    struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-    cmsg->cmsg_level = SOL_SOCKET;
-    cmsg->cmsg_type = SCM_RIGHTS;
-    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(cmsg), &listener, sizeof(int));
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (count > 0) {
+        msg.msg_control = control.buf;
+        msg.msg_controllen = CMSG_SPACE(count * sizeof(int));
+        struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN(count * sizeof(int));
+        memcpy(CMSG_DATA(cmsg), fds, count * sizeof(int));
+    }
     long n;
-    do { n = sbx_raw3(SYS_sendmsg, plan->notify_socket, &msg, MSG_NOSIGNAL); } while (n == -EINTR);
+    do { n = sbx_raw3(SYS_sendmsg, socket, &msg, MSG_NOSIGNAL); } while (n == -EINTR);
+    return n;
+}
+
+static int step_send_listener(const struct sbx_plan *plan, int listener) {
+    // The listener is close-on-exec (the kernel creates it so); it must reach the supervisor before exec.
+    // The filter allows sendmsg on exactly this socket's fd number (see SeccompCompiler).
+    long n = send_fds(plan->notify_socket, 0, &listener, 1);
     if (n < 0) return (int)n;
     return (int)sbx_raw1(SYS_close, listener);
 }
@@ -558,29 +568,8 @@ void sbx_spawn_release_parent(void) {
 }
 
 int sbx_spawn_go_ahead(int socket, const int *fds, int count, int pidfd, int timeout_ms) {
-    // Built and sent without glibc: once the message is out, a borrowing child may run glibc code (below).
-    char byte = 1;
-    struct iovec iov = {.iov_base = &byte, .iov_len = 1};
-    union {
-        char buf[CMSG_SPACE(SBX_AHEAD_MAX_FDS * sizeof(int))];
-        struct cmsghdr align;
-    } control;
-    if (count < 0 || count > SBX_AHEAD_MAX_FDS) count = -1;
-    memset(&control, 0, sizeof control);
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
-    if (count > 0) {
-        msg.msg_control = control.buf;
-        msg.msg_controllen = CMSG_SPACE(count * sizeof(int));
-        struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-        cmsg->cmsg_level = SOL_SOCKET;
-        cmsg->cmsg_type = SCM_RIGHTS;
-        cmsg->cmsg_len = CMSG_LEN(count * sizeof(int));
-        memcpy(CMSG_DATA(cmsg), fds, count * sizeof(int));
-    }
-    long sent = -EINVAL;
-    if (count >= 0) {
-        do { sent = sbx_raw3(SYS_sendmsg, socket, &msg, MSG_NOSIGNAL); } while (sent == -EINTR);
-    }
+    // Sent without glibc: once the message is out, a borrowing child may run glibc code (below).
+    long sent = send_fds(socket, 1, fds, count);
     if (__atomic_load_n(&borrower, __ATOMIC_ACQUIRE) != 1) return 0;
 
     // Held until the command is about to install its filter: no signal handler may run here meanwhile.
@@ -599,7 +588,7 @@ int sbx_spawn_go_ahead(int socket, const int *fds, int count, int pidfd, int tim
     for (;;) {
         uint32_t state = __atomic_load_n(&borrower, __ATOMIC_ACQUIRE);
         // Killed, the child is done only when its exit has cleared the word (0).
-        if (state == 0 || (state == 2 && !expired && sent == 1)) break;
+        if (state == 0 || (state == 2 && !expired)) break;
         long r = sbx_raw((long)SYS_futex, (long)&borrower, FUTEX_WAIT_BITSET, (long)state,
                          timed ? (long)&deadline : 0, 0, (long)FUTEX_BITSET_MATCH_ANY);
         if (r == -ETIMEDOUT && timed) {

@@ -195,8 +195,8 @@ struct sbx_plan {
     const struct sbx_landlock_rule *landlock_rules;
 };
 
-/// Clones the child (clone3 with CLONE_PIDFD, falling back to fork and pidfd_open) with every signal
-/// blocked across the clone. Returns the child's pid and stores its pidfd, or returns -1 with errno set
+/// Clones the child (clone3 with CLONE_PIDFD, falling back to fork and pidfd_open; with `borrow_memory`, into
+/// our own memory, and then sbx_spawn_go_ahead must follow) with every signal blocked across the clone. Returns the child's pid and stores its pidfd, or returns -1 with errno set
 /// when the clone itself failed (the child never ran). Never returns in the child.
 pid_t sbx_spawn(const struct sbx_plan *plan, int *pidfd_out);
 
