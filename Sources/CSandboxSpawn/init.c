@@ -145,7 +145,7 @@ int sbx_init_start(const struct sbx_plan *plan, void (*command)(const struct sbx
     pid_t pid = clone(command_entry, command_stack + sizeof command_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &start);
     // The command has exec'd or ended (CLONE_VFORK): the supervisor runs again (the command released it
     // before its filter, unless it failed earlier), and from here on only sbx_raw calls. A failed clone
-    // reports itself first (glibc's errno and write), with the supervisor still held.
+    // reports itself first (with glibc's errno), the supervisor still held.
     if (pid < 0) return -1;
     sbx_spawn_release_parent();
     init_loop(plan, pid);

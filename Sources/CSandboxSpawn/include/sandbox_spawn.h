@@ -196,15 +196,17 @@ struct sbx_plan {
 };
 
 /// Clones the child (clone3 with CLONE_PIDFD, falling back to fork and pidfd_open; with `borrow_memory`, into
-/// our own memory, and then sbx_spawn_go_ahead must follow) with every signal blocked across the clone. Returns the child's pid and stores its pidfd, or returns -1 with errno set
-/// when the clone itself failed (the child never ran). Never returns in the child.
+/// our own memory, and then sbx_spawn_go_ahead must follow) with every signal blocked across the clone.
+/// Returns the child's pid and stores its pidfd, or returns -1 with errno set when the clone itself failed
+/// (the child never ran). Never returns in the child.
 pid_t sbx_spawn(const struct sbx_plan *plan, int *pidfd_out);
 
 /// The go-ahead on the sync socket (`socket`, the parent's end), with `fds` (the namespaces made ahead). When
-/// the child borrows the supervisor's memory, the calling thread (the one that called sbx_spawn) is then held
-/// until the command is about to install its seccomp filter, or the child has ended; `timeout_ms` >= 0 bounds that wait, after
-/// which the child (`pidfd`) is killed and 1 returned. Otherwise returns 0 at once. A child that could not
-/// be sent the go-ahead is killed (and waited for) when it borrows; otherwise it ends at our EOF.
+/// the child borrows the supervisor's memory, the calling thread (the one that called sbx_spawn) is then
+/// held until the command is about to install its seccomp filter, or the child has ended; `timeout_ms` >= 0
+/// bounds that wait, after which the child (`pidfd`) is killed and 1 returned. Otherwise returns 0 at once.
+/// A child that could not be sent the go-ahead is killed (and waited for) when it borrows; otherwise it
+/// ends at our EOF.
 int sbx_spawn_go_ahead(int socket, const int *fds, int count, int pidfd, int timeout_ms);
 
 /// Where the staging tmpfs goes in the view's mount namespace ("/tmp", as bubblewrap): MountPlan.staging.

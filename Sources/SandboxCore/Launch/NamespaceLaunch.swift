@@ -65,8 +65,8 @@ struct NamespaceLaunch {
     /// After the clone: the maps and the go-ahead, with `handed` (the namespaces made ahead, in the order
     /// step_ns_sync takes them). Returns why the namespaces could not be made (the clone's errno, or a map
     /// the kernel refused; the child is then killed and reaped), or nil. A child that borrows our memory
-    /// holds this thread at the go-ahead until the command is about to install its filter, for at most `timeout` seconds
-    /// (then it is killed: `setupTimedOut`).
+    /// holds this thread at the go-ahead until the command is about to install its filter, for at most
+    /// `timeout` seconds (then it is killed: `setupTimedOut`).
     mutating func finish(pid: pid_t, pidfd: Int32, cloneErrno: Int32, handed: [Int32] = [], timeout: Double? = nil) -> KernelFeatures.Availability? {
         guard !plan.isEmpty, let sync else { return nil }
         close(sync.read)
