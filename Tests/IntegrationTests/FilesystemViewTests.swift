@@ -196,6 +196,70 @@ extension SandboxBinary {
             #expect(ahead == inChild, "built ahead:\n\(ahead.joined(separator: "\n"))\nbuilt in the child:\n\(inChild.joined(separator: "\n"))")
         }
 
+        /// The thread starts on a CPU other than the main thread's (the kernel would queue it behind the busy
+        /// main thread while the other CPU idles), then widens itself to every CPU sandbox may use; with one
+        /// CPU allowed there is nothing to choose and no affinity call is made. Seen with strace: glibc sets
+        /// the new thread's affinity from the creating thread, by tid, before the thread runs.
+        @Test(.enabled(if: Condition.root("FilesystemViewTests.theThreadStartsOnAnotherCPU")))
+        func theThreadStartsOnAnotherCPU() throws {
+            // The CPUs this test may use, from "Cpus_allowed_list:\t0-1,3" (what sched_getaffinity returns).
+            let status = ProcStatus(try String(contentsOfFile: "/proc/self/status", encoding: .utf8))
+            let list = try #require(status["Cpus_allowed_list"])
+            let cpus: [Int] = list.split(separator: ",").flatMap { range -> [Int] in
+                let ends = range.split(separator: "-").compactMap { Int($0) }
+                return ends.count == 2 ? Array(ends[0]...ends[1]) : ends
+            }
+            guard cpus.count >= 2 else {
+                print("skipped FilesystemViewTests.theThreadStartsOnAnotherCPU: needs two CPUs, the test may use \(cpus)")
+                return
+            }
+            let r = try Runner(asNobody: false)
+            let strace = try #require(Harness.tool("strace"))
+            let taskset = try #require(Harness.tool("taskset"), "taskset (util-linux)")
+            func affinityCalls(_ name: String, pinned: Int?) throws -> [String] {
+                let log = r.work.file(name)
+                let sandbox = [try Harness.sandbox, "run", "-q", "-p", "ci", "--set", "process.workdir=\"\(r.work.path)\"", "--", "true"]
+                let traced = try Harness.run(pinned == nil ? strace : taskset,
+                                             (pinned.map { ["-c", String($0), strace] } ?? []) + ["-f", "-o", log, "-e", "trace=sched_setaffinity"] + sandbox,
+                                             environment: FilesystemViewTests.path)
+                #expect(traced.status == 0, "\(traced)")
+                return try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+                    .filter { $0.contains("sched_setaffinity(") }
+            }
+            let calls = try affinityCalls("affinity.log", pinned: nil)
+            let all = "[" + cpus.map(String.init).joined(separator: " ") + "]"
+            // "PID sched_setaffinity(TID, 128, [1]) = 0" from the main thread, "TID sched_setaffinity(0, 128, [0 1])" from the thread.
+            let start = calls.first { line in
+                let fields = line.split(separator: " ")
+                return fields.count > 1 && !fields[1].hasPrefix("sched_setaffinity(0,") && !line.contains(all)
+            }
+            #expect(start != nil, "the thread is started on the other CPUs:\n\(calls.joined(separator: "\n"))")
+            #expect(calls.contains { $0.contains("sched_setaffinity(0,") && $0.contains(all) }, "then widens to \(all):\n\(calls.joined(separator: "\n"))")
+            let pinned = try affinityCalls("pinned.log", pinned: cpus[0])
+            #expect(pinned.isEmpty, "one CPU allowed: nothing to choose:\n\(pinned.joined(separator: "\n"))")
+        }
+
+        /// A mount cloned and closed unattached is unmounted, and an unmount waits out an RCU grace period on
+        /// the launch's path: every open_tree clone and fsmount of a launch is attached by exactly one
+        /// move_mount (an optional target that is absent, such as a masked /sys path this kernel lacks, is
+        /// looked up before its source is cloned).
+        @Test(.enabled(if: Condition.root("FilesystemViewTests.nothingClonedIsThrownAway")))
+        func nothingClonedIsThrownAway() throws {
+            let r = try Runner(asNobody: false)
+            let strace = try #require(Harness.tool("strace"))
+            for (name, options) in [("ahead.log", [String]()), ("in-child.log", ["--set", "namespaces.user=true"])] {
+                let log = r.work.file(name)
+                let traced = try Harness.run(strace, ["-f", "-o", log, "-e", "trace=open_tree,fsmount,move_mount",
+                                                      try Harness.sandbox, "run", "-q", "-p", "ci", "--set", "process.workdir=\"\(r.work.path)\""]
+                                             + options + ["--", "true"], environment: FilesystemViewTests.path)
+                #expect(traced.status == 0, "\(traced)")
+                let calls = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+                func count(_ call: String) -> Int { calls.filter { $0.contains(call + "(") && !$0.contains("resumed") }.count }
+                let made = count("open_tree") + count("fsmount"), attached = count("move_mount")
+                #expect(made > 20 && made == attached, "\(options): \(made) mounts made, \(attached) attached:\n\(calls.joined(separator: "\n"))")
+            }
+        }
+
         /// The profile cache keeps what a run made ahead (`EarlyNamespaces`): the next run of the same entry
         /// starts the thread as soon as the entry's profiles match, before the compiled profile is decoded and
         /// the command looked up; a first run (a miss, no hint) starts it from the plan, after the lookup.

@@ -13,6 +13,7 @@
 #define SANDBOX_AHEAD_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <stdint.h>
 
@@ -36,6 +37,8 @@ struct sbx_ahead_job {
     int view_fd;                // the view's mount namespace, or -1
     int view_err;               // why not (the child then builds the view itself, and explains a failure)
     int64_t view_detail;
+    int widen;                  // the thread started on the other CPUs: its first act widens it to `allowed`
+    cpu_set_t allowed;          // the CPUs the starting thread may use
 };
 
 /// Starts the thread: unshare(CLONE_NEWNET), lo up (SIOCSIFFLAGS), open /proc/thread-self/ns/net when

@@ -25,7 +25,8 @@ public final class FanotifyWatcher {
     static let mountMask: UInt64 = UInt64(FAN_CLOSE_WRITE | FAN_CLOSE_NOWRITE | FAN_OPEN_EXEC) | UInt64(FAN_ONDIR)
 
     private let fanotifyFD: Int32
-    private let connectorFD: Int32
+    /// -1 until the marks are made.
+    private var connectorFD: Int32 = -1
     let recorder: FileActivityRecorder
     private let tree = ProcessTree()
     private let resolver = FileHandleResolver()
@@ -70,16 +71,16 @@ public final class FanotifyWatcher {
                              hint: "needs CAP_SYS_ADMIN and Linux 5.9; the unprivileged fallback is seccomp-notify")
         }
         fanotifyFD = fd
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 8)
+        // Every stored property is set: if what follows throws, deinit releases the fds and the buffer.
+        // The marks first: an unprivileged caller (whose fanotify_init succeeds since Linux 5.13) lacks
+        // CAP_SYS_ADMIN for filesystem marks above all, and that error names the fallback.
+        try markFilesystems(options: options)
         connectorFD = sbx_proc_connector_open()
         guard connectorFD >= 0 else {
-            let error = WatchError.last("socket(NETLINK_CONNECTOR, PROC_CN_MCAST_LISTEN)",
-                                        hint: "the process-events connector needs CAP_NET_ADMIN and CONFIG_PROC_EVENTS")
-            close(fd)
-            throw error
+            throw WatchError.last("socket(NETLINK_CONNECTOR, PROC_CN_MCAST_LISTEN)",
+                                  hint: "the process-events connector needs CAP_NET_ADMIN and CONFIG_PROC_EVENTS")
         }
-        buffer = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 8)
-        // Every stored property is set: if marking throws, deinit releases the fds and the buffer.
-        try markFilesystems(options: options)
     }
 
     deinit {
@@ -141,7 +142,7 @@ public final class FanotifyWatcher {
     private func release() {
         finished = true
         close(fanotifyFD)
-        close(connectorFD)
+        if connectorFD >= 0 { close(connectorFD) }
         for mount in resolver.allMountFDs { close(mount) }
         buffer.deallocate()
     }
