@@ -304,9 +304,10 @@ extension SandboxBinary {
         }
 
         /// What a quiet run costs in cgroup work, seen with strace: the mkdirs by the supervisor (not the
-        /// child), no access(2) probe of the parents, and at the end only the two files that decide limit_hit
-        /// read (no pressure, cpu or I/O statistics nothing would print), while the limit holds and every
-        /// cgroup made is removed.
+        /// child), each relative to its parent's fd (no walk through sysfs's dentries), no access(2) probe of
+        /// the parents, and at the end only the two files that decide limit_hit read (no pressure, cpu or I/O
+        /// statistics nothing would print), while the limit holds and every cgroup made is removed, relative
+        /// to its parent too.
         @Test(.enabled(if: canUse("CgroupTests.quietRunDoesOnlyTheCgroupWorkItNeeds")))
         func quietRunDoesOnlyTheCgroupWorkItNeeds() throws {
             let strace = try #require(Harness.tool("strace"))
@@ -314,7 +315,7 @@ extension SandboxBinary {
             let log = dir.file("log")
             // -y: the control files are opened relative to each cgroup's directory fd, which strace then
             // shows with its path (`openat(5</sys/fs/cgroup/pids/sandbox-…>, "pids.events", …)`).
-            let out = try Harness.run(strace, ["-f", "-y", "-o", log, "-e", "trace=openat,access,mkdir,rmdir", try Harness.sandbox, "run", "-q",
+            let out = try Harness.run(strace, ["-f", "-y", "-o", log, "-e", "trace=openat,access,mkdir,rmdir,mkdirat,unlinkat", try Harness.sandbox, "run", "-q",
                                                "--set", "cgroup.processes=20", "--set", "cgroup.memory=\"256MiB\"", "--", try Harness.probe, "forkloop"])
             #expect(out.status == 0, "\(out)")
             #expect(out.stdout == "fork: errno EAGAIN (11) after 19\n", "the limit must hold: \(out)")
@@ -322,9 +323,17 @@ extension SandboxBinary {
             let mainPid = try #require(lines.first?.split(separator: " ").first.map(String.init))
             let cgroupLines = lines.filter { $0.contains("/sys/fs/cgroup") }
             // A call strace saw begin while another process ran ends "<unfinished ...>": kept.
-            let mkdirs = cgroupLines.filter { $0.contains(" mkdir(\"") && !$0.contains("= -1") }
+            // `mkdirat(7</sys/fs/cgroup/pids>, "sandbox-1234-0", 0755) = 0`: the directory made, as a path.
+            func madeAt(_ line: String) -> String? {
+                guard let open = line.firstIndex(of: "<"), let close = line[open...].firstIndex(of: ">") else { return nil }
+                let name = line[close...].split(separator: "\"").dropFirst().first
+                return name.map { String(line[line.index(after: open)..<close]) + "/" + $0 }
+            }
+            #expect(!cgroupLines.contains { $0.contains(" mkdir(\"") || $0.contains(" rmdir(\"") },
+                    "walked by path:\n\(cgroupLines.joined(separator: "\n"))")
+            let mkdirs = cgroupLines.filter { $0.contains(" mkdirat(") && !$0.contains("= -1") }
             #expect(mkdirs.count >= 3, "\(cgroupLines.joined(separator: "\n"))")
-            #expect(!mkdirs.contains { $0.contains("/sys/fs/cgroup/blkio/") }, "blkio made for nothing: \(mkdirs.joined(separator: "\n"))")
+            #expect(!mkdirs.contains { madeAt($0)?.hasPrefix("/sys/fs/cgroup/blkio/") == true }, "blkio made for nothing: \(mkdirs.joined(separator: "\n"))")
             #expect(mkdirs.allSatisfy { $0.hasPrefix(mainPid + " ") }, "made by the child:\n\(mkdirs.joined(separator: "\n"))")
             #expect(!cgroupLines.contains { $0.contains(" access(") }, "\(cgroupLines.joined(separator: "\n"))")
             let reads = cgroupLines.filter { $0.contains("openat(") && $0.contains("O_RDONLY") && !$0.contains("O_DIRECTORY") }
@@ -333,8 +342,8 @@ extension SandboxBinary {
             let figuresOnly: Set<String> = ["memory.max_usage_in_bytes", "pids.peak", "cpu.pressure", "memory.pressure", "io.pressure"]
             #expect(names.isDisjoint(with: figuresOnly), "read for nothing: \(names.sorted())")
             #expect(names.contains("pids.events"), "limit_hit's file not read: \(names.sorted())")
-            let made = mkdirs.compactMap { $0.split(separator: "\"").dropFirst().first.map(String.init) }
-            let removed = Set(cgroupLines.filter { $0.contains(" rmdir(\"") && $0.hasSuffix("= 0") }.compactMap { $0.split(separator: "\"").dropFirst().first.map(String.init) })
+            let made = mkdirs.compactMap(madeAt)
+            let removed = Set(cgroupLines.filter { $0.contains(" unlinkat(") && $0.contains("AT_REMOVEDIR") && $0.hasSuffix("= 0") }.compactMap(madeAt))
             #expect(made.allSatisfy(removed.contains), "not removed: \(made.filter { !removed.contains($0) })")
         }
 

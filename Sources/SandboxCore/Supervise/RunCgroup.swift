@@ -18,6 +18,12 @@ public final class RunCgroup {
     /// control file is opened relative to it, one path component instead of a walk of the whole path
     /// (six or seven kernfs components beneath /sys/fs/cgroup, each file's dentry new in a new cgroup).
     private var dirFDs: [Int32] = []
+    /// An O_PATH fd of each of `created`'s parent (same index): the run's directory is made and removed
+    /// relative to it. A walk of /sys/fs/cgroup/... passes sysfs's own dentries (/sys, /sys/fs), and each
+    /// revalidation takes sysfs's kernfs lock for reading, which a network namespace holds for writing
+    /// while it registers or unregisters its `lo` (ours being made on the thread at the start, a finished
+    /// run's torn down by the kernel at the end): traced, a removal's rmdir waited on it.
+    private var parentFDs: [Int32] = []
     /// Controllers this run enabled in its parent's cgroup.subtree_control, and the leaf the supervisor moved
     /// into to be allowed to (cgroup2's no-internal-processes rule), to undo at the end.
     private var enabledControllers: [String] = []
@@ -71,16 +77,23 @@ public final class RunCgroup {
     private func setUp() throws {
         if !plan.enableControllers.isEmpty, let unified = plan.unified { try enableControllers(in: unified.parent) }
         for dir in plan.directories {
-            if mkdir(dir.path, 0o755) != 0 {
+            let parentFD = open(dir.parent, Self.oPath | O_DIRECTORY | O_CLOEXEC)
+            guard parentFD >= 0 else {
+                throw SandboxError.system("open(\(dir.parent))", errno: errno, hint: errno == EACCES
+                    ? KernelFeatures.cgroupDelegation([dir.parent]).fix : nil)
+            }
+            if mkdirat(parentFD, plan.name, 0o755) != 0 {
                 let e = errno
                 // A name of ours whose supervisor pid was reused: the older one is dead by definition.
-                guard e == EEXIST, CgroupDirectory.removeTree(dir.path) == 0, mkdir(dir.path, 0o755) == 0 else {
+                guard e == EEXIST, CgroupDirectory.removeTree(dir.path) == 0, mkdirat(parentFD, plan.name, 0o755) == 0 else {
+                    close(parentFD)
                     throw SandboxError.system("mkdir(\(dir.path))", errno: e, hint: e == EACCES || e == EPERM
                         ? KernelFeatures.cgroupDelegation([dir.parent]).fix : nil)
                 }
             }
             created.append(dir)
-            let dirFD = open(dir.path, (dir.kind == .unified ? O_RDONLY : Self.oPath) | O_DIRECTORY | O_CLOEXEC)
+            parentFDs.append(parentFD)
+            let dirFD = openat(parentFD, plan.name, (dir.kind == .unified ? O_RDONLY : Self.oPath) | O_DIRECTORY | O_CLOEXEC)
             guard dirFD >= 0 else { throw SandboxError.system("open(\(dir.path))", errno: errno) }
             dirFDs.append(dirFD)
             for w in dir.writes {
@@ -162,7 +175,9 @@ public final class RunCgroup {
         finished = true
         closeFDs()
         var allRemoved = true
-        for dir in created.reversed() {
+        for (i, dir) in created.enumerated().reversed() {
+            // The usual case: one rmdir relative to the parent (see parentFDs); else the tree, by path.
+            if i < parentFDs.count, unlinkat(parentFDs[i], plan.name, AT_REMOVEDIR) == 0 || errno == ENOENT { continue }
             var e = CgroupDirectory.removeTree(dir.path)
             // Killed processes take a moment to leave; kept ones (kill_orphans off) are not waited for.
             if e == EBUSY, plan.killOrphans, CgroupDirectory.waitEmpty(dir.path, unified: dir.kind == .unified, timeout: 1) {
@@ -171,6 +186,8 @@ public final class RunCgroup {
             if e != 0 { allRemoved = false }
         }
         created = []
+        for fd in parentFDs { close(fd) }
+        parentFDs = []
         if let leaf = supervisorLeaf, let parent = plan.unified?.parent {
             // Off again only when no other cgroup beneath ours uses them (another sandbox run, say).
             let others = CgroupDirectory.subdirectories(parent).filter { parent + "/" + $0 != leaf }
