@@ -16,7 +16,9 @@
 # (default 20), SERIES (default 1000; 0 skips it), BENCH_OUT (default bench-out/), PARTS=1 (with the `ci`
 # profile: also what each of its parts costs, as the difference from `ci` without it, interleaved with
 # `ci` and `default`: its [cgroup], its [network], its [filesystem] view, its Landlock, and the
-# namespaces alone).
+# namespaces alone), PHASES=1 (the same three commands with a static probe for /bin/true, which prints
+# its clock as it exits: each launch split into the way in, spawn to the probe, and the way out, the
+# probe's exit to the launcher's waitpid; interleave.c's INTERLEAVE_PHASES).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -71,6 +73,24 @@ if "$interleave" "$rounds" "$warmup" "${commands[@]}" > "$out_dir/container.tsv"
   summary "container: namespaces cost over default (ms)" "$(difference "${med[container]}" "${med[default]}")"
 else
   echo "container: the interleaved run failed"
+fi
+
+if [ "${PHASES:-0}" = 1 ]; then
+  # In the working directory: ci binds it back, bwrap's --ro-bind / shows it (unless it lies under /tmp).
+  probe=$PWD/phase-probe
+  cc -O2 -static -o "$probe" "$bench_dir/phase-probe.c"
+  phase_commands=(::: "$SANDBOX" run -q -p "$profile" -- "$probe" ::: "$SANDBOX" run -q -p default -- "$probe")
+  [ -n "$have_bwrap" ] && phase_commands+=(::: "${bwrap_cmd[@]:0:${#bwrap_cmd[@]}-1}" "$probe")
+  echo
+  echo "== container: the way in and the way out, interleaved, $rounds rounds (medians, ms)"
+  if INTERLEAVE_PHASES=1 "$interleave" "$rounds" "$warmup" "${phase_commands[@]}" > "$out_dir/container-phases.tsv"; then
+    printf '  %-12s %8s %8s %8s\n' "" total "way in" "way out"
+    while IFS=$'\t' read -r i total way_in way_out; do
+      printf '  %-12s %8s %8s %8s\n' "${names[$i]}" "$total" "$way_in" "$way_out"
+    done < "$out_dir/container-phases.tsv"
+  else
+    echo "container: the interleaved phases run failed (a probe under /tmp is hidden by both views)"
+  fi
 fi
 
 if [ "${PARTS:-0}" = 1 ] && [ "$profile" = ci ]; then
