@@ -9,22 +9,48 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-// Has `attr` start a thread on any CPU the calling thread may use except the one it runs on, and keeps the
-// caller's CPUs in `allowed`; returns 1 when it did, 0 when there is no other CPU (or it cannot tell).
+// Starts `fn(arg)` on a thread of its own: a 64 KiB stack (a few dozen system calls, no recursion: less to
+// map), every signal blocked (a signal for the process, Ctrl-C before the supervisor's signalfd, goes to
+// the main thread, never to this one), and on any CPU the caller may use except the one it runs on.
 //
-// Why: the kernel places a new thread on its creator's CPU, even with the other CPU idle (8 launches in 10
-// on the 2-core VM, each time a runqueue shared with the busy main thread), and it then waits until the
-// main thread sleeps or is preempted: 0.6-1.4 ms traced (sched_wakeup_new to the first sched_switch in).
-// The namespaces thread is the launch's critical path. glibc applies the affinity before the thread runs
-// (it starts stopped until the creator has called sched_setaffinity), which moves it to the other CPU.
-static int start_elsewhere(pthread_attr_t *attr, cpu_set_t *allowed) {
+// Why the placement: the kernel puts a new thread on its creator's CPU, even with the other CPU idle (8
+// launches in 10 on the 2-core VM), where it waits until the busy main thread sleeps or is preempted:
+// 0.6-1.4 ms traced (sched_wakeup_new to the first sched_switch in), and the namespaces thread is the
+// launch's critical path. glibc applies an attribute's affinity before the thread runs (it starts stopped
+// until the creator has called sched_setaffinity), which moves it; the thread then widens itself back
+// (widen_placement), so that a busy CPU never holds it up later. With one CPU allowed, or a mask the kernel
+// refuses, the thread starts where the kernel puts it. Returns 0 or an errno (pthread_create's).
+static int start_thread(pthread_t *thread, int detached, void *(*fn)(void *), void *arg, struct sbx_placement *place) {
+    pthread_attr_t attr;
+    int r = pthread_attr_init(&attr);
+    if (r != 0) return r;
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    if (detached) pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    place->widen = 0;
     int here = sched_getcpu();
-    if (here < 0 || here >= CPU_SETSIZE) return 0;
-    if (sched_getaffinity(0, sizeof *allowed, allowed) < 0) return 0;
-    if (!CPU_ISSET(here, allowed) || CPU_COUNT(allowed) < 2) return 0;
-    cpu_set_t others = *allowed;
-    CPU_CLR(here, &others);
-    return pthread_attr_setaffinity_np(attr, sizeof others, &others) == 0;
+    if (here >= 0 && here < CPU_SETSIZE && sched_getaffinity(0, sizeof place->allowed, &place->allowed) == 0
+        && CPU_ISSET(here, &place->allowed) && CPU_COUNT(&place->allowed) >= 2) {
+        cpu_set_t others = place->allowed;
+        CPU_CLR(here, &others);
+        place->widen = pthread_attr_setaffinity_np(&attr, sizeof others, &others) == 0;
+    }
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    r = pthread_create(thread, &attr, fn, arg);
+    if (r == EINVAL && place->widen) {
+        // A cpuset changed under us: anywhere will do.
+        place->widen = 0;
+        pthread_attr_setaffinity_np(&attr, 0, NULL);
+        r = pthread_create(thread, &attr, fn, arg);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    return r;
+}
+
+static void widen_placement(const struct sbx_placement *place) {
+    if (place->widen) sched_setaffinity(0, sizeof place->allowed, &place->allowed);
 }
 
 static void make_network(struct sbx_ahead_job *job) {
@@ -67,9 +93,7 @@ static void make_view(struct sbx_ahead_job *job) {
 
 static void *work(void *arg) {
     struct sbx_ahead_job *job = arg;
-    // Started on the CPUs but the main thread's (start_elsewhere); from here on any CPU will do, so that a
-    // busy one never holds the thread up.
-    if (job->widen) sched_setaffinity(0, sizeof job->allowed, &job->allowed);
+    widen_placement(&job->placement);
     if (job->want_net) make_network(job);
     if (job->want_view) make_view(job);
     return NULL;
@@ -88,24 +112,7 @@ int sbx_ahead_start(struct sbx_ahead_job *job, int want_net, int want_view) {
     job->view_err = 0;
     job->view_detail = -1;
     if (sem_init(&job->view_given, 0, 0) < 0) return -1;
-    pthread_attr_t attr;
-    int r = pthread_attr_init(&attr);
-    if (r != 0) {
-        sem_destroy(&job->view_given);
-        errno = r;
-        return -1;
-    }
-    // A few dozen system calls and no recursion: a small stack is less to map.
-    pthread_attr_setstacksize(&attr, 64 * 1024);
-    job->widen = start_elsewhere(&attr, &job->allowed);
-    // Every signal blocked: a signal for the process (Ctrl-C before the supervisor's signalfd) goes to the
-    // main thread, never to this one.
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    r = pthread_create(&job->thread, &attr, work, job);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    pthread_attr_destroy(&attr);
+    int r = start_thread(&job->thread, 0, work, job, &job->placement);
     if (r != 0) {
         sem_destroy(&job->view_given);
         errno = r;
@@ -132,38 +139,22 @@ void sbx_ahead_finish(struct sbx_ahead_job *job) {
 
 struct close_job {
     int fd;
-    int widen;
-    cpu_set_t allowed;
+    struct sbx_placement placement;
 };
 
 static void *close_fd(void *arg) {
     struct close_job *job = arg;
-    if (job->widen) sched_setaffinity(0, sizeof job->allowed, &job->allowed);
+    widen_placement(&job->placement);
     close(job->fd);
     free(job);
     return NULL;
 }
 
 void sbx_close_behind(int fd) {
-    pthread_attr_t attr;
     pthread_t thread;
     struct close_job *job = malloc(sizeof *job);
-    if (!job || pthread_attr_init(&attr) != 0) {
-        free(job);
-        close(fd);
-        return;
-    }
-    job->fd = fd;
-    pthread_attr_setstacksize(&attr, 64 * 1024);
-    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-    job->widen = start_elsewhere(&attr, &job->allowed);
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    int r = pthread_create(&thread, &attr, close_fd, job);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    pthread_attr_destroy(&attr);
-    if (r != 0) {
+    if (job) job->fd = fd;
+    if (!job || start_thread(&thread, 1, close_fd, job, &job->placement) != 0) {
         free(job);
         close(fd);
     }

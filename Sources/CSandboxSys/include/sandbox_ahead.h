@@ -23,6 +23,12 @@
 extern "C" {
 #endif
 
+/// Where one of these threads started: on the CPUs but its creator's, then widened (ahead.c, start_thread).
+struct sbx_placement {
+    int widen;                  // the thread started on the other CPUs: its first act widens it to `allowed`
+    cpu_set_t allowed;          // the CPUs the starting thread may use
+};
+
 struct sbx_ahead_job {
     pthread_t thread;
     int started;                // the thread exists and has not been joined
@@ -37,8 +43,7 @@ struct sbx_ahead_job {
     int view_fd;                // the view's mount namespace, or -1
     int view_err;               // why not (the child then builds the view itself, and explains a failure)
     int64_t view_detail;
-    int widen;                  // the thread started on the other CPUs: its first act widens it to `allowed`
-    cpu_set_t allowed;          // the CPUs the starting thread may use
+    struct sbx_placement placement; // where the thread started (ahead.c)
 };
 
 /// Starts the thread: unshare(CLONE_NEWNET), lo up (SIOCSIFFLAGS), open /proc/thread-self/ns/net when
