@@ -98,14 +98,23 @@ static void init_loop(const struct sbx_plan *plan, pid_t command) {
             if (done && plan->init_kill_orphans) finish(plan, command, status);
             continue;
         }
-        // A signal from the kernel (the caller's terminal's ^C or ^\ to its process group, which we stay
-        // in) is the supervisor's to forward, and with new_session = false it reached the command directly:
-        // forwarding it too would deliver it twice. Signals sent with kill, tgkill, sigqueue or
-        // pidfd_send_signal (si_code <= 0) are forwarded.
-        if (info.si_code > 0) continue;
-        // From the supervisor's time limit (SBX_INIT_SIGNAL_TREE), or once the command is gone: every
-        // process of the namespace. Otherwise the command alone, as the supervisor does without a namespace.
-        int tree = info.si_code == SI_QUEUE && info.si_value.sival_int == SBX_INIT_SIGNAL_TREE;
+        // The supervisor's forwarding carries the signal in its value, on a real-time signal that queues
+        // (SBX_INIT_FORWARD_SIGNAL): never merged with a copy of the same signal pending from the terminal.
+        int tree = 0;
+        if (sig == SBX_INIT_FORWARD_SIGNAL) {
+            if (info.si_code != SI_QUEUE) continue;
+            tree = (info.si_value.sival_int & SBX_INIT_FORWARD_TREE) != 0;
+            sig = info.si_value.sival_int & 0xff;
+            if (sig < 1 || sig > 64) continue;
+        } else if (info.si_code > 0) {
+            // From the kernel: the caller's terminal's ^C or ^\ to its process group, which we stay in. It
+            // is the supervisor's to forward, and with new_session = false it reached the command directly:
+            // forwarding it too would deliver it twice.
+            continue;
+        }
+        // Signals sent to us with kill, tgkill, sigqueue or pidfd_send_signal (si_code <= 0) are passed on
+        // too. To every process of the namespace for the supervisor's time limit, or once the command is
+        // gone; otherwise to the command alone, as the supervisor does without a namespace.
         sbx_raw2(SYS_kill, tree || done ? -1 : command, sig);
     }
 }

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "sandbox_sys.h"
+#include "sandbox_spawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,15 +28,15 @@ int sbx_pidfd_send_signal(int pidfd, int sig) {
     return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
-int sbx_pidfd_sigqueue(int pidfd, int sig, int value) {
+int sbx_init_forward(int pidfd, int sig, int tree) {
     siginfo_t info;
     memset(&info, 0, sizeof info);
-    info.si_signo = sig;
+    info.si_signo = SBX_INIT_FORWARD_SIGNAL;
     info.si_code = SI_QUEUE;
     info.si_pid = getpid();
     info.si_uid = getuid();
-    info.si_value.sival_int = value;
-    return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, &info, 0);
+    info.si_value.sival_int = sig | (tree ? SBX_INIT_FORWARD_TREE : 0);
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, SBX_INIT_FORWARD_SIGNAL, &info, 0);
 }
 
 int sbx_copy_winsize(int from, int to) {

@@ -105,9 +105,14 @@ struct sbx_landlock_rule {
 /// command's exit or signal rather than the init's exit code.
 #define SBX_RECORD_COMMAND_STATUS 100
 
-/// `si_value.sival_int` of a SI_QUEUE signal to the init: deliver it to every process of the namespace
-/// (a time limit), not only to the command (a forwarded signal).
-#define SBX_INIT_SIGNAL_TREE 0x5b7e
+/// How the supervisor hands the PID namespace's init a signal to pass on: this real-time signal (the
+/// kernel's last, SIGRTMAX), queued with SI_QUEUE and the signal's number in `si_value.sival_int`, plus
+/// SBX_INIT_FORWARD_TREE to deliver it to every process of the namespace (a time limit) rather than the
+/// command alone. Not the signal itself: a standard signal already pending is not queued again, so when the
+/// terminal's own copy (which the init ignores) was still pending, the supervisor's was lost and the
+/// command never saw its Ctrl-C. Real-time signals queue.
+#define SBX_INIT_FORWARD_SIGNAL 64
+#define SBX_INIT_FORWARD_TREE 0x100
 
 /// At most this many descriptors arrive with the go-ahead: the network namespace, the view's, the clones.
 #define SBX_AHEAD_MAX_FDS 64

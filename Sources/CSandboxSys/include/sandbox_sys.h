@@ -24,9 +24,10 @@ int sbx_memfd(const char *name);
 /// pidfd_send_signal(2).
 int sbx_pidfd_send_signal(int pidfd, int sig);
 
-/// pidfd_send_signal(2) with a SI_QUEUE siginfo carrying `value` (sigqueue's payload): how the supervisor
-/// tells the PID namespace's init to signal the whole namespace (SBX_INIT_SIGNAL_TREE).
-int sbx_pidfd_sigqueue(int pidfd, int sig, int value);
+/// pidfd_send_signal(2) of SBX_INIT_FORWARD_SIGNAL with a SI_QUEUE siginfo carrying `sig` (and
+/// SBX_INIT_FORWARD_TREE with `tree`): how the supervisor has the PID namespace's init pass `sig` on to the
+/// command, or to every process of the namespace.
+int sbx_init_forward(int pidfd, int sig, int tree);
 
 /// ioctl(TIOCGWINSZ) on `from`, then ioctl(TIOCSWINSZ) on `to`.
 int sbx_copy_winsize(int from, int to);

@@ -259,6 +259,7 @@ public final class Supervisor {
             // A signal the terminal sent to our process group already reached the command when it shares
             // that group (new_session = false, no pty); forwarding it would deliver it twice.
             if info.ssi_code == SI_KERNEL, !plan.profile.process.newSession, terminal == nil { continue }
+            if plan.namespaces.pidInit, sbx_init_forward(child.pidfd, sig, 0) == 0 { continue }
             _ = sbx_pidfd_send_signal(child.pidfd, sig)
         }
     }
@@ -281,7 +282,7 @@ public final class Supervisor {
         // PID namespace: SIGKILL of the init ends the namespace; anything else the init sends to every
         // process in it.
         if plan.namespaces.pidInit {
-            if sig == SIGKILL || sbx_pidfd_sigqueue(child.pidfd, sig, SBX_INIT_SIGNAL_TREE) != 0 { _ = sbx_pidfd_send_signal(child.pidfd, sig) }
+            if sig == SIGKILL || sbx_init_forward(child.pidfd, sig, 1) != 0 { _ = sbx_pidfd_send_signal(child.pidfd, sig) }
             return
         }
         if plan.profile.process.newSession, kill(-child.pid, sig) == 0 { return }
