@@ -210,28 +210,46 @@ static int step_ns_sync(const struct sbx_plan *plan) {
     return (int)sbx_raw1(SYS_close, plan->sync_fd);
 }
 
-int sbx_loopback_up(void) {
-    // A new network namespace has lo, down. SIOCSIFFLAGS on any socket of the namespace is the
-    // async-signal-safe way up (no netlink message to build).
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -1;
+// lo up in the caller's network namespace: 0, or -errno (raw calls: also before the go-ahead). A new
+// network namespace has lo, down. SIOCSIFFLAGS on any socket of the namespace is the async-signal-safe way
+// up (no netlink message to build).
+static int loopback_up(void) {
+    long fd = sbx_raw3(SYS_socket, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return (int)fd;
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
     memcpy(ifr.ifr_name, "lo", 3);
-    int r = ioctl(fd, SIOCGIFFLAGS, &ifr);
+    long r = sbx_raw3(SYS_ioctl, fd, SIOCGIFFLAGS, &ifr);
     if (r == 0) {
         ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-        r = ioctl(fd, SIOCSIFFLAGS, &ifr);
+        r = sbx_raw3(SYS_ioctl, fd, SIOCSIFFLAGS, &ifr);
     }
-    int e = errno;
-    close(fd);
-    errno = e;
-    return r;
+    sbx_raw1(SYS_close, fd);
+    return (int)r;
 }
 
-static int step_netns(void) {
-    // The supervisor made it with lo up, on a thread, while it prepared the rest (sandbox_ahead.h).
-    if (setns(arrived.net, CLONE_NEWNET) < 0) return -1;
+int sbx_loopback_up(void) {
+    int r = loopback_up();
+    if (r < 0) {
+        errno = -r;
+        return -1;
+    }
+    return 0;
+}
+
+// The network namespace made ahead was there when we were cloned: we join it now and bring its lo up while
+// we wait for the go-ahead, instead of the supervisor's thread, whose work is the launch's critical path.
+// Raw calls: before the go-ahead we may share the supervisor's memory.
+static int step_loopback_early(const struct sbx_plan *plan) {
+    long r = sbx_raw2(SYS_setns, plan->ahead_loopback_fd, CLONE_NEWNET);
+    sbx_raw1(SYS_close, plan->ahead_loopback_fd);
+    return r < 0 ? (int)r : loopback_up();
+}
+
+static int step_netns(const struct sbx_plan *plan) {
+    // The supervisor made it on a thread while it prepared the rest (sandbox_ahead.h); with lo up, or we
+    // are in it already and brought lo up ourselves (step_loopback_early).
+    if (!plan->ahead_loopback && setns(arrived.net, CLONE_NEWNET) < 0) return -1;
     return close(arrived.net);
 }
 
@@ -375,9 +393,10 @@ static void child_main(const struct sbx_plan *plan) {
     // uid_map, setgroups and gid_map; nothing that checks ids (mounts, files) may run before that. The
     // namespaces made ahead arrive with the go-ahead: the clone did not wait for them. A child that borrows
     // the supervisor's memory may use glibc from here on: the supervisor's main thread is held.
+    if (plan->ahead_loopback && (r = step_loopback_early(plan)) < 0) sbx_fail_with(plan, SBX_STEP_LOOPBACK, -r, 0);
     if (plan->sync_fd >= 0 && (r = step_ns_sync(plan)) < 0) sbx_fail_with(plan, SBX_STEP_NS_SYNC, -r, 0);
     // The network namespace made ahead, before the mounts: a fresh sysfs shows the mounter's namespace.
-    if (plan->ahead_net && step_netns() < 0) fail(plan, SBX_STEP_NETNS, 0);
+    if (plan->ahead_net && step_netns(plan) < 0) fail(plan, SBX_STEP_NETNS, 0);
 
     // The filesystem view (spawn_mounts.c), built here or joined where the supervisor made it ahead. After
     // the maps (a rootless mount needs the user namespace's capabilities, and the ids of files it creates

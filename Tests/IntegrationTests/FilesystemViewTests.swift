@@ -239,6 +239,24 @@ extension SandboxBinary {
             #expect(pinned.isEmpty, "one CPU allowed: nothing to choose:\n\(pinned.joined(separator: "\n"))")
         }
 
+        /// lo comes up exactly once, up when the command runs: on the thread that made the network namespace,
+        /// or, when that namespace was there at the clone, in the child before its go-ahead
+        /// (sbx_ahead_loopback_to_child); with a view (ci) and without one (--net none alone).
+        @Test(.enabled(if: Condition.root("FilesystemViewTests.loopbackComesUpOnce")))
+        func loopbackComesUpOnce() throws {
+            let r = try Runner(asNobody: false)
+            let strace = try #require(Harness.tool("strace"))
+            for (name, options) in [("ci.log", ["-p", "ci"]), ("net.log", ["--net", "none"])] {
+                let log = r.work.file(name)
+                let traced = try Harness.run(strace, ["-f", "-o", log, "-e", "trace=ioctl", try Harness.sandbox, "run", "-q",
+                                                      "--set", "process.workdir=\"\(r.work.path)\""] + options + ["--", "cat", "/sys/class/net/lo/flags"],
+                                             environment: FilesystemViewTests.path)
+                #expect(traced.status == 0 && traced.stdout == "0x9\n", "\(options): lo up (IFF_UP | IFF_LOOPBACK): \(traced)")
+                let ups = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").filter { $0.contains("SIOCSIFFLAGS") }
+                #expect(ups.count == 1, "\(options): brought up once:\n\(ups.joined(separator: "\n"))")
+            }
+        }
+
         /// A mount cloned and closed unattached is unmounted, and an unmount waits out an RCU grace period on
         /// the launch's path: every open_tree clone and fsmount of a launch is attached by exactly one
         /// move_mount (an optional target that is absent, such as a masked /sys path this kernel lacks, is

@@ -29,12 +29,15 @@ struct sbx_placement {
     cpu_set_t allowed;          // the CPUs the starting thread may use
 };
 
+enum { SBX_LOOPBACK_UNDECIDED, SBX_LOOPBACK_THREAD, SBX_LOOPBACK_CHILD };
+
 struct sbx_ahead_job {
     pthread_t thread;
     int started;                // the thread exists and has not been joined
     int want_net;               // make the network namespace (first: a fresh sysfs in the view shows it)
     int net_fd;                 // the network namespace (an nsfs fd, close-on-exec), or -1
     int net_err;                // why not: the errno of unshare, of bringing lo up, or of the open
+    int loopback;               // who brings lo up (SBX_LOOPBACK_*): the first to claim it
     int want_view;              // stage a mount namespace, wait for a view (sbx_ahead_view) and build it there
     sem_t view_given;
     int view_handed;            // sbx_ahead_view was called (the main thread's own field)
@@ -46,10 +49,17 @@ struct sbx_ahead_job {
     struct sbx_placement placement; // where the thread started (ahead.c)
 };
 
-/// Starts the thread: unshare(CLONE_NEWNET), lo up (SIOCSIFFLAGS), open /proc/thread-self/ns/net when
-/// `want_net`; then, when `want_view`, the part of a view that needs none (sbx_view_stage_ahead), a wait
-/// for `sbx_ahead_view`, and the view. Returns 0, or -1 with errno when no thread could be started.
+/// Starts the thread: unshare(CLONE_NEWNET), open /proc/thread-self/ns/net when `want_net`; then, when
+/// `want_view`, the part of a view that needs none (sbx_view_stage_ahead), a wait for `sbx_ahead_view`, and
+/// the view; last, lo up (SIOCSIFFLAGS) unless the child took that (sbx_ahead_loopback_to_child). Returns
+/// 0, or -1 with errno when no thread could be started.
 int sbx_ahead_start(struct sbx_ahead_job *job, int want_net, int want_view);
+
+/// Just before the clone: the network namespace's fd when the thread has made it and lo is still down, for
+/// the child to join and bring lo up in itself while it waits for its go-ahead (sbx_plan.ahead_loopback);
+/// the thread then leaves lo alone. -1: not made yet (or no network namespace), and the thread brings lo up
+/// before it finishes. The fd stays the job's; the child gets its own copy with the clone.
+int sbx_ahead_loopback_to_child(struct sbx_ahead_job *job);
 
 /// Hands the thread its view (NULL: none), which with `clones` must stay valid until `sbx_ahead_finish`.
 /// Called once, and only when the job wants a view.

@@ -56,8 +56,10 @@ public enum Launcher {
         let filter = plan.seccomp?.instructions ?? []
         var pidfd: Int32 = -1
         let cgroupProcs = cgroup?.v1ProcsFDs ?? []
-        func clone(_ namespaces: inout NamespaceLaunch, ahead: NamespacesAhead.Expected? = nil) -> (pid_t, Int32) {
+        func clone(_ namespaces: inout NamespaceLaunch, ahead: NamespacesAhead? = nil) -> (pid_t, Int32) {
             guard namespaces.openSyncSocket() else { return (-1, errno) }
+            let expected = ahead?.expected
+            let loopback = expected?.network == true ? ahead?.loopbackForChild() : nil
             let pid: pid_t = plan.rlimits.withUnsafeBufferPointer { rlimits in
                 filter.withUnsafeBufferPointer { bpf in
                     cgroupProcs.withUnsafeBufferPointer { procs in
@@ -92,7 +94,7 @@ public enum Launcher {
                         c.cgroup_procs_fds = procs.baseAddress
                         // The namespace block, and drop_bounding (possible in a user namespace without CAP_SETPCAP).
                         namespaces.fill(&c, hostCanDropBounding: plan.hostCanDropBounding, killOrphans: plan.profile.process.killOrphans,
-                                        ahead: ahead)
+                                        ahead: expected, loopback: loopback)
                         plan.filesystem?.apply(to: &c)
                         c.borrow_memory = plan.borrowsMemory ? 1 : 0
                         return sbx_spawn(&c, &pidfd)
@@ -103,7 +105,7 @@ public enum Launcher {
         }
         var namespaces = NamespaceLaunch(plan.namespaces)
         defer { namespaces.release() }
-        var (pid, spawnErrno) = clone(&namespaces, ahead: plan.ahead?.expected)
+        var (pid, spawnErrno) = clone(&namespaces, ahead: plan.ahead)
         // The namespaces made ahead go with the go-ahead: the clone did not wait for the thread, which may
         // still be at work (the child's first steps overlap its last), so it is joined only now. When it could
         // not make them, this child, held at its go-ahead before anything the run keeps, is killed and one

@@ -32,8 +32,11 @@ struct NamespaceLaunch {
     }
 
     /// `ahead`: the namespaces being made ahead (NamespacesAhead), which arrive with the go-ahead and are
-    /// joined instead of CLONE_NEWNET / CLONE_NEWNS.
-    func fill(_ c: inout sbx_plan, hostCanDropBounding: Bool, killOrphans: Bool, ahead: NamespacesAhead.Expected? = nil) {
+    /// joined instead of CLONE_NEWNET / CLONE_NEWNS; `loopback`: the network namespace made ahead with lo
+    /// still down, which the child joins and brings lo up in before its go-ahead
+    /// (NamespacesAhead.loopbackForChild).
+    func fill(_ c: inout sbx_plan, hostCanDropBounding: Bool, killOrphans: Bool, ahead: NamespacesAhead.Expected? = nil,
+              loopback: Int32? = nil) {
         c.clone_flags = plan.cloneFlags
         c.sync_fd = sync?.read ?? -1
         c.sync_write_fd = sync?.write ?? -1
@@ -42,10 +45,14 @@ struct NamespaceLaunch {
         c.hostname = hostname.map { UnsafePointer($0) }
         c.loopback_up = plan.loopbackUp ? 1 : 0
         if ahead?.network == true {
-            // Made ahead with lo up: joined, not cloned.
+            // Made ahead: joined, not cloned; lo up by the thread, or by the child before its go-ahead.
             c.ahead_net = 1
             c.clone_flags &= ~NamespaceSettings.Kind.network.cloneFlag
             c.loopback_up = 0
+            if let loopback {
+                c.ahead_loopback = 1
+                c.ahead_loopback_fd = loopback
+            }
         }
         if ahead?.view == true {
             // The view built ahead: joined, and only the ops that need the child's PID namespace run there.

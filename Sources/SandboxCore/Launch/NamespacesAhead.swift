@@ -97,6 +97,14 @@ final class NamespacesAhead: @unchecked Sendable {
 
     var expected: Expected { Expected(network: job.pointee.want_net != 0, view: view != nil) }
 
+    /// Just before the clone: the network namespace, when the thread has made it, for the child to bring lo
+    /// up in itself while it waits for its go-ahead (the thread, the launch's critical path, then leaves lo
+    /// alone); nil when it is not made yet, and the thread brings lo up (sbx_ahead_loopback_to_child).
+    func loopbackForChild() -> Int32? {
+        let fd = sbx_ahead_loopback_to_child(job)
+        return fd >= 0 ? fd : nil
+    }
+
     /// Joins the thread: what it made.
     func take() -> Made {
         if !joined {
