@@ -393,6 +393,7 @@ static void child_main(const struct sbx_plan *plan) {
     // uid_map, setgroups and gid_map; nothing that checks ids (mounts, files) may run before that. The
     // namespaces made ahead arrive with the go-ahead: the clone did not wait for them. A child that borrows
     // the supervisor's memory may use glibc from here on: the supervisor's main thread is held.
+    // lo before the go-ahead, not after it: the wait is idle time, and the command starts only after it.
     if (plan->ahead_loopback && (r = step_loopback_early(plan)) < 0) sbx_fail_with(plan, SBX_STEP_LOOPBACK, -r, 0);
     if (plan->sync_fd >= 0 && (r = step_ns_sync(plan)) < 0) sbx_fail_with(plan, SBX_STEP_NS_SYNC, -r, 0);
     // The network namespace made ahead, before the mounts: a fresh sysfs shows the mounter's namespace.

@@ -180,11 +180,11 @@ struct sbx_plan {
                                     // the supervisor's resident size; needs sync_fd (sbx_spawn_go_ahead)
     const char *hostname;           // NULL, or sethostname() in the new UTS namespace
     int loopback_up;                // bring lo up in the new network namespace
-    int ahead_net;                  // a network namespace made ahead, with lo up (sandbox_ahead.h), arrives with
-                                    // the go-ahead: the child joins it with setns instead of CLONE_NEWNET
-    int ahead_loopback;             // with ahead_net: that namespace was made by the clone, lo still down; the
-    int ahead_loopback_fd;          // child joins it (its copy of this fd) and brings lo up while it waits for
-                                    // the go-ahead (sbx_ahead_loopback_to_child)
+    int ahead_net;                  // a network namespace made ahead (sandbox_ahead.h) arrives with the go-ahead,
+                                    // lo up: the child joins it with setns instead of CLONE_NEWNET
+    int ahead_loopback;             // with ahead_net: that namespace was already made at the clone, lo still
+    int ahead_loopback_fd;          // down; the child joins it (its copy of this fd) and brings lo up while it
+                                    // waits for the go-ahead (sbx_ahead_loopback_to_child)
     int set_ids;                    // process.user/group: setresgid/setresuid (and setgroups) before capabilities
     int set_groups;                 // setgroups to {gid} (not when the user namespace denies setgroups)
     uid_t uid;

@@ -58,8 +58,7 @@ public enum Launcher {
         let cgroupProcs = cgroup?.v1ProcsFDs ?? []
         func clone(_ namespaces: inout NamespaceLaunch, ahead: NamespacesAhead? = nil) -> (pid_t, Int32) {
             guard namespaces.openSyncSocket() else { return (-1, errno) }
-            let expected = ahead?.expected
-            let loopback = expected?.network == true ? ahead?.loopbackForChild() : nil
+            let expected = ahead?.expected, loopback = ahead?.loopbackForChild()
             let pid: pid_t = plan.rlimits.withUnsafeBufferPointer { rlimits in
                 filter.withUnsafeBufferPointer { bpf in
                     cgroupProcs.withUnsafeBufferPointer { procs in
